@@ -1,0 +1,482 @@
+//! The training engine: turns [`ToWorker`] requests into training steps and [`FromWorker`]
+//! reports. It owns the device, the dataset and the run.
+//!
+//! Platform-independent: the browser worker drives it with a [`Platform`] built on
+//! `postMessage` and WebGPU, the native tests with a plain one. The caller's loop is:
+//! hand every waiting message to [`Engine::handle`]; while [`Engine::is_busy`], call
+//! [`Engine::run_slice`] and let the event loop breathe between slices.
+
+use crate::ml::data::{BuiltinDataset, Dataset, Samples};
+use crate::ml::experiment::{Compute, Experiment};
+use crate::ml::metrics::ConfusionMatrix;
+use crate::ml::session::Session;
+use crate::protocol::{
+    AdapterInfo, Backend, EvalReport, FromWorker, GalleryItem, RunInfo, RunState, SampleView,
+    ToWorker, TrainReport,
+};
+use burn::prelude::*;
+use std::future::Future;
+use std::sync::Arc;
+
+/// How long one slice of training may run before the caller's event loop gets a turn (ms).
+const SLICE_MS: f64 = 40.0;
+/// Longest time between training reports (ms).
+const REPORT_MS: f64 = 250.0;
+/// Most queued steps before a read-back on a GPU (bounds Pause latency and queue length).
+const GPU_MAX_UNREAD: u64 = 4;
+/// Most steps between read-backs on the CPU.
+const CPU_MAX_UNREAD: u64 = 64;
+/// Shortest time between evaluations at epoch ends (ms): fast epochs are not all evaluated.
+const EVAL_MS: f64 = 1000.0;
+/// Validation samples always shown in the gallery.
+const GALLERY_FIXED: usize = 12;
+/// Extra misclassified validation samples shown in the gallery.
+const GALLERY_MISTAKES: usize = 6;
+/// Training samples shown in the data panel.
+const PREVIEW: usize = 12;
+
+/// A WebGPU device and its adapter.
+#[derive(Clone)]
+struct WebGpu {
+    device: Device,
+    adapter: AdapterInfo,
+}
+
+/// What the engine needs from where it runs.
+pub trait Platform {
+    /// A monotonic clock in milliseconds.
+    fn now_ms(&self) -> f64;
+    /// Sends a report to the UI.
+    fn post(&self, message: FromWorker);
+    /// The WebGPU adapter on offer, or why there is none.
+    fn adapter(&self) -> impl Future<Output = Result<AdapterInfo, String>>;
+    /// Initialises Burn's WebGPU device (called at most once; the engine keeps the result).
+    fn init_webgpu(&self) -> impl Future<Output = Result<Device, String>>;
+}
+
+/// The engine's state between messages.
+pub struct Engine<P: Platform> {
+    platform: P,
+    experiment: Experiment,
+    compute: Compute,
+    backend: Option<(Backend, Device)>,
+    webgpu: Option<Result<WebGpu, String>>,
+    dataset: Option<(BuiltinDataset, u64, Arc<Dataset>)>,
+    session: Option<Session>,
+    state: RunState,
+    queued_steps: u32,
+    last_report_ms: f64,
+    samples_since_report: usize,
+    evaluated_at: Option<u64>,
+    last_eval_ms: f64,
+}
+
+impl<P: Platform> Engine<P> {
+    /// An idle engine with the default experiment; nothing is built until asked.
+    pub fn new(platform: P) -> Self {
+        Self {
+            platform,
+            experiment: Experiment::default(),
+            compute: Compute::Auto,
+            backend: None,
+            webgpu: None,
+            dataset: None,
+            session: None,
+            state: RunState::Paused,
+            queued_steps: 0,
+            last_report_ms: 0.0,
+            samples_since_report: 0,
+            evaluated_at: None,
+            last_eval_ms: f64::NEG_INFINITY,
+        }
+    }
+
+    /// The platform (for tests to inspect).
+    pub fn platform(&self) -> &P {
+        &self.platform
+    }
+
+    /// Whether there is training to do.
+    pub fn is_busy(&self) -> bool {
+        self.session.is_some() && (self.state == RunState::Running || self.queued_steps > 0)
+    }
+
+    /// Carries out one request from the UI.
+    pub async fn handle(&mut self, message: ToWorker) {
+        match message {
+            ToWorker::Configure(experiment) => self.configure(experiment).await,
+            ToWorker::SetCompute(compute) => {
+                if compute == self.compute && self.backend.is_some() {
+                    return;
+                }
+                self.compute = compute;
+                self.backend = None;
+                if self.session.is_some() {
+                    self.restart().await;
+                } else {
+                    self.ensure_backend().await;
+                }
+            }
+            ToWorker::Start => {
+                if self.ensure_session().await {
+                    self.last_report_ms = self.platform.now_ms();
+                    self.samples_since_report = 0;
+                    self.set_state(RunState::Running);
+                }
+            }
+            ToWorker::Pause => {
+                // Report the steps still queued before saying "paused", so the step count
+                // the UI shows once paused is final.
+                self.queued_steps = 0;
+                let was_running = self.state == RunState::Running;
+                self.state = RunState::Paused;
+                self.report().await;
+                self.evaluate().await;
+                if was_running {
+                    self.platform.post(FromWorker::State(RunState::Paused));
+                }
+            }
+            ToWorker::Step => {
+                if self.state == RunState::Paused && self.ensure_session().await {
+                    self.queued_steps += 1;
+                }
+            }
+            ToWorker::Reset => {
+                self.set_state(RunState::Paused);
+                self.queued_steps = 0;
+                self.restart().await;
+            }
+            ToWorker::Crash => panic!("crash requested by the UI (a test of crash recovery)"),
+        }
+    }
+
+    /// Trains for one time slice, reporting and evaluating when due.
+    pub async fn run_slice(&mut self) {
+        let start = self.platform.now_ms();
+        while self.is_busy() {
+            let stepping = self.queued_steps > 0;
+            let session = self.session.as_mut().expect("busy implies a session");
+            let batch = session
+                .experiment()
+                .batch_size
+                .min(session.dataset().train.len());
+            let epoch_done = session.train_step();
+            self.samples_since_report += batch;
+            self.queued_steps = self.queued_steps.saturating_sub(1);
+            let max_unread = match self.backend {
+                Some((Backend::WebGpu, _)) => GPU_MAX_UNREAD,
+                _ => CPU_MAX_UNREAD,
+            };
+            let now = self.platform.now_ms();
+            let unread = self.session.as_ref().map_or(0, Session::unread_steps);
+            if stepping || unread >= max_unread || now - self.last_report_ms >= REPORT_MS {
+                self.report().await;
+            }
+            let eval_due = epoch_done && now - self.last_eval_ms >= EVAL_MS;
+            if stepping || eval_due {
+                self.evaluate().await;
+            }
+            if self.platform.now_ms() - start >= SLICE_MS {
+                break;
+            }
+        }
+    }
+
+    async fn configure(&mut self, experiment: Experiment) {
+        if let Err(message) = experiment.validate() {
+            self.platform.post(FromWorker::Error(message));
+            return;
+        }
+        if let Some(session) = &mut self.session {
+            if session.update(&experiment) {
+                self.experiment = experiment;
+                return;
+            }
+            let restarting = session.step() > 0;
+            self.experiment = experiment;
+            if restarting {
+                self.platform.post(FromWorker::Notice(
+                    "The model, data or seed changed, so training restarted from step 0.".into(),
+                ));
+            }
+            self.restart().await;
+        } else {
+            self.experiment = experiment;
+        }
+    }
+
+    /// Builds a fresh run of the current experiment; on failure keeps the old one.
+    async fn restart(&mut self) {
+        let device = self.ensure_backend().await;
+        let dataset = self.dataset_for(&self.experiment.clone());
+        match Session::new(&self.experiment, dataset, &device) {
+            Ok(session) => {
+                self.platform
+                    .post(FromWorker::RunStarted(run_info(&session)));
+                self.session = Some(session);
+                self.evaluated_at = None;
+                self.last_eval_ms = f64::NEG_INFINITY;
+                self.last_report_ms = self.platform.now_ms();
+                self.samples_since_report = 0;
+            }
+            Err(message) => self.platform.post(FromWorker::Error(message)),
+        }
+    }
+
+    async fn ensure_session(&mut self) -> bool {
+        if self.session.is_none() {
+            self.restart().await;
+        }
+        self.session.is_some()
+    }
+
+    fn dataset_for(&mut self, experiment: &Experiment) -> Arc<Dataset> {
+        match &self.dataset {
+            Some((id, seed, data)) if *id == experiment.dataset && *seed == experiment.seed => {
+                data.clone()
+            }
+            _ => {
+                let data = Arc::new(experiment.dataset.generate(experiment.seed));
+                self.dataset = Some((experiment.dataset, experiment.seed, data.clone()));
+                data
+            }
+        }
+    }
+
+    fn set_state(&mut self, state: RunState) {
+        if self.state != state {
+            self.state = state;
+            self.platform.post(FromWorker::State(state));
+        }
+    }
+
+    /// The device for the chosen compute, deciding and announcing it the first time.
+    async fn ensure_backend(&mut self) -> Device {
+        if let Some((_, device)) = &self.backend {
+            return device.clone();
+        }
+        let (backend, device, reason) = match self.compute {
+            Compute::Cpu => (
+                Backend::Cpu,
+                Device::flex(),
+                "chosen in Compute".to_string(),
+            ),
+            Compute::WebGpu => match self.webgpu().await {
+                Ok(gpu) => (
+                    Backend::WebGpu,
+                    gpu.device,
+                    format!("chosen in Compute; adapter: {}", gpu.adapter.name),
+                ),
+                Err(error) => (
+                    Backend::Cpu,
+                    Device::flex(),
+                    format!("WebGPU is not available here ({error}), so the CPU is used"),
+                ),
+            },
+            Compute::Auto => self.choose_automatically().await,
+        };
+        self.platform.post(FromWorker::Backend { backend, reason });
+        self.backend = Some((backend, device.clone()));
+        device
+    }
+
+    async fn webgpu(&mut self) -> Result<WebGpu, String> {
+        if self.webgpu.is_none() {
+            let gpu = match self.platform.adapter().await {
+                Ok(adapter) => self
+                    .platform
+                    .init_webgpu()
+                    .await
+                    .map(|device| WebGpu { device, adapter }),
+                Err(error) => Err(error),
+            };
+            self.webgpu = Some(gpu);
+        }
+        self.webgpu.clone().expect("just set")
+    }
+
+    /// Auto: no adapter or a software one → CPU; otherwise a short timed probe decides.
+    async fn choose_automatically(&mut self) -> (Backend, Device, String) {
+        match self.platform.adapter().await {
+            Err(error) => {
+                return (
+                    Backend::Cpu,
+                    Device::flex(),
+                    format!("Auto: no WebGPU adapter ({error})"),
+                );
+            }
+            Ok(adapter) if adapter.software => {
+                return (
+                    Backend::Cpu,
+                    Device::flex(),
+                    format!(
+                        "Auto: the WebGPU adapter ({}) is a software renderer, far slower than the CPU",
+                        adapter.name
+                    ),
+                );
+            }
+            Ok(_) => {}
+        }
+        let gpu = match self.webgpu().await {
+            Ok(gpu) => gpu,
+            Err(error) => {
+                return (
+                    Backend::Cpu,
+                    Device::flex(),
+                    format!("Auto: WebGPU could not be started ({error})"),
+                );
+            }
+        };
+        let experiment = self.experiment.clone();
+        let gpu_speed = self.probe(&experiment, &gpu.device).await;
+        let cpu_speed = self.probe(&experiment, &Device::flex()).await;
+        match (gpu_speed, cpu_speed) {
+            (Ok(g), Ok(c)) if g >= c => (
+                Backend::WebGpu,
+                gpu.device,
+                format!(
+                    "Auto: WebGPU ({}) measured {g:.0} samples/s vs CPU {c:.0}",
+                    gpu.adapter.name
+                ),
+            ),
+            (Ok(g), Ok(c)) => (
+                Backend::Cpu,
+                Device::flex(),
+                format!("Auto: CPU measured {c:.0} samples/s vs WebGPU {g:.0}"),
+            ),
+            (Err(error), _) => (
+                Backend::Cpu,
+                Device::flex(),
+                format!("Auto: WebGPU failed a test run ({error})"),
+            ),
+            (Ok(_), Err(error)) => (
+                Backend::WebGpu,
+                gpu.device,
+                format!("Auto: the CPU failed a test run ({error})"),
+            ),
+        }
+    }
+
+    /// Training samples per second of `experiment` on `device` over a few steps.
+    async fn probe(&mut self, experiment: &Experiment, device: &Device) -> Result<f64, String> {
+        let dataset = self.dataset_for(experiment);
+        let mut session = Session::new(experiment, dataset, device)?;
+        session.train_step();
+        session.read_train_metrics().await?;
+        let start = self.platform.now_ms();
+        let steps = 4;
+        for _ in 0..steps {
+            session.train_step();
+        }
+        session.read_train_metrics().await?;
+        let seconds = ((self.platform.now_ms() - start) / 1000.0).max(1e-6);
+        Ok((steps * experiment.batch_size) as f64 / seconds)
+    }
+
+    async fn report(&mut self) {
+        let Some(session) = &mut self.session else {
+            return;
+        };
+        match session.read_train_metrics().await {
+            Ok(Some(metrics)) => {
+                let now = self.platform.now_ms();
+                let seconds = ((now - self.last_report_ms) / 1000.0).max(1e-6);
+                let samples_per_second = self.samples_since_report as f64 / seconds;
+                self.last_report_ms = now;
+                self.samples_since_report = 0;
+                self.platform.post(FromWorker::Train(TrainReport {
+                    step: metrics.step,
+                    epoch: metrics.epoch,
+                    loss: metrics.loss,
+                    accuracy: metrics.accuracy,
+                    samples_per_second,
+                }));
+            }
+            Ok(None) => {}
+            Err(message) => self.platform.post(FromWorker::Error(message)),
+        }
+    }
+
+    async fn evaluate(&mut self) {
+        let Some(session) = &self.session else {
+            return;
+        };
+        if self.evaluated_at == Some(session.step()) {
+            return;
+        }
+        match session.evaluate().await {
+            Ok(metrics) => {
+                let dataset = session.dataset();
+                let valid = &dataset.valid;
+                let mistakes = (GALLERY_FIXED..valid.len())
+                    .filter(|&i| metrics.predictions[i] != valid.labels()[i])
+                    .take(GALLERY_MISTAKES);
+                let gallery = (0..GALLERY_FIXED.min(valid.len()))
+                    .chain(mistakes)
+                    .map(|i| GalleryItem {
+                        index: i,
+                        label: valid.labels()[i],
+                        prediction: Some((metrics.predictions[i], metrics.confidences[i])),
+                        view: sample_view(valid, i),
+                    })
+                    .collect();
+                self.evaluated_at = Some(metrics.step);
+                self.last_eval_ms = self.platform.now_ms();
+                self.platform.post(FromWorker::Eval(EvalReport {
+                    step: metrics.step,
+                    epoch: session.epoch(),
+                    loss: metrics.loss,
+                    accuracy: metrics.accuracy,
+                    gallery,
+                    confusion: ConfusionMatrix::new(
+                        dataset.num_classes(),
+                        valid.labels(),
+                        &metrics.predictions,
+                    ),
+                }));
+            }
+            Err(message) => self.platform.post(FromWorker::Error(message)),
+        }
+    }
+}
+
+fn run_info(session: &Session) -> RunInfo {
+    let dataset = session.dataset();
+    let experiment = session.experiment().clone();
+    let model = experiment
+        .model
+        .summary(&dataset.shape(), dataset.num_classes())
+        .expect("a session exists only for a valid model");
+    RunInfo {
+        model,
+        class_names: dataset.class_names.clone(),
+        train_samples: dataset.train.len(),
+        valid_samples: dataset.valid.len(),
+        steps_per_epoch: session.steps_per_epoch(),
+        preview: (0..PREVIEW.min(dataset.train.len()))
+            .map(|i| GalleryItem {
+                index: i,
+                label: dataset.train.labels()[i],
+                prediction: None,
+                view: sample_view(&dataset.train, i),
+            })
+            .collect(),
+        experiment,
+    }
+}
+
+/// A sample as the UI draws it.
+pub fn sample_view(samples: &Samples, index: usize) -> SampleView {
+    match samples {
+        Samples::Images(images) => SampleView::Image {
+            channels: images.channels,
+            height: images.height,
+            width: images.width,
+            pixels: images
+                .image(index)
+                .iter()
+                .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+                .collect(),
+        },
+    }
+}

@@ -1,0 +1,21 @@
+//! Petri: a deep-learning lab that runs entirely in a web page.
+//!
+//! - [`ml`]: the pure core (datasets, models, training, metrics); compiles and is tested natively.
+//! - [`protocol`]: the plain messages between the UI and the training worker.
+//! - `engine`: turns UI requests into training steps and reports (feature `engine`).
+//! - `worker`: runs the engine in a Web Worker (wasm, feature `engine`).
+//! - `ui`: the Yew application, holding plain data only (its components are wasm only).
+//! - `web`: the one module that touches browser APIs (wasm only).
+//!
+//! The feature `engine` (on by default) brings in Burn. The UI binary is built without it, so
+//! the page's shell stays small and never waits for the engine.
+
+#[cfg(feature = "engine")]
+pub mod engine;
+pub mod ml;
+pub mod protocol;
+pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+#[cfg(all(target_arch = "wasm32", feature = "engine"))]
+pub mod worker;

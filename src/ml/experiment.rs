@@ -1,0 +1,148 @@
+//! The whole experiment as plain, serialisable data: what the UI edits, the worker runs,
+//! and (later) the URL, exports and lessons carry.
+
+use super::data::BuiltinDataset;
+use super::models::ModelConfig;
+use serde::{Deserialize, Serialize};
+
+/// Which optimizer updates the weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptimizerKind {
+    /// Adam (β₁ = 0.9, β₂ = 0.999).
+    Adam,
+    /// Stochastic gradient descent with momentum 0.9.
+    SgdMomentum,
+}
+
+impl OptimizerKind {
+    /// Every optimizer, in menu order.
+    pub const ALL: [OptimizerKind; 2] = [OptimizerKind::Adam, OptimizerKind::SgdMomentum];
+
+    /// A short stable identifier.
+    pub fn id(self) -> &'static str {
+        match self {
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::SgdMomentum => "sgd",
+        }
+    }
+
+    /// The name shown in the UI.
+    pub fn title(self) -> &'static str {
+        match self {
+            OptimizerKind::Adam => "Adam",
+            OptimizerKind::SgdMomentum => "SGD + momentum",
+        }
+    }
+
+    /// The optimizer with identifier `id`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.id() == id)
+    }
+}
+
+/// Where the tensors live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Compute {
+    /// Pick the faster of WebGPU and CPU for this machine and model.
+    #[default]
+    Auto,
+    /// The browser's WebGPU adapter.
+    WebGpu,
+    /// Burn's Flex backend on the CPU (WebAssembly SIMD in the browser).
+    Cpu,
+}
+
+impl Compute {
+    /// Every choice, in menu order.
+    pub const ALL: [Compute; 3] = [Compute::Auto, Compute::WebGpu, Compute::Cpu];
+
+    /// A short stable identifier.
+    pub fn id(self) -> &'static str {
+        match self {
+            Compute::Auto => "auto",
+            Compute::WebGpu => "webgpu",
+            Compute::Cpu => "cpu",
+        }
+    }
+
+    /// The name shown in the UI.
+    pub fn title(self) -> &'static str {
+        match self {
+            Compute::Auto => "Auto",
+            Compute::WebGpu => "WebGPU",
+            Compute::Cpu => "CPU",
+        }
+    }
+
+    /// The choice with identifier `id`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.id() == id)
+    }
+}
+
+/// Everything that defines a run. The same experiment on the same backend gives the same curves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Experiment {
+    /// The data to learn from.
+    pub dataset: BuiltinDataset,
+    /// The network.
+    pub model: ModelConfig,
+    /// The weight update rule.
+    pub optimizer: OptimizerKind,
+    /// Step size of the optimizer.
+    pub learning_rate: f64,
+    /// Samples per training step.
+    pub batch_size: usize,
+    /// Seeds the data, the split, the sample order, the initial weights and dropout.
+    pub seed: u64,
+}
+
+impl Default for Experiment {
+    fn default() -> Self {
+        let dataset = BuiltinDataset::Shapes;
+        Self {
+            dataset,
+            model: ModelConfig::default_for(dataset.kind()),
+            optimizer: OptimizerKind::Adam,
+            learning_rate: 0.005,
+            batch_size: 32,
+            seed: 1,
+        }
+    }
+}
+
+/// Largest batch the UI offers; bigger batches gain little at these model sizes.
+pub const MAX_BATCH_SIZE: usize = 1024;
+
+impl Experiment {
+    /// Checks everything: the training settings and that the model can be built for the data.
+    pub fn validate(&self) -> Result<(), String> {
+        self.validate_settings()?;
+        self.model
+            .summary(&self.dataset.shape(), self.dataset.class_names().len())
+            .map(|_| ())
+    }
+
+    /// Checks the training settings a user types (learning rate, batch size); the message says
+    /// what is wrong and what is allowed.
+    pub fn validate_settings(&self) -> Result<(), String> {
+        if !(self.learning_rate.is_finite()
+            && self.learning_rate > 0.0
+            && self.learning_rate <= 1.0)
+        {
+            return Err(format!(
+                "Learning rate {} is out of range: use a number above 0 and at most 1.",
+                self.learning_rate
+            ));
+        }
+        if self.batch_size == 0 || self.batch_size > MAX_BATCH_SIZE {
+            return Err(format!(
+                "Batch size {} is out of range: use 1 to {MAX_BATCH_SIZE}.",
+                self.batch_size
+            ));
+        }
+        Ok(())
+    }
+}

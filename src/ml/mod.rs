@@ -1,0 +1,15 @@
+//! The pure core: no browser APIs, no UI. Everything here runs natively on `Device::flex()`.
+//!
+//! Burn-free parts ([`data`], [`experiment`], [`metrics`], [`rng`], the model configs) are
+//! also used by the UI; the parts that build tensors ([`models`], [`train`], [`session`]) are
+//! used only by the worker, the bench and the tests.
+
+pub mod data;
+pub mod experiment;
+pub mod metrics;
+pub mod models;
+pub mod rng;
+#[cfg(feature = "engine")]
+pub mod session;
+#[cfg(feature = "engine")]
+pub mod train;

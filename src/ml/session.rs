@@ -1,0 +1,276 @@
+//! A training run: an experiment, its dataset and a [`Trainer`], stepping through epochs.
+//!
+//! Steps queue work on the device; metrics accumulate there and are read back only when the
+//! caller asks ([`Session::read_train_metrics`], [`Session::evaluate`]), asynchronously, so
+//! the same code serves the browser worker (where reads must be async), the bench and tests.
+
+use super::data::{Batch, Dataset, Standardizer};
+use super::experiment::Experiment;
+use super::metrics::argmax_rows;
+use super::rng::{Rng, Stream, device_seed, rng};
+use super::train::Trainer;
+use burn::prelude::*;
+use rand::seq::SliceRandom;
+use std::sync::Arc;
+
+/// Validation samples per evaluation batch.
+const EVAL_BATCH: usize = 500;
+
+/// Training metrics since the last read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainMetrics {
+    /// Steps taken since the start of the run.
+    pub step: u64,
+    /// Epochs completed, with the fraction of the current one.
+    pub epoch: f64,
+    /// Mean training loss over the steps since the last read.
+    pub loss: f64,
+    /// Training accuracy over the same steps (0 to 1).
+    pub accuracy: f64,
+    /// Number of samples those steps saw.
+    pub samples: usize,
+}
+
+/// Results of one pass over the validation set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalMetrics {
+    /// Steps taken when evaluated.
+    pub step: u64,
+    /// Mean validation loss.
+    pub loss: f64,
+    /// Validation accuracy (0 to 1).
+    pub accuracy: f64,
+    /// Predicted class of each validation sample.
+    pub predictions: Vec<u32>,
+    /// Probability of the predicted class for each validation sample.
+    pub confidences: Vec<f32>,
+}
+
+/// Accumulated, unread step results.
+struct Pending {
+    loss_sum: Tensor<1>,
+    correct: Tensor<1, Int>,
+    steps: u64,
+    samples: usize,
+}
+
+/// A training run in progress.
+pub struct Session {
+    experiment: Experiment,
+    dataset: Arc<Dataset>,
+    standardizer: Standardizer,
+    trainer: Trainer,
+    order_rng: Rng,
+    order: Vec<usize>,
+    cursor: usize,
+    step: u64,
+    epochs_done: u64,
+    pending: Option<Pending>,
+}
+
+impl Session {
+    /// A new run of `experiment` on `dataset`, with a model initialised on `device`.
+    pub fn new(
+        experiment: &Experiment,
+        dataset: Arc<Dataset>,
+        device: &Device,
+    ) -> Result<Self, String> {
+        experiment.validate()?;
+        let trainer = Trainer::new(
+            &experiment.model,
+            &dataset.shape(),
+            dataset.num_classes(),
+            experiment.optimizer,
+            experiment.learning_rate,
+            device_seed(experiment.seed),
+            device,
+        )?;
+        let mut session = Self {
+            experiment: experiment.clone(),
+            standardizer: Standardizer::fit(&dataset.train),
+            dataset,
+            trainer,
+            order_rng: rng(experiment.seed, Stream::Order),
+            order: Vec::new(),
+            cursor: 0,
+            step: 0,
+            epochs_done: 0,
+            pending: None,
+        };
+        session.shuffle();
+        Ok(session)
+    }
+
+    /// The experiment being run.
+    pub fn experiment(&self) -> &Experiment {
+        &self.experiment
+    }
+
+    /// The dataset being learnt.
+    pub fn dataset(&self) -> &Arc<Dataset> {
+        &self.dataset
+    }
+
+    /// The trainer (model, optimizer, device).
+    pub fn trainer(&self) -> &Trainer {
+        &self.trainer
+    }
+
+    /// Steps taken so far.
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+
+    /// Epochs completed, with the fraction of the current one.
+    pub fn epoch(&self) -> f64 {
+        self.epochs_done as f64 + self.cursor as f64 / self.order.len().max(1) as f64
+    }
+
+    /// Training steps in one epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.order.len().div_ceil(self.experiment.batch_size)
+    }
+
+    /// Steps whose metrics have not been read yet.
+    pub fn unread_steps(&self) -> u64 {
+        self.pending.as_ref().map_or(0, |p| p.steps)
+    }
+
+    /// Applies the settings that can change mid-run (learning rate, batch size); returns
+    /// `false`, changing nothing, when `experiment` differs in anything else.
+    pub fn update(&mut self, experiment: &Experiment) -> bool {
+        let live = Experiment {
+            learning_rate: self.experiment.learning_rate,
+            batch_size: self.experiment.batch_size,
+            ..experiment.clone()
+        };
+        if live != self.experiment || experiment.validate().is_err() {
+            return false;
+        }
+        self.trainer.set_learning_rate(experiment.learning_rate);
+        self.experiment = experiment.clone();
+        true
+    }
+
+    /// One optimisation step on the next batch. Returns `true` when it completed an epoch.
+    pub fn train_step(&mut self) -> bool {
+        let end = (self.cursor + self.experiment.batch_size).min(self.order.len());
+        let batch = self.model_batch(&self.dataset.train, &self.order[self.cursor..end]);
+        let output = self.trainer.step(&batch);
+        let samples = batch.len();
+        let loss_sum = output.loss * samples as f64;
+        self.pending = Some(match self.pending.take() {
+            None => Pending {
+                loss_sum,
+                correct: output.correct,
+                steps: 1,
+                samples,
+            },
+            Some(p) => Pending {
+                loss_sum: p.loss_sum + loss_sum,
+                correct: p.correct + output.correct,
+                steps: p.steps + 1,
+                samples: p.samples + samples,
+            },
+        });
+        self.step += 1;
+        self.cursor = end;
+        if self.cursor >= self.order.len() {
+            self.epochs_done += 1;
+            self.shuffle();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Reads back the loss and accuracy accumulated since the last read (`None` if no step
+    /// was taken since). Waits for the device to finish the queued steps.
+    pub async fn read_train_metrics(&mut self) -> Result<Option<TrainMetrics>, String> {
+        let Some(pending) = self.pending.take() else {
+            return Ok(None);
+        };
+        let loss_sum = read_scalar(pending.loss_sum).await?;
+        let correct = pending
+            .correct
+            .into_data_async()
+            .await
+            .map_err(|e| format!("reading the accuracy back failed: {e:?}"))?
+            .iter::<i64>()
+            .next()
+            .unwrap_or(0);
+        let samples = pending.samples.max(1) as f64;
+        Ok(Some(TrainMetrics {
+            step: self.step,
+            epoch: self.epoch(),
+            loss: loss_sum / samples,
+            accuracy: correct as f64 / samples,
+            samples: pending.samples,
+        }))
+    }
+
+    /// Loss, accuracy and every prediction on the validation set.
+    pub async fn evaluate(&self) -> Result<EvalMetrics, String> {
+        let valid = &self.dataset.valid;
+        let indices: Vec<usize> = (0..valid.len()).collect();
+        let mut loss_sum: Option<Tensor<1>> = None;
+        let mut probabilities = Vec::new();
+        for chunk in indices.chunks(EVAL_BATCH) {
+            let output = self.trainer.evaluate(&self.model_batch(valid, chunk));
+            loss_sum = Some(match loss_sum {
+                None => output.loss_sum,
+                Some(sum) => sum + output.loss_sum,
+            });
+            probabilities.push(output.probabilities);
+        }
+        let Some(loss_sum) = loss_sum else {
+            return Err("the validation set is empty".into());
+        };
+        let loss = read_scalar(loss_sum).await? / valid.len() as f64;
+        let probabilities = Tensor::cat(probabilities, 0)
+            .into_data_async()
+            .await
+            .map_err(|e| format!("reading predictions back failed: {e:?}"))?
+            .try_to_vec::<f32>()
+            .map_err(|e| format!("reading predictions back failed: {e:?}"))?;
+        let (predictions, confidences): (Vec<u32>, Vec<f32>) =
+            argmax_rows(&probabilities, self.dataset.num_classes())
+                .into_iter()
+                .unzip();
+        let correct = predictions
+            .iter()
+            .zip(valid.labels())
+            .filter(|(p, t)| p == t)
+            .count();
+        Ok(EvalMetrics {
+            step: self.step,
+            loss,
+            accuracy: correct as f64 / valid.len() as f64,
+            predictions,
+            confidences,
+        })
+    }
+
+    /// The samples at `indices` as the model sees them (standardized).
+    fn model_batch(&self, samples: &super::data::Samples, indices: &[usize]) -> Batch {
+        let mut batch = samples.batch(indices);
+        self.standardizer.apply(&mut batch);
+        batch
+    }
+
+    fn shuffle(&mut self) {
+        self.order = (0..self.dataset.train.len()).collect();
+        self.order.shuffle(&mut self.order_rng);
+        self.cursor = 0;
+    }
+}
+
+async fn read_scalar(tensor: Tensor<1>) -> Result<f64, String> {
+    let data = tensor
+        .into_data_async()
+        .await
+        .map_err(|e| format!("reading a value back failed: {e:?}"))?;
+    data.iter::<f64>()
+        .next()
+        .ok_or_else(|| "the device returned no value".to_string())
+}

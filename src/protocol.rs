@@ -1,0 +1,214 @@
+//! Messages between the UI and the training worker. Plain data only: no Burn types cross.
+//!
+//! Both directions travel as JSON strings through `postMessage`.
+
+use crate::ml::experiment::{Compute, Experiment};
+use crate::ml::metrics::ConfusionMatrix;
+use crate::ml::models::ModelSummary;
+use serde::{Deserialize, Serialize};
+
+/// UI → worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// Use this experiment. Learning rate and batch size apply to a run in progress; any other
+    /// change starts a new run (reported with [`FromWorker::RunStarted`]).
+    Configure(Experiment),
+    /// Choose where tensors live; a change of backend starts a new run.
+    SetCompute(Compute),
+    /// Train until paused.
+    Start,
+    /// Stop after the current step and evaluate.
+    Pause,
+    /// Train on one batch, then evaluate.
+    Step,
+    /// Start the run again from freshly initialised weights (same seed).
+    Reset,
+    /// Panic inside the engine on purpose: lets tests check crash recovery.
+    Crash,
+}
+
+/// The compute backend in use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Backend {
+    /// The browser's WebGPU adapter.
+    WebGpu,
+    /// Burn's Flex backend on the CPU.
+    Cpu,
+}
+
+impl Backend {
+    /// The name shown in the status line.
+    pub fn title(self) -> &'static str {
+        match self {
+            Backend::WebGpu => "WebGPU",
+            Backend::Cpu => "CPU",
+        }
+    }
+}
+
+/// What the browser says about its WebGPU adapter (found without loading the engine).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdapterInfo {
+    /// Vendor, architecture and description, for the status line.
+    pub name: String,
+    /// A software rasteriser or fallback adapter: far slower than the CPU engine.
+    pub software: bool,
+}
+
+/// The two builds of the engine. The UI loads the one the chosen compute needs, so a page
+/// without a usable GPU never downloads the WebGPU backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EngineBuild {
+    /// Burn's Flex backend only.
+    Cpu,
+    /// Flex and Burn's WebGPU backend.
+    Gpu,
+}
+
+impl EngineBuild {
+    /// The build for `compute`, given the adapter the browser offers (`None`: none).
+    pub fn for_compute(compute: Compute, adapter: Option<&AdapterInfo>) -> Self {
+        match compute {
+            Compute::Cpu => EngineBuild::Cpu,
+            Compute::WebGpu => EngineBuild::Gpu,
+            Compute::Auto => match adapter {
+                Some(adapter) if !adapter.software => EngineBuild::Gpu,
+                _ => EngineBuild::Cpu,
+            },
+        }
+    }
+}
+
+/// Whether the engine is training.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RunState {
+    /// Not training.
+    Paused,
+    /// Training continuously.
+    Running,
+}
+
+/// One sample drawn for the user.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SampleView {
+    /// An image; `pixels` holds `channels × height × width` bytes.
+    Image {
+        channels: usize,
+        height: usize,
+        width: usize,
+        pixels: Vec<u8>,
+    },
+}
+
+/// A sample with its label and, after evaluation, the model's prediction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GalleryItem {
+    /// Index in its split.
+    pub index: usize,
+    /// True class.
+    pub label: u32,
+    /// Predicted class and its probability, if the model has seen it.
+    pub prediction: Option<(u32, f32)>,
+    /// The sample itself.
+    pub view: SampleView,
+}
+
+/// Training metrics over the steps since the last report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainReport {
+    pub step: u64,
+    pub epoch: f64,
+    pub loss: f64,
+    pub accuracy: f64,
+    /// Training throughput since the last report.
+    pub samples_per_second: f64,
+}
+
+/// One pass over the validation set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvalReport {
+    pub step: u64,
+    pub epoch: f64,
+    pub loss: f64,
+    pub accuracy: f64,
+    /// A few validation samples with predictions.
+    pub gallery: Vec<GalleryItem>,
+    pub confusion: ConfusionMatrix,
+}
+
+/// What a new run trains on and with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub experiment: Experiment,
+    pub model: ModelSummary,
+    pub class_names: Vec<String>,
+    pub train_samples: usize,
+    pub valid_samples: usize,
+    pub steps_per_epoch: usize,
+    /// A few training samples to show in the data panel.
+    pub preview: Vec<GalleryItem>,
+}
+
+/// Worker → UI.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// The engine is loaded and listening.
+    Ready,
+    /// The backend now in use, and why it was chosen.
+    Backend { backend: Backend, reason: String },
+    /// A new run started (step 0).
+    RunStarted(RunInfo),
+    /// The engine started or stopped training.
+    State(RunState),
+    /// Training metrics.
+    Train(TrainReport),
+    /// Validation metrics.
+    Eval(EvalReport),
+    /// Something the user should know that is not an error (e.g. a restart).
+    Notice(String),
+    /// A request could not be carried out; nothing else changed.
+    Error(String),
+    /// The engine panicked; the UI replaces it.
+    Crashed(String),
+}
+
+impl ToWorker {
+    /// Encodes for `postMessage`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("protocol messages always serialise")
+    }
+
+    /// Decodes a message from the UI.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| format!("bad message to the engine: {e}"))
+    }
+}
+
+impl FromWorker {
+    /// Encodes for `postMessage`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("protocol messages always serialise")
+    }
+
+    /// Decodes a message from the worker.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| format!("bad message from the engine: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_through_json() {
+        let to = ToWorker::Configure(Experiment::default());
+        assert_eq!(ToWorker::from_json(&to.to_json()).unwrap(), to);
+        let from = FromWorker::Backend {
+            backend: Backend::Cpu,
+            reason: "no adapter".into(),
+        };
+        assert_eq!(FromWorker::from_json(&from.to_json()).unwrap(), from);
+        assert!(ToWorker::from_json("{\"Nope\":1}").is_err());
+    }
+}

@@ -1,0 +1,165 @@
+use super::{PanelProps, edit_number, on_edit};
+use crate::ml::experiment::{Compute, OptimizerKind};
+use crate::protocol::{RunState, ToWorker};
+use crate::ui::app::Engine;
+use crate::ui::state::{Action, AppState, EngineStatus};
+use crate::ui::widgets::{LineChart, NumberField, SampleGrid, SelectField, Series, YFormat};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct TrainingPanelProps {
+    pub state: UseReducerHandle<AppState>,
+    pub engine: Engine,
+}
+
+fn percent(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+/// Run, pause, step and reset training; watch the curves and the model's predictions.
+#[component]
+pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
+    let state = &props.state;
+    let edit = PanelProps {
+        experiment: state.experiment.clone(),
+        dispatch: state.dispatcher(),
+    };
+    let ready = state.engine == EngineStatus::Ready;
+    let valid = state.model_check();
+    let can_train = ready && valid.is_ok();
+    let running = state.state == RunState::Running;
+
+    let send = |message: ToWorker| {
+        let engine = props.engine.clone();
+        Callback::from(move |_: MouseEvent| engine.send(message.clone()))
+    };
+    let on_train = if running {
+        send(ToWorker::Pause)
+    } else {
+        send(ToWorker::Start)
+    };
+    let on_compute = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |id: String| {
+            dispatch.dispatch(Action::SetCompute(
+                Compute::from_id(&id).unwrap_or_default(),
+            ))
+        })
+    };
+    let on_optimizer = on_edit(&edit, |e, id: String| {
+        e.optimizer = OptimizerKind::from_id(&id).unwrap_or(OptimizerKind::Adam);
+    });
+    let on_lr = edit_number::<f64>(&edit, "Learning rate", |e, v| e.learning_rate = v);
+    let on_batch = edit_number::<usize>(&edit, "Batch size", |e, v| e.batch_size = v);
+    let on_seed = edit_number::<u64>(&edit, "Seed", |e, v| e.seed = v);
+
+    let computes: Vec<(AttrValue, AttrValue)> = Compute::ALL
+        .iter()
+        .map(|c| (AttrValue::from(c.id()), AttrValue::from(c.title())))
+        .collect();
+    let optimizers: Vec<(AttrValue, AttrValue)> = OptimizerKind::ALL
+        .iter()
+        .map(|o| (AttrValue::from(o.id()), AttrValue::from(o.title())))
+        .collect();
+
+    let status = match &state.backend {
+        Some((backend, reason)) => format!("Compute: {} — {reason}", backend.title()),
+        None if ready => "Compute: choosing a backend…".to_string(),
+        None if state.engine_build().is_none() => "Compute: looking for a GPU…".to_string(),
+        None => "Compute: waiting for the engine…".to_string(),
+    };
+    let last_train = state.train.last();
+    let last_eval = state.eval.last();
+    let dash = || "—".to_string();
+    let class_names = state
+        .run
+        .as_ref()
+        .map(|r| r.class_names.clone())
+        .unwrap_or_default();
+
+    let train_loss: Vec<(f64, f64)> = state
+        .train
+        .iter()
+        .map(|r| (r.step as f64, r.loss))
+        .collect();
+    let train_acc: Vec<(f64, f64)> = state
+        .train
+        .iter()
+        .map(|r| (r.step as f64, r.accuracy))
+        .collect();
+    let val_loss: Vec<(f64, f64)> = state.eval.iter().map(|r| (r.step as f64, r.loss)).collect();
+    let val_acc: Vec<(f64, f64)> = state
+        .eval
+        .iter()
+        .map(|r| (r.step as f64, r.accuracy))
+        .collect();
+
+    let stat = |label: &'static str, value: String| {
+        html! {
+            <div class="stat">
+                <span class="stat-name">{ label }</span>
+                <output class="stat-value" aria-label={label}>{ value }</output>
+            </div>
+        }
+    };
+
+    html! {
+        <section class="panel training" aria-labelledby="training-heading">
+            <h2 id="training-heading">{"Training"}</h2>
+            <div class="controls">
+                <button class="primary" onclick={on_train} disabled={!can_train && !running}
+                        title={valid.clone().err().unwrap_or_default()}>
+                    { if running { "Pause" } else { "Train" } }
+                </button>
+                <button onclick={send(ToWorker::Step)} disabled={!can_train || running}>{"Step"}</button>
+                <button onclick={send(ToWorker::Reset)} disabled={!can_train}>{"Reset"}</button>
+                <SelectField id="compute" label="Compute" options={computes}
+                             selected={state.compute.id()} onchange={on_compute} />
+            </div>
+            <p class="status" role="status" aria-label="Compute status">{ status }</p>
+            if let Some(notice) = &state.notice {
+                <p class="notice">{ notice.clone() }</p>
+            }
+            <div class="row settings">
+                <SelectField id="optimizer" label="Optimizer" options={optimizers}
+                             selected={state.experiment.optimizer.id()} onchange={on_optimizer} />
+                <NumberField id="learning-rate" label="Learning rate"
+                             value={state.experiment.learning_rate.to_string()} step="0.001"
+                             min="0" max="1" onchange={on_lr} />
+                <NumberField id="batch-size" label="Batch size"
+                             value={state.experiment.batch_size.to_string()} step="1"
+                             min="1" onchange={on_batch} />
+                <NumberField id="seed" label="Seed" value={state.experiment.seed.to_string()}
+                             step="1" min="0" onchange={on_seed} />
+            </div>
+            <div class="stats">
+                { stat("Steps", state.step().to_string()) }
+                { stat("Epoch", last_train.map_or_else(dash, |r| format!("{:.2}", r.epoch))) }
+                { stat("Training loss", last_train.map_or_else(dash, |r| format!("{:.4}", r.loss))) }
+                { stat("Training accuracy", last_train.map_or_else(dash, |r| percent(r.accuracy))) }
+                { stat("Validation loss", last_eval.map_or_else(dash, |r| format!("{:.4}", r.loss))) }
+                { stat("Validation accuracy", last_eval.map_or_else(dash, |r| percent(r.accuracy))) }
+                { stat("Samples/s", last_train.map_or_else(dash, |r| format!("{:.0}", r.samples_per_second))) }
+            </div>
+            <div class="charts">
+                <LineChart title="Loss" series={vec![
+                    Series { name: "training", class: "train", points: train_loss },
+                    Series { name: "validation", class: "valid", points: val_loss },
+                ]} />
+                <LineChart title="Accuracy" y_range={Some((0.0, 1.0))}
+                           y_format={YFormat::Percent}
+                           series={vec![
+                    Series { name: "training", class: "train", points: train_acc },
+                    Series { name: "validation", class: "valid", points: val_acc },
+                ]} />
+            </div>
+            if let Some(eval) = &state.last_eval {
+                <h3>{ format!("Validation predictions at step {}", eval.step) }</h3>
+                <SampleGrid items={eval.gallery.clone()} class_names={class_names}
+                            label="Validation predictions" />
+            } else {
+                <p class="hint">{"Press Train: predictions on validation samples appear here after the first epoch."}</p>
+            }
+        </section>
+    }
+}

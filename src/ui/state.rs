@@ -1,0 +1,304 @@
+//! The UI's state as plain data and the one function that changes it. No browser APIs, so it
+//! is unit-tested natively.
+
+use crate::ml::data::BuiltinDataset;
+use crate::ml::experiment::{Compute, Experiment};
+use crate::ml::models::{ModelConfig, ModelSummary};
+use crate::protocol::{
+    AdapterInfo, Backend, EngineBuild, EvalReport, FromWorker, RunInfo, RunState, TrainReport,
+};
+use std::rc::Rc;
+
+/// Whether the training engine can take requests.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngineStatus {
+    /// The worker's code is still loading.
+    Loading,
+    /// The worker answered.
+    Ready,
+    /// The worker failed to load; the message says why.
+    Failed(String),
+}
+
+/// What the browser said when asked for a WebGPU adapter.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AdapterProbe {
+    /// Not answered yet.
+    Pending,
+    /// An adapter is on offer.
+    Found(AdapterInfo),
+    /// None is; the message says why.
+    Missing(String),
+}
+
+/// A point of a validation curve.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EvalPoint {
+    pub step: u64,
+    pub loss: f64,
+    pub accuracy: f64,
+}
+
+/// Everything the UI shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppState {
+    /// The experiment as edited (may be invalid; see [`AppState::model_check`]).
+    pub experiment: Experiment,
+    pub compute: Compute,
+    /// The browser's WebGPU adapter, which decides the engine build for Auto.
+    pub adapter: AdapterProbe,
+    pub engine: EngineStatus,
+    /// The backend in use and why.
+    pub backend: Option<(Backend, String)>,
+    /// The run the charts belong to.
+    pub run: Option<Rc<RunInfo>>,
+    pub state: RunState,
+    pub train: Vec<TrainReport>,
+    pub eval: Vec<EvalPoint>,
+    pub last_eval: Option<EvalReport>,
+    /// The error shown in the alert region.
+    pub alert: Option<String>,
+    /// A passing remark (not an error).
+    pub notice: Option<String>,
+    /// Bumped when the engine must be replaced (after a crash).
+    pub engine_generation: u32,
+}
+
+/// Things that happen to the UI.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// A report from the engine.
+    Engine(FromWorker),
+    /// The engine could not be reached or died.
+    EngineFailed(String),
+    /// The user edited the experiment.
+    Edit(Experiment),
+    /// The user chose a compute backend.
+    SetCompute(Compute),
+    /// The browser answered the WebGPU adapter request.
+    AdapterProbed(Result<AdapterInfo, String>),
+    /// Show an error (e.g. a value that is not a number).
+    Alert(String),
+    /// The user closed the alert.
+    DismissAlert,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self {
+            experiment: Experiment::default(),
+            compute: Compute::Auto,
+            adapter: AdapterProbe::Pending,
+            engine: EngineStatus::Loading,
+            backend: None,
+            run: None,
+            state: RunState::Paused,
+            train: Vec::new(),
+            eval: Vec::new(),
+            last_eval: None,
+            alert: None,
+            notice: None,
+            engine_generation: 0,
+        }
+    }
+}
+
+impl AppState {
+    /// Applies one action.
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::Engine(message) => self.apply_report(message),
+            Action::EngineFailed(message) => {
+                if self.engine == EngineStatus::Ready {
+                    self.alert = Some(format!("{message}. The engine was restarted."));
+                    self.engine_generation += 1;
+                    self.engine_replaced();
+                } else {
+                    self.alert = Some(message.clone());
+                    self.engine = EngineStatus::Failed(message);
+                }
+            }
+            Action::Edit(experiment) => {
+                if let Err(message) = experiment.validate_settings() {
+                    self.alert = Some(format!("{message} The previous value is kept."));
+                    return;
+                }
+                if experiment.dataset != self.experiment.dataset
+                    && !experiment.model.family().fits(experiment.dataset.kind())
+                {
+                    self.experiment = Experiment {
+                        model: ModelConfig::default_for(experiment.dataset.kind()),
+                        ..experiment
+                    };
+                } else {
+                    self.experiment = experiment;
+                }
+            }
+            Action::SetCompute(compute) => {
+                let build = self.engine_build();
+                self.compute = compute;
+                if self.engine_build() != build {
+                    self.engine_replaced();
+                }
+            }
+            Action::AdapterProbed(answer) => {
+                self.adapter = match answer {
+                    Ok(info) => AdapterProbe::Found(info),
+                    Err(why) => AdapterProbe::Missing(why),
+                };
+            }
+            Action::Alert(message) => self.alert = Some(message),
+            Action::DismissAlert => self.alert = None,
+        }
+    }
+
+    fn apply_report(&mut self, message: FromWorker) {
+        match message {
+            FromWorker::Ready => self.engine = EngineStatus::Ready,
+            FromWorker::Backend { backend, reason } => self.backend = Some((backend, reason)),
+            FromWorker::RunStarted(info) => {
+                self.train.clear();
+                self.eval.clear();
+                self.last_eval = None;
+                self.run = Some(Rc::new(info));
+            }
+            FromWorker::State(state) => self.state = state,
+            FromWorker::Train(report) => {
+                if self.train.last().is_none_or(|last| last.step < report.step) {
+                    self.train.push(report);
+                }
+            }
+            FromWorker::Eval(report) => {
+                if self.eval.last().is_none_or(|last| last.step < report.step) {
+                    self.eval.push(EvalPoint {
+                        step: report.step,
+                        loss: report.loss,
+                        accuracy: report.accuracy,
+                    });
+                }
+                self.last_eval = Some(report);
+            }
+            FromWorker::Notice(text) => self.notice = Some(text),
+            FromWorker::Error(text) => self.alert = Some(text),
+            FromWorker::Crashed(text) => {
+                self.alert = Some(format!(
+                    "The training engine crashed ({text}). It was restarted with your settings; \
+                     press Train to start again."
+                ));
+                self.engine_generation += 1;
+                self.engine_replaced();
+            }
+        }
+    }
+
+    /// Forgets what the old engine reported; a new one is loading.
+    fn engine_replaced(&mut self) {
+        self.engine = EngineStatus::Loading;
+        self.state = RunState::Paused;
+        self.backend = None;
+        self.run = None;
+    }
+
+    /// The engine build the chosen compute needs (`None` until the adapter question is
+    /// answered, where that decides).
+    pub fn engine_build(&self) -> Option<EngineBuild> {
+        match (&self.adapter, self.compute) {
+            (AdapterProbe::Pending, Compute::Auto) => None,
+            (AdapterProbe::Found(info), compute) => {
+                Some(EngineBuild::for_compute(compute, Some(info)))
+            }
+            (_, compute) => Some(EngineBuild::for_compute(compute, None)),
+        }
+    }
+
+    /// The model's layer table, or why the edited model cannot be built.
+    pub fn model_check(&self) -> Result<ModelSummary, String> {
+        let dataset: BuiltinDataset = self.experiment.dataset;
+        self.experiment.validate().and_then(|_| {
+            self.experiment
+                .model
+                .summary(&dataset.shape(), dataset.class_names().len())
+        })
+    }
+
+    /// The latest step reported.
+    pub fn step(&self) -> u64 {
+        let train = self.train.last().map_or(0, |r| r.step);
+        let eval = self.eval.last().map_or(0, |r| r.step);
+        train.max(eval)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(step: u64) -> FromWorker {
+        FromWorker::Train(TrainReport {
+            step,
+            epoch: 0.0,
+            loss: 1.0,
+            accuracy: 0.5,
+            samples_per_second: 100.0,
+        })
+    }
+
+    #[test]
+    fn reports_build_the_history_and_a_new_run_clears_it() {
+        let mut state = AppState::default();
+        state.apply(Action::Engine(FromWorker::Ready));
+        state.apply(Action::Engine(report(5)));
+        state.apply(Action::Engine(report(5)));
+        state.apply(Action::Engine(report(9)));
+        assert_eq!(state.train.len(), 2);
+        assert_eq!(state.step(), 9);
+        let info = RunInfo {
+            experiment: Experiment::default(),
+            model: state.model_check().unwrap(),
+            class_names: vec![],
+            train_samples: 1,
+            valid_samples: 1,
+            steps_per_epoch: 1,
+            preview: vec![],
+        };
+        state.apply(Action::Engine(FromWorker::RunStarted(info)));
+        assert!(state.train.is_empty());
+        assert_eq!(state.step(), 0);
+    }
+
+    #[test]
+    fn a_crash_alerts_and_asks_for_a_new_engine_keeping_the_settings() {
+        let mut state = AppState::default();
+        state.apply(Action::Engine(FromWorker::Ready));
+        let mut edited = state.experiment.clone();
+        edited.seed = 42;
+        state.apply(Action::Edit(edited.clone()));
+        state.apply(Action::Engine(FromWorker::Crashed("boom".into())));
+        assert!(state.alert.as_deref().unwrap().contains("boom"));
+        assert_eq!(state.engine_generation, 1);
+        assert_eq!(state.engine, EngineStatus::Loading);
+        assert_eq!(state.experiment, edited);
+    }
+
+    #[test]
+    fn out_of_range_settings_are_refused_and_impossible_models_explained() {
+        let mut state = AppState::default();
+        let mut edited = state.experiment.clone();
+        edited.learning_rate = -1.0;
+        state.apply(Action::Edit(edited));
+        assert!(state.alert.as_deref().unwrap().contains("Learning rate"));
+        assert_eq!(state.experiment, Experiment::default());
+
+        let mut edited = state.experiment.clone();
+        let crate::ml::models::ModelConfig::Cnn(cnn) = &mut edited.model;
+        cnn.blocks[0].kernel = 9;
+        cnn.blocks[1].kernel = 9;
+        cnn.blocks.push(cnn.blocks[1]);
+        state.apply(Action::Edit(edited.clone()));
+        assert_eq!(
+            state.experiment, edited,
+            "an impossible model is kept for editing"
+        );
+        assert!(state.model_check().unwrap_err().contains("does not fit"));
+    }
+}

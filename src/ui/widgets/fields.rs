@@ -1,0 +1,101 @@
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct SelectFieldProps {
+    pub id: AttrValue,
+    pub label: AttrValue,
+    /// `(value, shown text)` pairs.
+    pub options: Vec<(AttrValue, AttrValue)>,
+    pub selected: AttrValue,
+    pub onchange: Callback<String>,
+    #[prop_or_default]
+    pub disabled: bool,
+}
+
+/// A labelled `<select>`.
+#[component]
+pub fn SelectField(props: &SelectFieldProps) -> Html {
+    let onchange = props
+        .onchange
+        .reform(|e: Event| e.target_unchecked_into::<HtmlSelectElement>().value());
+    html! {
+        <div class="field">
+            <label for={props.id.clone()}>{ props.label.clone() }</label>
+            <select id={props.id.clone()} {onchange} disabled={props.disabled}>
+                { for props.options.iter().map(|(value, text)| html! {
+                    <option value={value.clone()} selected={*value == props.selected}>{ text.clone() }</option>
+                }) }
+            </select>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct NumberFieldProps {
+    pub id: AttrValue,
+    pub label: AttrValue,
+    /// Words read before the label by screen readers only (e.g. "Block 2").
+    #[prop_or_default]
+    pub context: Option<AttrValue>,
+    pub value: AttrValue,
+    #[prop_or(AttrValue::Static("any"))]
+    pub step: AttrValue,
+    #[prop_or_default]
+    pub min: Option<AttrValue>,
+    #[prop_or_default]
+    pub max: Option<AttrValue>,
+    /// The text typed, on commit (change event).
+    pub onchange: Callback<String>,
+}
+
+/// A labelled number input that reports the raw text on commit.
+#[component]
+pub fn NumberField(props: &NumberFieldProps) -> Html {
+    let onchange = props
+        .onchange
+        .reform(|e: Event| e.target_unchecked_into::<HtmlInputElement>().value());
+    html! {
+        <div class="field">
+            <label for={props.id.clone()}>
+                if let Some(context) = &props.context {
+                    <span class="sr-only">{ context.clone() }{" "}</span>
+                }
+                { props.label.clone() }
+            </label>
+            <input id={props.id.clone()} type="number" value={props.value.clone()}
+                   step={props.step.clone()} min={props.min.clone()} max={props.max.clone()}
+                   {onchange} />
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CheckboxProps {
+    pub id: AttrValue,
+    pub label: AttrValue,
+    /// Words read before the label by screen readers only.
+    #[prop_or_default]
+    pub context: Option<AttrValue>,
+    pub checked: bool,
+    pub onchange: Callback<bool>,
+}
+
+/// A labelled checkbox.
+#[component]
+pub fn Checkbox(props: &CheckboxProps) -> Html {
+    let onchange = props
+        .onchange
+        .reform(|e: Event| e.target_unchecked_into::<HtmlInputElement>().checked());
+    html! {
+        <div class="field check">
+            <input id={props.id.clone()} type="checkbox" checked={props.checked} {onchange} />
+            <label for={props.id.clone()}>
+                if let Some(context) = &props.context {
+                    <span class="sr-only">{ context.clone() }{" "}</span>
+                }
+                { props.label.clone() }
+            </label>
+        </div>
+    }
+}

@@ -1,0 +1,22 @@
+//! Small reusable pieces of the UI.
+
+mod chart;
+mod fields;
+mod sample;
+
+pub use chart::{LineChart, Series, YFormat};
+pub use fields::{Checkbox, NumberField, SelectField};
+pub use sample::SampleGrid;
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,67 @@
+use crate::protocol::{FromWorker, ToWorker};
+use futures_channel::mpsc::{UnboundedReceiver, unbounded};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
+
+/// The worker's side of the channel to the UI.
+#[derive(Clone)]
+pub struct WorkerScope {
+    scope: DedicatedWorkerGlobalScope,
+}
+
+impl WorkerScope {
+    /// The current worker's scope, with a stream of decoded requests from the UI. Requests that
+    /// fail to decode are answered with an error report and dropped.
+    pub fn listen() -> (Self, UnboundedReceiver<ToWorker>) {
+        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        let this = Self {
+            scope: scope.clone(),
+        };
+        let (sender, receiver) = unbounded();
+        let reply = this.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let text = event.data().as_string().unwrap_or_default();
+            match ToWorker::from_json(&text) {
+                Ok(message) => {
+                    let _ = sender.unbounded_send(message);
+                }
+                Err(error) => reply.post(&FromWorker::Error(error)),
+            }
+        });
+        scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        (this, receiver)
+    }
+
+    /// Sends a report to the UI.
+    pub fn post(&self, message: &FromWorker) {
+        let _ = self
+            .scope
+            .post_message(&JsValue::from_str(&message.to_json()));
+    }
+
+    /// Reports panics to the UI as [`FromWorker::Crashed`] (and to the console).
+    pub fn report_panics(&self) {
+        let scope = self.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            let text = info.to_string();
+            web_sys::console::error_1(&JsValue::from_str(&text));
+            scope.post(&FromWorker::Crashed(text));
+        }));
+    }
+}
+
+/// Lets the event loop run (delivering messages) and resumes at once: a `MessageChannel`
+/// round trip, which, unlike `setTimeout(0)`, is not clamped to 4 ms.
+pub async fn yield_now() {
+    let Ok(channel) = MessageChannel::new() else {
+        return;
+    };
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        channel.port1().set_onmessage(Some(resolve.unchecked_ref()));
+    });
+    let _ = channel.port2().post_message(&JsValue::NULL);
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    channel.port1().set_onmessage(None);
+}

@@ -1,0 +1,228 @@
+//! The engine driven as the worker drives it, natively on Flex: requests in, reports out.
+
+use burn::prelude::Device;
+use petri::engine::{Engine, Platform};
+use petri::ml::experiment::{Compute, Experiment};
+use petri::protocol::{AdapterInfo, Backend, FromWorker, RunState, ToWorker};
+use std::cell::RefCell;
+use std::time::Instant;
+
+struct TestPlatform {
+    start: Instant,
+    posted: RefCell<Vec<FromWorker>>,
+    /// The adapter the "browser" offers.
+    adapter: Option<AdapterInfo>,
+}
+
+impl Platform for TestPlatform {
+    fn now_ms(&self) -> f64 {
+        self.start.elapsed().as_secs_f64() * 1000.0
+    }
+
+    fn post(&self, message: FromWorker) {
+        self.posted.borrow_mut().push(message);
+    }
+
+    async fn adapter(&self) -> Result<AdapterInfo, String> {
+        self.adapter
+            .clone()
+            .ok_or_else(|| "none offered".to_string())
+    }
+
+    async fn init_webgpu(&self) -> Result<Device, String> {
+        Err("this build has no WebGPU".into())
+    }
+}
+
+fn engine_with(adapter: Option<AdapterInfo>) -> Engine<TestPlatform> {
+    Engine::new(TestPlatform {
+        start: Instant::now(),
+        posted: RefCell::new(Vec::new()),
+        adapter,
+    })
+}
+
+fn engine() -> Engine<TestPlatform> {
+    engine_with(None)
+}
+
+fn send(engine: &mut Engine<TestPlatform>, message: ToWorker) {
+    pollster::block_on(engine.handle(message));
+}
+
+fn take(engine: &Engine<TestPlatform>) -> Vec<FromWorker> {
+    std::mem::take(&mut *engine.platform().posted.borrow_mut())
+}
+
+/// Runs slices until `done` holds for a report, or panics after `limit` slices.
+fn train_until(
+    engine: &mut Engine<TestPlatform>,
+    limit: usize,
+    done: impl Fn(&FromWorker) -> bool,
+) -> Vec<FromWorker> {
+    let mut seen = Vec::new();
+    for _ in 0..limit {
+        assert!(engine.is_busy(), "the engine stopped training");
+        pollster::block_on(engine.run_slice());
+        let new = take(engine);
+        let finished = new.iter().any(&done);
+        seen.extend(new);
+        if finished {
+            return seen;
+        }
+    }
+    let last: Vec<String> = seen.iter().rev().take(3).map(brief).collect();
+    panic!("condition not reached in {limit} slices; last reports: {last:?}");
+}
+
+/// A report without its sample data, for failure messages.
+fn brief(message: &FromWorker) -> String {
+    match message {
+        FromWorker::Eval(e) => format!(
+            "Eval(step {}, loss {:.3}, accuracy {:.3})",
+            e.step, e.loss, e.accuracy
+        ),
+        FromWorker::RunStarted(r) => format!("RunStarted(seed {})", r.experiment.seed),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn auto_without_webgpu_falls_back_to_the_cpu_and_says_why() {
+    let mut engine = engine();
+    send(&mut engine, ToWorker::SetCompute(Compute::Auto));
+    let reports = take(&engine);
+    let Some(FromWorker::Backend { backend, reason }) = reports.first() else {
+        panic!("no backend report: {reports:?}");
+    };
+    assert_eq!(*backend, Backend::Cpu);
+    assert!(reason.contains("no WebGPU adapter"), "{reason}");
+
+    let mut engine = engine_with(Some(AdapterInfo {
+        name: "google, swiftshader".into(),
+        software: true,
+    }));
+    send(&mut engine, ToWorker::SetCompute(Compute::Auto));
+    assert!(
+        matches!(&take(&engine)[0], FromWorker::Backend { backend: Backend::Cpu, reason }
+        if reason.contains("software renderer"))
+    );
+
+    let mut engine = engine_with(Some(AdapterInfo {
+        name: "a real GPU".into(),
+        software: false,
+    }));
+    send(&mut engine, ToWorker::SetCompute(Compute::WebGpu));
+    assert!(
+        matches!(&take(&engine)[0], FromWorker::Backend { backend: Backend::Cpu, reason }
+        if reason.contains("not available") && reason.contains("no WebGPU"))
+    );
+}
+
+#[test]
+fn start_trains_to_high_accuracy_pause_stops_and_reset_restarts() {
+    let mut engine = engine();
+    send(&mut engine, ToWorker::Configure(Experiment::default()));
+    send(&mut engine, ToWorker::SetCompute(Compute::Cpu));
+    send(&mut engine, ToWorker::Start);
+    let started = take(&engine);
+    assert!(
+        started
+            .iter()
+            .any(|m| matches!(m, FromWorker::RunStarted(_)))
+    );
+    assert!(started.contains(&FromWorker::State(RunState::Running)));
+
+    let reports = train_until(
+        &mut engine,
+        2000,
+        |m| matches!(m, FromWorker::Eval(e) if e.accuracy > 0.95),
+    );
+    let train_steps: Vec<u64> = reports
+        .iter()
+        .filter_map(|m| match m {
+            FromWorker::Train(t) => Some(t.step),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        train_steps.windows(2).all(|w| w[0] < w[1]),
+        "{train_steps:?}"
+    );
+
+    send(&mut engine, ToWorker::Pause);
+    assert!(!engine.is_busy());
+    let paused = take(&engine);
+    assert!(paused.contains(&FromWorker::State(RunState::Paused)));
+    let last_step = paused
+        .iter()
+        .chain(&reports)
+        .filter_map(|m| match m {
+            FromWorker::Train(t) => Some(t.step),
+            _ => None,
+        })
+        .max()
+        .unwrap();
+
+    send(&mut engine, ToWorker::Step);
+    pollster::block_on(engine.run_slice());
+    let stepped = take(&engine);
+    let step_after = stepped.iter().find_map(|m| match m {
+        FromWorker::Train(t) => Some(t.step),
+        _ => None,
+    });
+    assert_eq!(step_after, Some(last_step + 1));
+    assert!(stepped.iter().any(|m| matches!(m, FromWorker::Eval(_))));
+    assert!(!engine.is_busy(), "Step trains exactly one batch");
+
+    send(&mut engine, ToWorker::Reset);
+    let reset = take(&engine);
+    assert!(reset.iter().any(|m| matches!(m, FromWorker::RunStarted(_))));
+    send(&mut engine, ToWorker::Start);
+    let again = train_until(&mut engine, 50, |m| matches!(m, FromWorker::Train(_)));
+    let first = again.iter().find_map(|m| match m {
+        FromWorker::Train(t) => Some(t.step),
+        _ => None,
+    });
+    assert!(first.unwrap() < 100, "the step counter restarted");
+}
+
+#[test]
+fn bad_settings_are_refused_and_the_run_goes_on() {
+    let mut engine = engine();
+    send(&mut engine, ToWorker::SetCompute(Compute::Cpu));
+    send(&mut engine, ToWorker::Start);
+    train_until(&mut engine, 50, |m| matches!(m, FromWorker::Train(_)));
+    let bad = Experiment {
+        learning_rate: f64::NAN,
+        ..Experiment::default()
+    };
+    send(&mut engine, ToWorker::Configure(bad));
+    let replies = take(&engine);
+    assert!(matches!(&replies[..], [FromWorker::Error(e)] if e.contains("Learning rate")));
+    assert!(engine.is_busy(), "training goes on after a refused change");
+
+    let live = Experiment {
+        learning_rate: 0.001,
+        ..Experiment::default()
+    };
+    send(&mut engine, ToWorker::Configure(live));
+    assert!(
+        take(&engine).is_empty(),
+        "a learning-rate change applies without a restart"
+    );
+
+    let structural = Experiment {
+        seed: 77,
+        ..Experiment::default()
+    };
+    send(&mut engine, ToWorker::Configure(structural));
+    let replies = take(&engine);
+    assert!(replies.iter().any(|m| matches!(m, FromWorker::Notice(_))));
+    assert!(
+        replies
+            .iter()
+            .any(|m| matches!(m, FromWorker::RunStarted(r) if r.experiment.seed == 77))
+    );
+    assert!(engine.is_busy(), "a restart keeps training");
+}
