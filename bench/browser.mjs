@@ -80,7 +80,10 @@ async function tfjs(browser, dir) {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   try {
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${server.address().port}/index.html?be=cpu,webgl,webgpu&steps=40&b=${batch}`);
+    // The reference trains on the page's main thread, so "load" may come late: wait for the
+    // navigation only, then for its result.
+    await page.goto(`http://127.0.0.1:${server.address().port}/index.html?be=cpu,webgl,webgpu&steps=40&b=${batch}`,
+      { waitUntil: 'commit' });
     await page.waitForFunction(() => document.getElementById('o').textContent.startsWith('DONE'), null, { timeout: 600_000 });
     const text = (await page.textContent('#o')).slice(5);
     await page.close();

@@ -5,9 +5,9 @@ const records = [];
 for await (const line of readline.createInterface({ input: process.stdin })) {
   const trimmed = line.trim();
   if (trimmed.startsWith('{')) records.push(JSON.parse(trimmed));
-  else if (trimmed.startsWith('native-flex')) {
-    const [, model, speed] = trimmed.split(/\s+/);
-    records.push({ kind: 'native', model, samples_per_s: +speed });
+  else if (/^(native|wasi)-flex/.test(trimmed)) {
+    const [where, model, speed] = trimmed.split(/\s+/);
+    records.push({ kind: where.startsWith('wasi') ? 'wasi' : 'native', model, samples_per_s: +speed });
   }
 }
 const find = (kind, backend) => records.find((r) => r.kind === kind && (!backend || r.backend === backend));
@@ -15,6 +15,7 @@ const fmt = (n) => (n == null || Number.isNaN(n) ? '—' : Math.round(n).toLocal
 const mb = (b) => `${(b / 1e6).toFixed(2)} MB`;
 
 const native = find('native');
+const wasi = find('wasi');
 const cpu = find('petri', 'cpu');
 const gpu = find('petri', 'webgpu');
 const tf = records.filter((r) => r.kind === 'tfjs' && r.samples_per_s);
@@ -24,6 +25,7 @@ const rows = [
   ['Petri, browser, CPU (Flex, wasm SIMD)', cpu?.samples_per_s],
   ['Petri, browser, WebGPU (software adapter)', gpu?.samples_per_s],
   ['Petri, native, Flex', native?.samples_per_s],
+  ['Petri, WebAssembly SIMD under Node (WASI), Flex', wasi?.samples_per_s],
   ...tf.map((r) => [`TF.js 4.22, browser, ${r.backend}`, r.samples_per_s]),
 ];
 console.log('\nTraining the reference CNN (conv3×3·8 → pool → conv3×3·16 → pool → dense·4), batch 128:\n');
@@ -33,6 +35,8 @@ for (const [name, speed] of rows) console.log(`| ${name} | ${fmt(speed)} |`);
 console.log('');
 if (cpu && bestTf) console.log(`Petri CPU in the browser / best TF.js backend (${bestTf.backend}): ${(cpu.samples_per_s / bestTf.samples_per_s).toFixed(1)}× (target ≥ 10×)`);
 if (cpu && native) console.log(`Petri CPU in the browser / native Flex: ${((100 * cpu.samples_per_s) / native.samples_per_s).toFixed(0)}% (target ≥ 85%)`);
+if (wasi && native) console.log(`WebAssembly / native, same code without a browser: ${((100 * wasi.samples_per_s) / native.samples_per_s).toFixed(0)}%`);
+if (cpu && wasi) console.log(`Petri CPU in the browser / WebAssembly under Node: ${((100 * cpu.samples_per_s) / wasi.samples_per_s).toFixed(0)}%`);
 if (gpu && bestTf) console.log(`Petri WebGPU / best TF.js backend: ${(gpu.samples_per_s / bestTf.samples_per_s).toFixed(1)}×`);
 const start = find('startup');
 const dl = find('download');

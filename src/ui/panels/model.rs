@@ -13,10 +13,10 @@ pub fn ModelPanel(props: &PanelProps) -> Html {
     let kind = experiment.dataset.kind();
     let family = experiment.model.family();
     let on_family = on_edit(props, move |experiment, id: String| {
-        if let Some(family) = ModelFamily::from_id(&id).filter(|f| f.fits(kind)) {
-            if family != experiment.model.family() {
-                experiment.model = family.default_config();
-            }
+        if let Some(family) = ModelFamily::from_id(&id).filter(|f| f.fits(kind))
+            && family != experiment.model.family()
+        {
+            experiment.model = family.default_config();
         }
     });
     let options: Vec<(AttrValue, AttrValue)> = ModelFamily::ALL
