@@ -15,10 +15,19 @@ const option = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const cpuSeconds = +option('cpu-seconds', 12);
-const gpuSeconds = +option('gpu-seconds', 40);
+const cpuSeconds = +option('cpu-seconds', 8);
+const gpuSeconds = +option('gpu-seconds', 25);
 const anchorDir = option('anchor', null);
-const batch = 128;
+
+/** The workloads, as in src/bin/bench.rs: dataset, model (default if absent), batch size. */
+const WORKLOADS = [
+  { name: 'cnn', dataset: 'Shapes in noise (images)', batch: 128 },
+  { name: 'cnn1d', dataset: 'DNA motif (sequences)', batch: 32 },
+  { name: 'lstm', dataset: 'DNA motif (sequences)', model: 'RNN (GRU / LSTM)', cell: 'LSTM', batch: 32 },
+  { name: 'gru', dataset: 'Waveforms (time series)', batch: 32 },
+  { name: 'gin', dataset: 'Molecule rings (graphs)', batch: 32 },
+  { name: 'gcn-nodes', dataset: 'Communities (graph nodes)', batch: 32 },
+];
 
 const emit = (record) => console.log(JSON.stringify(record));
 
@@ -46,29 +55,43 @@ async function startup(browser, url) {
   return { shell, ready, bytes, files };
 }
 
-/** Trains the default CNN at batch 128 on `compute` and measures samples/s over `seconds`. */
-async function petriSpeed(browser, url, compute, seconds) {
+/** Trains each workload on `compute` and measures samples/s over `seconds` after warm-up. */
+async function petriSpeeds(browser, url, compute, seconds) {
   const page = await browser.newPage();
   await page.goto(url);
   await page.getByText('Engine ready').waitFor({ timeout: 120_000 });
   await chooseCompute(page, compute);
-  await setNumber(page, 'Batch size', batch);
-  await page.getByRole('button', { name: 'Train' }).click();
   const steps = async () => parseInt(await value(page, 'Steps'), 10);
-  await until('warm-up steps', async () => (await steps()) >= 3, { timeout: 300_000 });
-  const s0 = await steps();
-  const t0 = Date.now();
-  await page.waitForTimeout(seconds * 1000);
-  const s1 = await steps();
-  const t1 = Date.now();
-  const loss = await value(page, 'Training loss');
-  await page.getByRole('button', { name: 'Pause' }).click();
+  const results = [];
+  for (const w of WORKLOADS) {
+    await page.getByLabel('Dataset', { exact: true }).selectOption({ label: w.dataset });
+    if (w.model) await page.getByLabel('Model', { exact: true }).selectOption({ label: w.model });
+    if (w.cell) await page.getByLabel('Cell', { exact: true }).selectOption({ label: w.cell });
+    await setNumber(page, 'Batch size', w.batch);
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await page.getByRole('button', { name: 'Train' }).click();
+    let record = { kind: 'petri', backend: compute.toLowerCase(), workload: w.name };
+    try {
+      await until(`warm-up steps of ${w.name}`, async () => (await steps()) >= 2, { timeout: 240_000 });
+      const s0 = await steps();
+      const t0 = Date.now();
+      await page.waitForTimeout(seconds * 1000);
+      const s1 = await steps();
+      const t1 = Date.now();
+      record = { ...record, samples_per_s: ((s1 - s0) * w.batch) / ((t1 - t0) / 1000), steps: s1 - s0 };
+    } catch (e) {
+      record = { ...record, error: String(e.message).slice(0, 120) };
+    }
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Train' }).waitFor({ timeout: 300_000 });
+    results.push(record);
+  }
   await page.close();
-  return { samples_per_s: ((s1 - s0) * batch) / ((t1 - t0) / 1000), steps: s1 - s0, loss };
+  return results;
 }
 
-/** Runs the TF.js anchor page from `dir` (with its node_modules) in the same browser. */
-async function tfjs(browser, dir) {
+/** Runs a TF.js page (`page`) from `dir` (with its node_modules) in the same browser. */
+async function tfjs(browser, dir, file, query, workload) {
   const server = http.createServer((req, res) => {
     const file = path.join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname));
     fs.readFile(file, (err, data) => {
@@ -82,12 +105,13 @@ async function tfjs(browser, dir) {
     const page = await browser.newPage();
     // The reference trains on the page's main thread, so "load" may come late: wait for the
     // navigation only, then for its result.
-    await page.goto(`http://127.0.0.1:${server.address().port}/index.html?be=cpu,webgl,webgpu&steps=40&b=${batch}`,
-      { waitUntil: 'commit' });
+    await page.goto(`http://127.0.0.1:${server.address().port}/${file}?${query}`, { waitUntil: 'commit' });
     await page.waitForFunction(() => document.getElementById('o').textContent.startsWith('DONE'), null, { timeout: 600_000 });
     const text = (await page.textContent('#o')).slice(5);
     await page.close();
-    return text.split('\n').map((line) => { try { return JSON.parse(line); } catch { return { backend: line }; } });
+    return text.split('\n').map((line) => {
+      try { return { workload, ...JSON.parse(line) }; } catch { return { workload, backend: line }; }
+    });
   } finally {
     server.close();
   }
@@ -100,10 +124,13 @@ try {
   emit({ kind: 'startup', shell_ms: start.shell, ready_ms: start.ready, gzip_bytes: start.bytes, files: start.files });
   const gpuEngine = ['engine-gpu_bg.wasm', 'engine-gpu.js', 'engine-gpu_loader.js'].reduce((s, f) => s + gzipSize(f), 0);
   emit({ kind: 'download', gpu_engine_gzip_bytes: gpuEngine });
-  emit({ kind: 'petri', backend: 'cpu', ...(await petriSpeed(browser, server.url, 'CPU', cpuSeconds)) });
-  emit({ kind: 'petri', backend: 'webgpu', ...(await petriSpeed(browser, server.url, 'WebGPU', gpuSeconds)) });
+  for (const r of await petriSpeeds(browser, server.url, 'CPU', cpuSeconds)) emit(r);
+  for (const r of await petriSpeeds(browser, server.url, 'WebGPU', gpuSeconds)) emit(r);
   if (anchorDir) {
-    for (const r of await tfjs(browser, anchorDir)) emit({ kind: 'tfjs', ...r });
+    for (const r of await tfjs(browser, anchorDir, 'index.html', 'be=cpu,webgl,webgpu&steps=40&b=128', 'cnn')) emit({ kind: 'tfjs', ...r });
+    if (fs.existsSync(path.join(anchorDir, 'tfjs-lstm.html'))) {
+      for (const r of await tfjs(browser, anchorDir, 'tfjs-lstm.html', 'be=cpu,webgl,webgpu&steps=5&b=32', 'lstm')) emit({ kind: 'tfjs', ...r });
+    }
   }
 } finally {
   await browser.close();

@@ -8,11 +8,12 @@
 
 use crate::ml::data::{BuiltinDataset, Dataset, Samples};
 use crate::ml::experiment::{Compute, Experiment};
+use crate::ml::layout::stress_layout;
 use crate::ml::metrics::ConfusionMatrix;
 use crate::ml::session::Session;
 use crate::protocol::{
-    AdapterInfo, Backend, EvalReport, FromWorker, GalleryItem, RunInfo, RunState, SampleView,
-    ToWorker, TrainReport,
+    AdapterInfo, Backend, CellSamples, EvalReport, FromWorker, GalleryItem, RunInfo, RunState,
+    SampleView, ToWorker, TrainReport,
 };
 use burn::prelude::*;
 use std::future::Future;
@@ -34,6 +35,8 @@ const GALLERY_FIXED: usize = 12;
 const GALLERY_MISTAKES: usize = 6;
 /// Training samples shown in the data panel.
 const PREVIEW: usize = 12;
+/// Samples sent for a confusion-matrix cell.
+const CELL_SAMPLES: usize = 12;
 
 /// A WebGPU device and its adapter.
 #[derive(Clone)]
@@ -62,6 +65,10 @@ pub struct Engine<P: Platform> {
     backend: Option<(Backend, Device)>,
     webgpu: Option<Result<WebGpu, String>>,
     dataset: Option<(BuiltinDataset, u64, Arc<Dataset>)>,
+    /// Node positions for drawing the dataset's graph (node classification only).
+    layout: Option<Arc<Vec<(f32, f32)>>>,
+    /// Predicted class and confidence of each validation sample at the last evaluation.
+    last_predictions: Option<(Vec<u32>, Vec<f32>)>,
     session: Option<Session>,
     state: RunState,
     queued_steps: u32,
@@ -81,6 +88,8 @@ impl<P: Platform> Engine<P> {
             backend: None,
             webgpu: None,
             dataset: None,
+            layout: None,
+            last_predictions: None,
             session: None,
             state: RunState::Paused,
             queued_steps: 0,
@@ -146,6 +155,7 @@ impl<P: Platform> Engine<P> {
                 self.queued_steps = 0;
                 self.restart().await;
             }
+            ToWorker::ShowCell { truth, predicted } => self.show_cell(truth, predicted),
             ToWorker::Crash => panic!("crash requested by the UI (a test of crash recovery)"),
         }
     }
@@ -211,9 +221,12 @@ impl<P: Platform> Engine<P> {
         let dataset = self.dataset_for(&self.experiment.clone());
         match Session::new(&self.experiment, dataset, &device) {
             Ok(session) => {
-                self.platform
-                    .post(FromWorker::RunStarted(run_info(&session)));
+                self.platform.post(FromWorker::RunStarted(run_info(
+                    &session,
+                    self.layout.as_deref(),
+                )));
                 self.session = Some(session);
+                self.last_predictions = None;
                 self.evaluated_at = None;
                 self.last_eval_ms = f64::NEG_INFINITY;
                 self.last_report_ms = self.platform.now_ms();
@@ -238,6 +251,14 @@ impl<P: Platform> Engine<P> {
             _ => {
                 let data = Arc::new(experiment.dataset.generate(experiment.seed));
                 self.dataset = Some((experiment.dataset, experiment.seed, data.clone()));
+                self.layout = match &data.train {
+                    Samples::Nodes(nodes) => Some(Arc::new(stress_layout(
+                        nodes.all_labels.len(),
+                        &nodes.graph.edges,
+                        150,
+                    ))),
+                    _ => None,
+                };
                 data
             }
         }
@@ -404,22 +425,34 @@ impl<P: Platform> Engine<P> {
         if self.evaluated_at == Some(session.step()) {
             return;
         }
-        match session.evaluate().await {
-            Ok(metrics) => {
+        let evaluated = session.evaluate().await;
+        let all_nodes = match &evaluated {
+            Ok(_) => session.predict_all_nodes().await,
+            Err(_) => Ok(None),
+        };
+        match evaluated.and_then(|metrics| all_nodes.map(|nodes| (metrics, nodes))) {
+            Ok((metrics, all_nodes)) => {
                 let dataset = session.dataset();
                 let valid = &dataset.valid;
-                let mistakes = (GALLERY_FIXED..valid.len())
-                    .filter(|&i| metrics.predictions[i] != valid.labels()[i])
-                    .take(GALLERY_MISTAKES);
-                let gallery = (0..GALLERY_FIXED.min(valid.len()))
-                    .chain(mistakes)
-                    .map(|i| GalleryItem {
-                        index: i,
-                        label: valid.labels()[i],
-                        prediction: Some((metrics.predictions[i], metrics.confidences[i])),
-                        view: sample_view(valid, i),
-                    })
-                    .collect();
+                let gallery = match (&dataset.train, self.layout.as_deref()) {
+                    (Samples::Nodes(_), Some(layout)) => {
+                        vec![network_item(dataset, layout, all_nodes, None)]
+                    }
+                    _ => {
+                        let mistakes = (GALLERY_FIXED..valid.len())
+                            .filter(|&i| metrics.predictions[i] != valid.labels()[i])
+                            .take(GALLERY_MISTAKES);
+                        (0..GALLERY_FIXED.min(valid.len()))
+                            .chain(mistakes)
+                            .map(|i| GalleryItem {
+                                index: i,
+                                label: valid.labels()[i],
+                                prediction: Some((metrics.predictions[i], metrics.confidences[i])),
+                                view: sample_view(valid, i),
+                            })
+                            .collect()
+                    }
+                };
                 self.evaluated_at = Some(metrics.step);
                 self.last_eval_ms = self.platform.now_ms();
                 self.platform.post(FromWorker::Eval(EvalReport {
@@ -434,13 +467,84 @@ impl<P: Platform> Engine<P> {
                         &metrics.predictions,
                     ),
                 }));
+                self.last_predictions = Some((metrics.predictions, metrics.confidences));
             }
             Err(message) => self.platform.post(FromWorker::Error(message)),
         }
     }
 }
 
-fn run_info(session: &Session) -> RunInfo {
+impl<P: Platform> Engine<P> {
+    /// Sends the validation samples of one confusion-matrix cell.
+    fn show_cell(&self, truth: u32, predicted: u32) {
+        let (Some(session), Some((predictions, confidences))) =
+            (&self.session, &self.last_predictions)
+        else {
+            self.platform.post(FromWorker::Error(
+                "Train or step first: the confusion matrix fills after an evaluation.".into(),
+            ));
+            return;
+        };
+        let dataset = session.dataset();
+        let valid = &dataset.valid;
+        let members: Vec<usize> = (0..valid.len())
+            .filter(|&i| valid.labels()[i] == truth && predictions[i] == predicted)
+            .collect();
+        let items = match (&valid, self.layout.as_deref()) {
+            (Samples::Nodes(nodes), Some(layout)) => {
+                let selected: Vec<usize> = members.iter().map(|&i| nodes.nodes[i]).collect();
+                vec![network_item(dataset, layout, None, Some(&selected))]
+            }
+            _ => members
+                .iter()
+                .take(CELL_SAMPLES)
+                .map(|&i| GalleryItem {
+                    index: i,
+                    label: truth,
+                    prediction: Some((predictions[i], confidences[i])),
+                    view: sample_view(valid, i),
+                })
+                .collect(),
+        };
+        self.platform.post(FromWorker::Cell(CellSamples {
+            truth,
+            predicted,
+            count: members.len(),
+            items,
+        }));
+    }
+}
+
+/// The whole graph of a node-classification dataset as one gallery item: emphasised are the
+/// `selected` nodes, or else the validation nodes.
+fn network_item(
+    dataset: &Dataset,
+    layout: &[(f32, f32)],
+    predicted: Option<Vec<u32>>,
+    selected: Option<&[usize]>,
+) -> GalleryItem {
+    let (Samples::Nodes(train), Samples::Nodes(valid)) = (&dataset.train, &dataset.valid) else {
+        unreachable!("network views are for node datasets");
+    };
+    let mut highlight = vec![false; train.all_labels.len()];
+    for &node in selected.unwrap_or(&valid.nodes) {
+        highlight[node] = true;
+    }
+    GalleryItem {
+        index: 0,
+        label: 0,
+        prediction: None,
+        view: SampleView::Network {
+            positions: layout.to_vec(),
+            edges: train.graph.edges.clone(),
+            truth: train.all_labels.to_vec(),
+            predicted,
+            highlight,
+        },
+    }
+}
+
+fn run_info(session: &Session, layout: Option<&Vec<(f32, f32)>>) -> RunInfo {
     let dataset = session.dataset();
     let experiment = session.experiment().clone();
     let model = experiment
@@ -453,21 +557,56 @@ fn run_info(session: &Session) -> RunInfo {
         train_samples: dataset.train.len(),
         valid_samples: dataset.valid.len(),
         steps_per_epoch: session.steps_per_epoch(),
-        preview: (0..PREVIEW.min(dataset.train.len()))
-            .map(|i| GalleryItem {
-                index: i,
-                label: dataset.train.labels()[i],
-                prediction: None,
-                view: sample_view(&dataset.train, i),
-            })
-            .collect(),
+        preview: match layout {
+            Some(layout) => vec![network_item(dataset, layout, None, None)],
+            None => (0..PREVIEW.min(dataset.train.len()))
+                .map(|i| GalleryItem {
+                    index: i,
+                    label: dataset.train.labels()[i],
+                    prediction: None,
+                    view: sample_view(&dataset.train, i),
+                })
+                .collect(),
+        },
         experiment,
     }
 }
 
-/// A sample as the UI draws it.
+/// A sample as the UI draws it (node samples are drawn as the whole network instead).
 pub fn sample_view(samples: &Samples, index: usize) -> SampleView {
     match samples {
+        Samples::Sequences(set) => match (&set.alphabet, set.letters(index)) {
+            (Some(alphabet), Some(letters)) => SampleView::Letters {
+                alphabet: alphabet.clone(),
+                letters,
+            },
+            _ => SampleView::Series {
+                values: set.values[index]
+                    .iter()
+                    .step_by(set.channels)
+                    .copied()
+                    .collect(),
+            },
+        },
+        Samples::Graphs(set) => {
+            let graph = &set.graphs[index];
+            let nodes = graph.num_nodes(set.feature_dim);
+            SampleView::Graph {
+                positions: stress_layout(nodes, &graph.edges, 100),
+                edges: graph.edges.clone(),
+                node_types: graph
+                    .features
+                    .chunks(set.feature_dim)
+                    .map(|f| crate::ml::metrics::argmax_rows(f, set.feature_dim)[0].0)
+                    .collect(),
+                type_names: set.feature_names.clone(),
+            }
+        }
+        Samples::Nodes(set) => SampleView::Series {
+            values: set.graph.features
+                [set.nodes[index] * set.feature_dim..(set.nodes[index] + 1) * set.feature_dim]
+                .to_vec(),
+        },
         Samples::Images(images) => SampleView::Image {
             channels: images.channels,
             height: images.height,

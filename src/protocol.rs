@@ -23,6 +23,9 @@ pub enum ToWorker {
     Step,
     /// Start the run again from freshly initialised weights (same seed).
     Reset,
+    /// Send the validation samples whose true class is `truth` and predicted class is
+    /// `predicted` at the last evaluation (a confusion-matrix cell).
+    ShowCell { truth: u32, predicted: u32 },
     /// Panic inside the engine on purpose: lets tests check crash recovery.
     Crash,
 }
@@ -98,6 +101,27 @@ pub enum SampleView {
         width: usize,
         pixels: Vec<u8>,
     },
+    /// A letter sequence (DNA, protein), drawn as a coloured strip.
+    Letters { alphabet: String, letters: String },
+    /// A numeric series (its first channel), drawn as a line.
+    Series { values: Vec<f32> },
+    /// A small graph (a molecule): node positions in the unit square, edges, and each
+    /// node's type (an index into `type_names`) for colour.
+    Graph {
+        positions: Vec<(f32, f32)>,
+        edges: Vec<[u32; 2]>,
+        node_types: Vec<u32>,
+        type_names: Vec<String>,
+    },
+    /// A whole graph whose nodes are the samples: each node's true and (once evaluated)
+    /// predicted class, and the nodes to emphasise (validation nodes, or a selection).
+    Network {
+        positions: Vec<(f32, f32)>,
+        edges: Vec<[u32; 2]>,
+        truth: Vec<u32>,
+        predicted: Option<Vec<u32>>,
+        highlight: Vec<bool>,
+    },
 }
 
 /// A sample with its label and, after evaluation, the model's prediction.
@@ -149,6 +173,16 @@ pub struct RunInfo {
     pub preview: Vec<GalleryItem>,
 }
 
+/// The validation samples of one confusion-matrix cell.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CellSamples {
+    pub truth: u32,
+    pub predicted: u32,
+    /// How many samples the cell holds (at most a few are sent).
+    pub count: usize,
+    pub items: Vec<GalleryItem>,
+}
+
 /// Worker → UI.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
@@ -164,6 +198,8 @@ pub enum FromWorker {
     Train(TrainReport),
     /// Validation metrics.
     Eval(EvalReport),
+    /// The samples of a confusion-matrix cell, as asked with [`ToWorker::ShowCell`].
+    Cell(CellSamples),
     /// Something the user should know that is not an error (e.g. a restart).
     Notice(String),
     /// A request could not be carried out; nothing else changed.

@@ -1,8 +1,8 @@
 //! Native tests of the training core on Flex: learning, determinism, gradients, model sizes.
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::GradientsParams;
+mod common;
+
+use burn::module::Module;
 use burn::prelude::*;
 use petri::ml::data::{BuiltinDataset, DataShape};
 use petri::ml::experiment::Experiment;
@@ -108,109 +108,20 @@ fn tiny_cnn() -> ModelConfig {
     })
 }
 
-/// Every float parameter's values and gradients, in visiting order.
-struct Collect<'a> {
-    grads: &'a GradientsParams,
-    params: Vec<(Vec<f32>, Vec<f32>)>,
-}
-
-impl ModuleVisitor for Collect<'_> {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let grad = self
-            .grads
-            .get::<D>(param.id)
-            .expect("every parameter has a gradient");
-        self.params.push((
-            param.val().into_data().try_to_vec::<f32>().unwrap(),
-            grad.into_data().try_to_vec::<f32>().unwrap(),
-        ));
-    }
-}
-
-/// Adds `delta` to one element of one float parameter.
-struct Nudge {
-    param: usize,
-    element: usize,
-    delta: f32,
-    seen: usize,
-}
-
-impl ModuleMapper for Nudge {
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let index = self.seen;
-        self.seen += 1;
-        if index != self.param {
-            return param;
-        }
-        let (element, delta) = (self.element, self.delta);
-        param.map(|tensor| {
-            let (shape, device) = (tensor.shape(), tensor.device());
-            let mut values = tensor.into_data().try_to_vec::<f32>().unwrap();
-            values[element] += delta;
-            Tensor::from_data(TensorData::new(values, shape), &device)
-        })
-    }
-}
-
 #[test]
 fn cnn_gradients_match_finite_differences() {
     let device = Device::flex().autodiff();
     device.seed(3);
     let model = tiny_cnn().init(&SHAPE, 3, &device).unwrap();
-    let batch_size = 4;
-    let pixels: Vec<f32> = (0..batch_size * 2 * 8 * 8)
+    let pixels: Vec<f32> = (0..4 * 2 * 8 * 8)
         .map(|i| ((i * 37 % 101) as f32 / 101.0) - 0.5)
         .collect();
     let input = petri::ml::data::BatchInput::Images {
         pixels,
-        shape: [batch_size, 2, 8, 8],
+        shape: [4, 2, 8, 8],
     };
-    let targets = vec![0i64, 2, 1, 2];
-    let loss_of = |model: &petri::ml::models::Model, device: &Device| {
-        let logits = model.forward(&input, device);
-        let targets = Tensor::<1, Int>::from_data(TensorData::new(targets.clone(), [4]), device);
-        CrossEntropyLossConfig::new()
-            .init(device)
-            .forward(logits, targets)
-    };
-
-    let grads = GradientsParams::from_grads(loss_of(&model, &device).backward(), &model);
-    let mut collect = Collect {
-        grads: &grads,
-        params: Vec::new(),
-    };
-    model.visit(&mut collect);
-    assert_eq!(
-        collect.params.len(),
-        6,
-        "two convs and a head, each weight + bias"
-    );
-
-    let plain = device.clone().without_autodiff();
-    let value = |param: usize, element: usize, delta: f32| {
-        let nudged = model.valid().map(&mut Nudge {
-            param,
-            element,
-            delta,
-            seen: 0,
-        });
-        f64::from(loss_of(&nudged, &plain).into_scalar::<f32>())
-    };
-    let eps = 1e-2f32;
-    let mut checked = 0;
-    for (param, (values, grads)) in collect.params.iter().enumerate() {
-        for element in (0..values.len()).step_by((values.len() / 5).max(1)) {
-            let numeric =
-                (value(param, element, eps) - value(param, element, -eps)) / (2.0 * f64::from(eps));
-            let analytic = f64::from(grads[element]);
-            assert!(
-                (numeric - analytic).abs() <= 2e-3 + 0.03 * analytic.abs(),
-                "param {param} element {element}: analytic {analytic}, numeric {numeric}"
-            );
-            checked += 1;
-        }
-    }
-    assert!(checked >= 20);
+    let checked = common::check_gradients(&model, &input, &[0, 2, 1, 2], &device);
+    assert!(checked >= 20, "{checked} elements checked");
 }
 
 #[test]

@@ -1,7 +1,7 @@
-//! Native training speed of the default CNN on Flex, the figure the browser numbers are compared
-//! with. Prints one line per model: `native-flex <model> <samples/s>`.
+//! Native training speed on Flex for each model family, the figures the browser numbers are
+//! compared with. Prints one line per workload: `native-flex <workload> <samples/s>`.
 //!
-//! `cargo run --release --bin bench -- [steps] [batch]`
+//! `cargo run --release --bin bench -- [seconds per workload]`
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 fn main() {
@@ -14,38 +14,92 @@ fn main() {}
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 mod native {
     use burn::prelude::Device;
+    use petri::ml::data::BuiltinDataset;
     use petri::ml::experiment::Experiment;
+    use petri::ml::models::{CellKind, ModelConfig, RnnConfig};
     use petri::ml::session::Session;
     use std::sync::Arc;
     use std::time::Instant;
 
+    /// The workloads the bench measures everywhere: name, dataset, model, batch size.
+    pub fn workloads() -> Vec<(&'static str, BuiltinDataset, ModelConfig, usize)> {
+        let default = |d: BuiltinDataset| ModelConfig::default_for_dataset(d);
+        vec![
+            (
+                "cnn",
+                BuiltinDataset::Shapes,
+                default(BuiltinDataset::Shapes),
+                128,
+            ),
+            (
+                "cnn1d",
+                BuiltinDataset::DnaMotif,
+                default(BuiltinDataset::DnaMotif),
+                32,
+            ),
+            (
+                "lstm",
+                BuiltinDataset::DnaMotif,
+                ModelConfig::Rnn(RnnConfig {
+                    cell: CellKind::Lstm,
+                    ..RnnConfig::default()
+                }),
+                32,
+            ),
+            (
+                "gru",
+                BuiltinDataset::Waveforms,
+                default(BuiltinDataset::Waveforms),
+                32,
+            ),
+            (
+                "gin",
+                BuiltinDataset::Molecules,
+                default(BuiltinDataset::Molecules),
+                32,
+            ),
+            (
+                "gcn-nodes",
+                BuiltinDataset::Communities,
+                default(BuiltinDataset::Communities),
+                32,
+            ),
+        ]
+    }
+
     pub fn main() {
-        let mut args = std::env::args().skip(1);
-        let steps: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(200);
-        let batch: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(128);
-        let experiment = Experiment {
-            batch_size: batch,
-            ..Experiment::default()
-        };
-        let dataset = Arc::new(experiment.dataset.generate(experiment.seed));
-        let mut session =
-            Session::new(&experiment, dataset, &Device::flex()).expect("the default model builds");
-        for _ in 0..5 {
-            session.train_step();
+        let seconds: f64 = std::env::args()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3.0);
+        for (name, dataset, model, batch_size) in workloads() {
+            let experiment = Experiment {
+                dataset,
+                model,
+                batch_size,
+                ..Experiment::default()
+            };
+            let data = Arc::new(dataset.generate(experiment.seed));
+            let mut session =
+                Session::new(&experiment, data, &Device::flex()).expect("the model builds");
+            for _ in 0..3 {
+                session.train_step();
+            }
+            pollster::block_on(session.read_train_metrics()).expect("warm-up metrics");
+            let start = Instant::now();
+            let mut steps = 0;
+            while start.elapsed().as_secs_f64() < seconds {
+                for _ in 0..5 {
+                    session.train_step();
+                }
+                pollster::block_on(session.read_train_metrics()).expect("metrics");
+                steps += 5;
+            }
+            let elapsed = start.elapsed().as_secs_f64();
+            println!(
+                "native-flex {name} {:.0}  # {steps} steps of batch {batch_size}",
+                (steps * batch_size) as f64 / elapsed
+            );
         }
-        pollster::block_on(session.read_train_metrics()).expect("warm-up metrics");
-        let start = Instant::now();
-        for _ in 0..steps {
-            session.train_step();
-        }
-        let metrics = pollster::block_on(session.read_train_metrics())
-            .expect("metrics")
-            .expect("steps were taken");
-        let seconds = start.elapsed().as_secs_f64();
-        println!(
-            "native-flex cnn {:.0}  # {steps} steps of batch {batch}, loss {:.3}",
-            (steps * batch) as f64 / seconds,
-            metrics.loss
-        );
     }
 }

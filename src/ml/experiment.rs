@@ -104,7 +104,7 @@ impl Default for Experiment {
         let dataset = BuiltinDataset::Shapes;
         Self {
             dataset,
-            model: ModelConfig::default_for(dataset.kind()),
+            model: ModelConfig::default_for_dataset(dataset),
             optimizer: OptimizerKind::Adam,
             learning_rate: 0.005,
             batch_size: 32,

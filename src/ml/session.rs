@@ -258,6 +258,29 @@ impl Session {
         batch
     }
 
+    /// For node classification: the predicted class of every node of the graph (training and
+    /// validation nodes alike), for drawing. `None` for other kinds of data.
+    pub async fn predict_all_nodes(&self) -> Result<Option<Vec<u32>>, String> {
+        let super::data::Samples::Nodes(nodes) = &self.dataset.train else {
+            return Ok(None);
+        };
+        let count = nodes.all_labels.len();
+        let input = super::data::BatchInput::Nodes {
+            features: nodes.graph.features.clone(),
+            feature_dim: nodes.feature_dim,
+            edges: nodes.graph.edges.clone(),
+            targets: (0..count as u32).collect(),
+        };
+        let predicted = self
+            .trainer
+            .logits(&input)
+            .argmax(1)
+            .into_data_async()
+            .await
+            .map_err(|e| format!("reading node predictions back failed: {e:?}"))?;
+        Ok(Some(predicted.iter::<i64>().map(|p| p as u32).collect()))
+    }
+
     fn shuffle(&mut self) {
         self.order = (0..self.dataset.train.len()).collect();
         self.order.shuffle(&mut self.order_rng);

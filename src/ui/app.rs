@@ -119,7 +119,7 @@ pub fn App() -> Html {
             <header class="top">
                 <div class="brand">
                     <h1>{"Petri"}</h1>
-                    <p class="tagline">{"Train CNNs in your browser — nothing leaves this page."}</p>
+                    <p class="tagline">{"Train CNNs, RNNs and GNNs in your browser — nothing leaves this page."}</p>
                 </div>
                 { engine_status }
             </header>

@@ -5,7 +5,8 @@ use crate::ml::data::BuiltinDataset;
 use crate::ml::experiment::{Compute, Experiment};
 use crate::ml::models::{ModelConfig, ModelSummary};
 use crate::protocol::{
-    AdapterInfo, Backend, EngineBuild, EvalReport, FromWorker, RunInfo, RunState, TrainReport,
+    AdapterInfo, Backend, CellSamples, EngineBuild, EvalReport, FromWorker, RunInfo, RunState,
+    TrainReport,
 };
 use std::rc::Rc;
 
@@ -56,6 +57,8 @@ pub struct AppState {
     pub train: Vec<TrainReport>,
     pub eval: Vec<EvalPoint>,
     pub last_eval: Option<EvalReport>,
+    /// The samples of the confusion-matrix cell the user picked.
+    pub cell: Option<CellSamples>,
     /// The error shown in the alert region.
     pub alert: Option<String>,
     /// A passing remark (not an error).
@@ -96,6 +99,7 @@ impl Default for AppState {
             train: Vec::new(),
             eval: Vec::new(),
             last_eval: None,
+            cell: None,
             alert: None,
             notice: None,
             engine_generation: 0,
@@ -123,11 +127,10 @@ impl AppState {
                     self.alert = Some(format!("{message} The previous value is kept."));
                     return;
                 }
-                if experiment.dataset != self.experiment.dataset
-                    && !experiment.model.family().fits(experiment.dataset.kind())
-                {
+                if experiment.dataset != self.experiment.dataset {
+                    // A new dataset starts from the model that suits it.
                     self.experiment = Experiment {
-                        model: ModelConfig::default_for(experiment.dataset.kind()),
+                        model: ModelConfig::default_for_dataset(experiment.dataset),
                         ..experiment
                     };
                 } else {
@@ -160,6 +163,7 @@ impl AppState {
                 self.train.clear();
                 self.eval.clear();
                 self.last_eval = None;
+                self.cell = None;
                 self.run = Some(Rc::new(info));
             }
             FromWorker::State(state) => self.state = state,
@@ -178,6 +182,7 @@ impl AppState {
                 }
                 self.last_eval = Some(report);
             }
+            FromWorker::Cell(cell) => self.cell = Some(cell),
             FromWorker::Notice(text) => self.notice = Some(text),
             FromWorker::Error(text) => self.alert = Some(text),
             FromWorker::Crashed(text) => {
@@ -290,7 +295,9 @@ mod tests {
         assert_eq!(state.experiment, Experiment::default());
 
         let mut edited = state.experiment.clone();
-        let crate::ml::models::ModelConfig::Cnn(cnn) = &mut edited.model;
+        let crate::ml::models::ModelConfig::Cnn(cnn) = &mut edited.model else {
+            panic!("the default model is a CNN");
+        };
         cnn.blocks[0].kernel = 9;
         cnn.blocks[1].kernel = 9;
         cnn.blocks.push(cnn.blocks[1]);

@@ -2,14 +2,18 @@ use crate::protocol::SampleView;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-/// Draws an image sample into `canvas` at its native size (CSS scales it up).
+/// Draws an image sample into `canvas` at its native size (CSS scales it up). Other views
+/// are not drawn on canvases.
 pub fn draw_image(canvas: &HtmlCanvasElement, view: &SampleView) {
     let SampleView::Image {
         channels,
         height,
         width,
         pixels,
-    } = view;
+    } = view
+    else {
+        return;
+    };
     let (w, h, c) = (*width, *height, *channels);
     let plane = w * h;
     let mut rgba = vec![255u8; plane * 4];

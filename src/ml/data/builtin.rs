@@ -1,4 +1,7 @@
-use super::{DataKind, DataShape, Dataset, Samples, shapes, stratified_split};
+use super::{
+    DataKind, DataShape, Dataset, Samples, cells, communities, dna, karate, molecules, shapes,
+    stratified_split, waveforms,
+};
 use serde::{Deserialize, Serialize};
 
 /// The datasets Petri generates itself, deterministically from a seed.
@@ -7,16 +10,42 @@ use serde::{Deserialize, Serialize};
 pub enum BuiltinDataset {
     /// Circles, squares, triangles and crosses in noise (28×28 grayscale).
     Shapes,
+    /// Round, elongated and dividing cells in synthetic microscopy (28×28 grayscale).
+    Cells,
+    /// DNA with or without a planted binding motif (100–200 bases, one-hot).
+    DnaMotif,
+    /// Noisy sine, square, sawtooth and chirp signals (128 samples).
+    Waveforms,
+    /// Molecule-like graphs with or without a six-membered ring.
+    Molecules,
+    /// Nodes of a stochastic-block-model graph, by community.
+    Communities,
+    /// Zachary's karate club members, by the side they joined.
+    KarateClub,
 }
 
 impl BuiltinDataset {
     /// Every built-in dataset, in menu order.
-    pub const ALL: [BuiltinDataset; 1] = [BuiltinDataset::Shapes];
+    pub const ALL: [BuiltinDataset; 7] = [
+        BuiltinDataset::Shapes,
+        BuiltinDataset::Cells,
+        BuiltinDataset::DnaMotif,
+        BuiltinDataset::Waveforms,
+        BuiltinDataset::Molecules,
+        BuiltinDataset::Communities,
+        BuiltinDataset::KarateClub,
+    ];
 
     /// A short stable identifier (used in URLs and the Dataset select).
     pub fn id(self) -> &'static str {
         match self {
             BuiltinDataset::Shapes => "shapes",
+            BuiltinDataset::Cells => "cells",
+            BuiltinDataset::DnaMotif => "dna-motif",
+            BuiltinDataset::Waveforms => "waveforms",
+            BuiltinDataset::Molecules => "molecules",
+            BuiltinDataset::Communities => "communities",
+            BuiltinDataset::KarateClub => "karate-club",
         }
     }
 
@@ -29,6 +58,12 @@ impl BuiltinDataset {
     pub fn title(self) -> &'static str {
         match self {
             BuiltinDataset::Shapes => "Shapes in noise (images)",
+            BuiltinDataset::Cells => "Cell morphology (images)",
+            BuiltinDataset::DnaMotif => "DNA motif (sequences)",
+            BuiltinDataset::Waveforms => "Waveforms (time series)",
+            BuiltinDataset::Molecules => "Molecule rings (graphs)",
+            BuiltinDataset::Communities => "Communities (graph nodes)",
+            BuiltinDataset::KarateClub => "Karate club (graph nodes)",
         }
     }
 
@@ -41,6 +76,42 @@ impl BuiltinDataset {
                  first step of many imaging pipelines — telling objects apart by morphology in a \
                  noisy detector image (particles in a micrograph, sources on a sky survey plate) \
                  — and is small enough to train in seconds in a browser."
+            }
+            BuiltinDataset::Cells => {
+                "Synthetic fluorescence-microscopy crops of a single cell: round, elongated or \
+                 dividing (two daughter cells still touching), each with a nucleus, under uneven \
+                 illumination, blur and camera noise. Phenotyping cells by shape is how \
+                 high-content screens find drugs that stop division or change morphology."
+            }
+            BuiltinDataset::DnaMotif => {
+                "Random DNA of 100–200 bases, one-hot encoded; half of the sequences carry a \
+                 ten-base binding motif (TATAAGGCAC, each base mutated with probability 0.1) at \
+                 a random position. Finding where a transcription factor binds is the classic \
+                 sequence task that convolutional and recurrent networks solved for genomics."
+            }
+            BuiltinDataset::Waveforms => {
+                "Signals of 128 samples that are a sine, square, sawtooth or chirp of random \
+                 frequency, phase, amplitude and offset, in strong noise. It stands for \
+                 classifying sensor and physiological time series (ECG beats, seismic traces, \
+                 gravitational-wave chirps) from their shape over time."
+            }
+            BuiltinDataset::Molecules => {
+                "Small molecule-like graphs: atoms (C, N, O, S as one-hot node features) joined \
+                 by bonds. Half contain a six-membered ring; the others are acyclic or carry a \
+                 five-membered ring (one in five; message passing finds ring size hard). Predicting properties from the molecular graph is where \
+                 graph neural networks first paid off in chemistry."
+            }
+            BuiltinDataset::Communities => {
+                "One graph of 160 nodes in four communities (a stochastic block model: dense \
+                 inside, sparse between). Each node's eight features carry only a weak hint of \
+                 its community, so a model must use its neighbours — as when proteins are \
+                 annotated from their interaction partners. Half the nodes train, half validate."
+            }
+            BuiltinDataset::KarateClub => {
+                "Zachary's karate club (1977): 34 members and their 78 friendships. After a \
+                 dispute the club split between the instructor, Mr. Hi, and the officer; the \
+                 side each member joined follows from the friendships alone. Each node's \
+                 feature is just its identity. Half the members train, half validate."
             }
         }
     }
@@ -58,23 +129,59 @@ impl BuiltinDataset {
                 height: shapes::SIZE,
                 width: shapes::SIZE,
             },
+            BuiltinDataset::Cells => DataShape::Image {
+                channels: 1,
+                height: cells::SIZE,
+                width: cells::SIZE,
+            },
+            BuiltinDataset::DnaMotif => DataShape::Sequence {
+                channels: 4,
+                max_length: 200,
+            },
+            BuiltinDataset::Waveforms => DataShape::Sequence {
+                channels: 1,
+                max_length: waveforms::LENGTH,
+            },
+            BuiltinDataset::Molecules => DataShape::Graph {
+                features: molecules::ATOMS.len(),
+            },
+            BuiltinDataset::Communities => DataShape::Node {
+                features: communities::FEATURES,
+            },
+            BuiltinDataset::KarateClub => DataShape::Node {
+                features: karate::MEMBERS,
+            },
         }
     }
 
     /// Class names in label order.
     pub fn class_names(self) -> Vec<String> {
-        match self {
-            BuiltinDataset::Shapes => shapes::CLASSES.iter().map(|s| s.to_string()).collect(),
-        }
+        let names: &[&str] = match self {
+            BuiltinDataset::Shapes => &shapes::CLASSES,
+            BuiltinDataset::Cells => &cells::CLASSES,
+            BuiltinDataset::DnaMotif => &dna::CLASSES,
+            BuiltinDataset::Waveforms => &waveforms::CLASSES,
+            BuiltinDataset::Molecules => &molecules::CLASSES,
+            BuiltinDataset::Communities => &communities::CLASSES,
+            BuiltinDataset::KarateClub => &karate::CLASSES,
+        };
+        names.iter().map(|s| s.to_string()).collect()
     }
 
     /// Generates the dataset for `seed`: the same seed always gives the same samples and split.
     pub fn generate(self, seed: u64) -> Dataset {
         let class_names = self.class_names();
-        let all = match self {
-            BuiltinDataset::Shapes => Samples::Images(shapes::generate(3000, seed)),
+        let (all, valid_fraction) = match self {
+            BuiltinDataset::Shapes => (Samples::Images(shapes::generate(3000, seed)), 0.2),
+            BuiltinDataset::Cells => (Samples::Images(cells::generate(3000, seed)), 0.2),
+            BuiltinDataset::DnaMotif => (Samples::Sequences(dna::generate(2500, seed)), 0.2),
+            BuiltinDataset::Waveforms => (Samples::Sequences(waveforms::generate(2000, seed)), 0.2),
+            BuiltinDataset::Molecules => (Samples::Graphs(molecules::generate(1500, seed)), 0.2),
+            BuiltinDataset::Communities => (Samples::Nodes(communities::generate(seed)), 0.5),
+            BuiltinDataset::KarateClub => (Samples::Nodes(karate::generate()), 0.5),
         };
-        let (train, valid) = stratified_split(all.labels(), class_names.len(), 0.2, seed);
+        let (train, valid) =
+            stratified_split(all.labels(), class_names.len(), valid_fraction, seed);
         Dataset {
             name: self.title().to_string(),
             class_names,
@@ -87,6 +194,7 @@ impl BuiltinDataset {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ml::data::BatchInput;
 
     #[test]
     fn every_builtin_dataset_is_deterministic_per_seed() {
@@ -94,10 +202,18 @@ mod tests {
             let a = dataset.generate(5);
             assert_eq!(a, dataset.generate(5), "{}", dataset.id());
             assert_ne!(a.train, dataset.generate(6).train, "{}", dataset.id());
-            assert!(a.train.len() > a.valid.len() && !a.valid.is_empty());
+            assert!(a.train.len() >= a.valid.len() && !a.valid.is_empty());
             assert_eq!(BuiltinDataset::from_id(dataset.id()), Some(dataset));
-            assert_eq!(a.shape(), dataset.shape());
+            assert_eq!(a.shape().kind(), dataset.kind(), "{}", dataset.id());
             assert_eq!(a.class_names, dataset.class_names());
+            let classes = a.num_classes() as u32;
+            assert!(
+                a.train
+                    .labels()
+                    .iter()
+                    .chain(a.valid.labels())
+                    .all(|&l| l < classes)
+            );
         }
     }
 
@@ -105,10 +221,60 @@ mod tests {
     fn batches_have_the_model_input_shape() {
         let dataset = BuiltinDataset::Shapes.generate(1);
         let batch = dataset.train.batch(&[0, 5, 9]);
-        let super::super::BatchInput::Images { pixels, shape } = &batch.input;
+        let BatchInput::Images { pixels, shape } = &batch.input else {
+            panic!("images")
+        };
         assert_eq!(*shape, [3, 1, 28, 28]);
         assert_eq!(pixels.len(), 3 * 28 * 28);
-        assert_eq!(batch.targets.len(), 3);
         assert_eq!(batch.targets[1], i64::from(dataset.train.labels()[5]));
+
+        let dna = BuiltinDataset::DnaMotif.generate(1);
+        let batch = dna.train.batch(&[0, 1, 2, 3]);
+        let BatchInput::Sequences {
+            values,
+            shape,
+            lengths,
+        } = &batch.input
+        else {
+            panic!("sequences")
+        };
+        assert_eq!(shape[0], 4);
+        assert_eq!(shape[2], 4);
+        assert_eq!(shape[1], *lengths.iter().max().unwrap());
+        assert_eq!(values.len(), shape.iter().product::<usize>());
+        let shortest = lengths.iter().enumerate().min_by_key(|(_, l)| **l).unwrap();
+        let padding =
+            &values[shortest.0 * shape[1] * 4 + shortest.1 * 4..(shortest.0 + 1) * shape[1] * 4];
+        assert!(padding.iter().all(|&v| v == 0.0), "padding is zero");
+
+        let molecules = BuiltinDataset::Molecules.generate(1);
+        let batch = molecules.train.batch(&[2, 7]);
+        let BatchInput::Graphs {
+            features,
+            edges,
+            node_graph,
+            graphs,
+            ..
+        } = &batch.input
+        else {
+            panic!("graphs")
+        };
+        assert_eq!(*graphs, 2);
+        assert_eq!(features.len(), node_graph.len() * 4);
+        let n = node_graph.len() as u32;
+        assert!(edges.iter().all(|&[a, b]| a < n && b < n));
+        assert!(
+            edges
+                .iter()
+                .all(|&[a, b]| node_graph[a as usize] == node_graph[b as usize])
+        );
+
+        let club = BuiltinDataset::KarateClub.generate(1);
+        let batch = club.train.batch(&[0, 1]);
+        let BatchInput::Nodes { targets, edges, .. } = &batch.input else {
+            panic!("nodes")
+        };
+        assert_eq!(edges.len(), 78);
+        assert_eq!(targets.len(), 2);
     }
 }

@@ -3,12 +3,22 @@
 //! Everything here is plain data (no tensors), so the UI can hold it too.
 
 mod builtin;
+pub mod cells;
+pub mod communities;
+pub mod dna;
+mod graphs;
 mod images;
+pub mod karate;
+pub mod molecules;
+mod sequences;
 pub mod shapes;
 mod split;
+pub mod waveforms;
 
 pub use builtin::BuiltinDataset;
+pub use graphs::{Graph, Graphs, Nodes};
 pub use images::Images;
+pub use sequences::Sequences;
 pub use split::stratified_split;
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +28,24 @@ use serde::{Deserialize, Serialize};
 pub enum DataKind {
     /// Images: `[channels, height, width]` per sample.
     Image,
+    /// Sequences: `[length, channels]` per sample, lengths may differ.
+    Sequence,
+    /// Graph classification: each sample is a graph.
+    Graph,
+    /// Node classification: each sample is a node of one graph.
+    Node,
+}
+
+impl DataKind {
+    /// The name shown in the UI.
+    pub fn title(self) -> &'static str {
+        match self {
+            DataKind::Image => "images",
+            DataKind::Sequence => "sequences",
+            DataKind::Graph => "graphs",
+            DataKind::Node => "graph nodes",
+        }
+    }
 }
 
 /// The shape of one sample, which decides the model's input layer.
@@ -29,6 +57,12 @@ pub enum DataShape {
         height: usize,
         width: usize,
     },
+    /// Sequences of up to `max_length` positions of `channels` values.
+    Sequence { channels: usize, max_length: usize },
+    /// Graphs whose nodes carry `features` values.
+    Graph { features: usize },
+    /// Nodes carrying `features` values, in one graph.
+    Node { features: usize },
 }
 
 impl DataShape {
@@ -36,6 +70,9 @@ impl DataShape {
     pub fn kind(&self) -> DataKind {
         match self {
             DataShape::Image { .. } => DataKind::Image,
+            DataShape::Sequence { .. } => DataKind::Sequence,
+            DataShape::Graph { .. } => DataKind::Graph,
+            DataShape::Node { .. } => DataKind::Node,
         }
     }
 }
@@ -75,14 +112,18 @@ impl Dataset {
 pub enum Samples {
     /// Images of one size.
     Images(Images),
+    /// Sequences, possibly of different lengths.
+    Sequences(Sequences),
+    /// Whole graphs.
+    Graphs(Graphs),
+    /// Nodes of one graph.
+    Nodes(Nodes),
 }
 
 impl Samples {
     /// The kind of samples held.
     pub fn kind(&self) -> DataKind {
-        match self {
-            Samples::Images(_) => DataKind::Image,
-        }
+        self.shape().kind()
     }
 
     /// The shape of one sample.
@@ -92,6 +133,16 @@ impl Samples {
                 channels: images.channels,
                 height: images.height,
                 width: images.width,
+            },
+            Samples::Sequences(set) => DataShape::Sequence {
+                channels: set.channels,
+                max_length: set.max_length(),
+            },
+            Samples::Graphs(set) => DataShape::Graph {
+                features: set.feature_dim,
+            },
+            Samples::Nodes(set) => DataShape::Node {
+                features: set.feature_dim,
             },
         }
     }
@@ -110,22 +161,48 @@ impl Samples {
     pub fn labels(&self) -> &[u32] {
         match self {
             Samples::Images(images) => &images.labels,
+            Samples::Sequences(set) => &set.labels,
+            Samples::Graphs(set) => &set.labels,
+            Samples::Nodes(set) => &set.labels,
         }
     }
 
     /// The samples at `indices`, in that order, as one batch.
     pub fn batch(&self, indices: &[usize]) -> Batch {
-        match self {
-            Samples::Images(images) => Batch {
-                input: BatchInput::Images {
-                    pixels: images.gather(indices),
-                    shape: [indices.len(), images.channels, images.height, images.width],
-                },
-                targets: indices
-                    .iter()
-                    .map(|&i| i64::from(images.labels[i]))
-                    .collect(),
+        let input = match self {
+            Samples::Images(images) => BatchInput::Images {
+                pixels: images.gather(indices),
+                shape: [indices.len(), images.channels, images.height, images.width],
             },
+            Samples::Sequences(set) => {
+                let (values, shape, lengths) = set.padded(indices);
+                BatchInput::Sequences {
+                    values,
+                    shape,
+                    lengths,
+                }
+            }
+            Samples::Graphs(set) => {
+                let (features, edges, node_graph) = set.block_diagonal(indices);
+                BatchInput::Graphs {
+                    features,
+                    feature_dim: set.feature_dim,
+                    edges,
+                    node_graph,
+                    graphs: indices.len(),
+                }
+            }
+            Samples::Nodes(set) => BatchInput::Nodes {
+                features: set.graph.features.clone(),
+                feature_dim: set.feature_dim,
+                edges: set.graph.edges.clone(),
+                targets: indices.iter().map(|&i| set.nodes[i] as u32).collect(),
+            },
+        };
+        let labels = self.labels();
+        Batch {
+            input,
+            targets: indices.iter().map(|&i| i64::from(labels[i])).collect(),
         }
     }
 
@@ -133,11 +210,15 @@ impl Samples {
     pub fn subset(&self, indices: &[usize]) -> Samples {
         match self {
             Samples::Images(images) => Samples::Images(images.subset(indices)),
+            Samples::Sequences(set) => Samples::Sequences(set.subset(indices)),
+            Samples::Graphs(set) => Samples::Graphs(set.subset(indices)),
+            Samples::Nodes(set) => Samples::Nodes(set.subset(indices)),
         }
     }
 }
 
-/// Shift and scale that give model inputs zero mean and unit variance over the training set.
+/// Shift and scale that give model inputs zero mean and unit variance over the training set
+/// (images and numeric series; one-hot letters and graph features are left as they are).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Standardizer {
     pub mean: f32,
@@ -145,10 +226,20 @@ pub struct Standardizer {
 }
 
 impl Standardizer {
+    /// Leaves values unchanged.
+    pub const IDENTITY: Standardizer = Standardizer {
+        mean: 0.0,
+        std: 1.0,
+    };
+
     /// The statistics of `samples` (all values pooled).
     pub fn fit(samples: &Samples) -> Self {
-        let values: &[f32] = match samples {
-            Samples::Images(images) => &images.pixels,
+        let values: Vec<f32> = match samples {
+            Samples::Images(images) => images.pixels.clone(),
+            Samples::Sequences(set) if set.alphabet.is_none() => {
+                set.values.iter().flatten().copied().collect()
+            }
+            _ => return Self::IDENTITY,
         };
         let n = values.len().max(1) as f64;
         let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
@@ -165,12 +256,30 @@ impl Standardizer {
 
     /// Standardizes the model input of `batch` in place.
     pub fn apply(&self, batch: &mut Batch) {
-        match &mut batch.input {
-            BatchInput::Images { pixels, .. } => {
-                for v in pixels {
-                    *v = (*v - self.mean) / self.std;
+        if *self == Self::IDENTITY {
+            return;
+        }
+        let values = match &mut batch.input {
+            BatchInput::Images { pixels, .. } => pixels,
+            BatchInput::Sequences {
+                values,
+                shape,
+                lengths,
+            } => {
+                // Padding stays zero: standardize only the real positions.
+                let [_, time, channels] = *shape;
+                for (row, &length) in lengths.iter().enumerate() {
+                    let start = row * time * channels;
+                    for v in &mut values[start..start + length * channels] {
+                        *v = (*v - self.mean) / self.std;
+                    }
                 }
+                return;
             }
+            BatchInput::Graphs { .. } | BatchInput::Nodes { .. } => return,
+        };
+        for v in values {
+            *v = (*v - self.mean) / self.std;
         }
     }
 }
@@ -180,6 +289,29 @@ impl Standardizer {
 pub enum BatchInput {
     /// `pixels` holds `shape = [batch, channels, height, width]` values in row-major order.
     Images { pixels: Vec<f32>, shape: [usize; 4] },
+    /// `values` holds `shape = [batch, time, channels]`, each sequence zero-padded after its
+    /// `lengths[i]` positions.
+    Sequences {
+        values: Vec<f32>,
+        shape: [usize; 3],
+        lengths: Vec<usize>,
+    },
+    /// Several graphs as one block-diagonal graph: node features `[nodes, feature_dim]`,
+    /// undirected edges (each once), and the batch position of each node's graph.
+    Graphs {
+        features: Vec<f32>,
+        feature_dim: usize,
+        edges: Vec<[u32; 2]>,
+        node_graph: Vec<u32>,
+        graphs: usize,
+    },
+    /// One whole graph; the batch's samples are the nodes `targets`.
+    Nodes {
+        features: Vec<f32>,
+        feature_dim: usize,
+        edges: Vec<[u32; 2]>,
+        targets: Vec<u32>,
+    },
 }
 
 /// One batch: model input and the class index of each sample.

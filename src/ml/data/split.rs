@@ -3,7 +3,7 @@ use rand::seq::SliceRandom;
 
 /// Splits sample indices into `(train, valid)` so that each class keeps its share in both.
 ///
-/// `valid_fraction` of each class (rounded, at least one sample where a class has two or
+/// `valid_fraction` of each class (rounded down, at least one sample where a class has two or
 /// more) goes to validation. Deterministic for a given `seed`; both parts come out shuffled.
 pub fn stratified_split(
     labels: &[u32],
@@ -19,7 +19,7 @@ pub fn stratified_split(
     let (mut train, mut valid) = (Vec::new(), Vec::new());
     for mut members in by_class {
         members.shuffle(&mut rng);
-        let mut n_valid = (members.len() as f64 * valid_fraction).round() as usize;
+        let mut n_valid = (members.len() as f64 * valid_fraction).floor() as usize;
         if n_valid == 0 && members.len() >= 2 && valid_fraction > 0.0 {
             n_valid = 1;
         }

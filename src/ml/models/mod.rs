@@ -2,14 +2,20 @@
 //! count) and a Burn module built from it with `init(&device)`.
 
 pub mod cnn;
+pub mod cnn1d;
+pub mod gnn;
+pub mod rnn;
 
 #[cfg(feature = "engine")]
 pub use cnn::Cnn;
 pub use cnn::{CnnConfig, ConvBlock, Padding};
+pub use cnn1d::Cnn1dConfig;
+pub use gnn::{GnnConfig, GnnKind, Readout};
+pub use rnn::{CellKind, Pooling, RnnConfig};
 
 #[cfg(feature = "engine")]
 use super::data::BatchInput;
-use super::data::{DataKind, DataShape};
+use super::data::{BuiltinDataset, DataKind, DataShape};
 #[cfg(feature = "engine")]
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -71,16 +77,30 @@ impl Activation {
 pub enum ModelFamily {
     /// Convolutional network for images.
     Cnn,
+    /// Recurrent network (GRU or LSTM) for sequences.
+    Rnn,
+    /// 1-D convolutional network for sequences.
+    Cnn1d,
+    /// Graph neural network (GCN or GIN) for graphs and their nodes.
+    Gnn,
 }
 
 impl ModelFamily {
     /// Every family, in menu order.
-    pub const ALL: [ModelFamily; 1] = [ModelFamily::Cnn];
+    pub const ALL: [ModelFamily; 4] = [
+        ModelFamily::Cnn,
+        ModelFamily::Rnn,
+        ModelFamily::Cnn1d,
+        ModelFamily::Gnn,
+    ];
 
     /// A short stable identifier.
     pub fn id(self) -> &'static str {
         match self {
             ModelFamily::Cnn => "cnn",
+            ModelFamily::Rnn => "rnn",
+            ModelFamily::Cnn1d => "cnn1d",
+            ModelFamily::Gnn => "gnn",
         }
     }
 
@@ -88,6 +108,9 @@ impl ModelFamily {
     pub fn title(self) -> &'static str {
         match self {
             ModelFamily::Cnn => "CNN (convolutional)",
+            ModelFamily::Rnn => "RNN (GRU / LSTM)",
+            ModelFamily::Cnn1d => "1-D CNN (convolution along the sequence)",
+            ModelFamily::Gnn => "GNN (GCN / GIN message passing)",
         }
     }
 
@@ -100,6 +123,8 @@ impl ModelFamily {
     pub fn fits(self, kind: DataKind) -> bool {
         match self {
             ModelFamily::Cnn => kind == DataKind::Image,
+            ModelFamily::Rnn | ModelFamily::Cnn1d => kind == DataKind::Sequence,
+            ModelFamily::Gnn => matches!(kind, DataKind::Graph | DataKind::Node),
         }
     }
 
@@ -107,6 +132,9 @@ impl ModelFamily {
     pub fn default_config(self) -> ModelConfig {
         match self {
             ModelFamily::Cnn => ModelConfig::Cnn(CnnConfig::default()),
+            ModelFamily::Rnn => ModelConfig::Rnn(RnnConfig::default()),
+            ModelFamily::Cnn1d => ModelConfig::Cnn1d(Cnn1dConfig::default()),
+            ModelFamily::Gnn => ModelConfig::Gnn(GnnConfig::default()),
         }
     }
 }
@@ -115,8 +143,14 @@ impl ModelFamily {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelConfig {
-    /// A convolutional network.
+    /// A convolutional network for images.
     Cnn(CnnConfig),
+    /// A recurrent network for sequences.
+    Rnn(RnnConfig),
+    /// A 1-D convolutional network for sequences.
+    Cnn1d(Cnn1dConfig),
+    /// A graph neural network.
+    Gnn(GnnConfig),
 }
 
 /// One row of a model's layer table.
@@ -144,6 +178,25 @@ impl ModelConfig {
     pub fn default_for(kind: DataKind) -> Self {
         match kind {
             DataKind::Image => ModelConfig::Cnn(CnnConfig::default()),
+            DataKind::Sequence => ModelConfig::Rnn(RnnConfig::default()),
+            DataKind::Graph => ModelConfig::Gnn(GnnConfig {
+                kind: GnnKind::Gin,
+                layers: 3,
+                readout: Readout::Sum,
+                ..GnnConfig::default()
+            }),
+            DataKind::Node => ModelConfig::Gnn(GnnConfig {
+                dropout: 0.3,
+                ..GnnConfig::default()
+            }),
+        }
+    }
+
+    /// The model a user starts from on `dataset`.
+    pub fn default_for_dataset(dataset: BuiltinDataset) -> Self {
+        match dataset {
+            BuiltinDataset::DnaMotif => ModelConfig::Cnn1d(Cnn1dConfig::default()),
+            other => Self::default_for(other.kind()),
         }
     }
 
@@ -151,19 +204,15 @@ impl ModelConfig {
     pub fn family(&self) -> ModelFamily {
         match self {
             ModelConfig::Cnn(_) => ModelFamily::Cnn,
+            ModelConfig::Rnn(_) => ModelFamily::Rnn,
+            ModelConfig::Cnn1d(_) => ModelFamily::Cnn1d,
+            ModelConfig::Gnn(_) => ModelFamily::Gnn,
         }
     }
 
     /// The layer table and parameter count for `shape` inputs and `classes` outputs, or a
     /// message saying which setting makes the model impossible and what would fix it.
     pub fn summary(&self, shape: &DataShape, classes: usize) -> Result<ModelSummary, String> {
-        if !self.family().fits(shape.kind()) {
-            return Err(format!(
-                "A {} cannot learn from {:?} data.",
-                self.family().title(),
-                shape.kind()
-            ));
-        }
         match (self, shape) {
             (
                 ModelConfig::Cnn(config),
@@ -173,6 +222,27 @@ impl ModelConfig {
                     width,
                 },
             ) => config.summary([*channels, *height, *width], classes),
+            (ModelConfig::Rnn(config), DataShape::Sequence { channels, .. }) => {
+                config.summary(*channels, classes)
+            }
+            (
+                ModelConfig::Cnn1d(config),
+                DataShape::Sequence {
+                    channels,
+                    max_length,
+                },
+            ) => config.summary(*channels, *max_length, classes),
+            (ModelConfig::Gnn(config), DataShape::Graph { features }) => {
+                config.summary(*features, classes, true)
+            }
+            (ModelConfig::Gnn(config), DataShape::Node { features }) => {
+                config.summary(*features, classes, false)
+            }
+            _ => Err(format!(
+                "A {} cannot learn from {}.",
+                self.family().title(),
+                shape.kind().title()
+            )),
         }
     }
 
@@ -194,6 +264,17 @@ impl ModelConfig {
                     width,
                 },
             ) => Model::Cnn(config.init([*channels, *height, *width], classes, device)),
+            (ModelConfig::Rnn(config), DataShape::Sequence { channels, .. }) => {
+                Model::Rnn(config.init(*channels, classes, device))
+            }
+            (ModelConfig::Cnn1d(config), DataShape::Sequence { channels, .. }) => {
+                Model::Cnn1d(config.init(*channels, classes, device))
+            }
+            (
+                ModelConfig::Gnn(config),
+                DataShape::Graph { features } | DataShape::Node { features },
+            ) => Model::Gnn(config.init(*features, classes, device)),
+            _ => unreachable!("summary() rejects models that do not fit the data"),
         })
     }
 }
@@ -202,8 +283,10 @@ impl ModelConfig {
 #[cfg(feature = "engine")]
 #[derive(Module, Debug)]
 pub enum Model {
-    /// A convolutional network.
     Cnn(Cnn),
+    Rnn(rnn::Rnn),
+    Cnn1d(cnn1d::Cnn1d),
+    Gnn(gnn::Gnn),
 }
 
 #[cfg(feature = "engine")]
@@ -218,6 +301,64 @@ impl Model {
                 let x = Tensor::<4>::from_data(TensorData::new(pixels.clone(), *shape), device);
                 cnn.forward(x)
             }
+            (
+                Model::Rnn(_) | Model::Cnn1d(_),
+                BatchInput::Sequences {
+                    values,
+                    shape,
+                    lengths,
+                },
+            ) => {
+                let x = Tensor::<3>::from_data(TensorData::new(values.clone(), *shape), device);
+                match self {
+                    Model::Rnn(rnn) => rnn.forward(x, lengths),
+                    Model::Cnn1d(cnn) => cnn.forward(x, lengths),
+                    _ => unreachable!(),
+                }
+            }
+            (
+                Model::Gnn(gnn),
+                BatchInput::Graphs {
+                    features,
+                    feature_dim,
+                    edges,
+                    node_graph,
+                    graphs,
+                },
+            ) => {
+                let nodes = node_graph.len();
+                let x = Tensor::<2>::from_data(
+                    TensorData::new(features.clone(), [nodes, *feature_dim]),
+                    device,
+                );
+                let graph = gnn::GraphTensors::new(gnn.kind(), nodes, edges, device);
+                gnn.forward_graphs(x, &graph, node_graph, *graphs)
+            }
+            (
+                Model::Gnn(gnn),
+                BatchInput::Nodes {
+                    features,
+                    feature_dim,
+                    edges,
+                    targets,
+                },
+            ) => {
+                let nodes = features.len() / feature_dim;
+                let x = Tensor::<2>::from_data(
+                    TensorData::new(features.clone(), [nodes, *feature_dim]),
+                    device,
+                );
+                let graph = gnn::GraphTensors::new(gnn.kind(), nodes, edges, device);
+                let targets = Tensor::<1, Int>::from_data(
+                    TensorData::new(
+                        targets.iter().map(|&t| i64::from(t)).collect::<Vec<_>>(),
+                        [targets.len()],
+                    ),
+                    device,
+                );
+                gnn.forward_nodes(x, &graph).select(0, targets)
+            }
+            _ => panic!("the model does not fit this batch (a bug: summary() checks this)"),
         }
     }
 }

@@ -35,7 +35,7 @@ pub fn DataPanel(props: &DataPanelProps) -> Html {
         .as_ref()
         .filter(|r| r.experiment.dataset == dataset);
     html! {
-        <section class="panel data" aria-labelledby="data-heading">
+        <section class="panel data" aria-label="Data panel">
             <h2 id="data-heading">{"Data"}</h2>
             <SelectField id="dataset" label="Dataset" {options} selected={dataset.id()}
                          onchange={on_dataset} />

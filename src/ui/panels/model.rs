@@ -1,7 +1,11 @@
 use super::{PanelProps, edit_number, on_edit};
+use crate::ml::data::DataKind;
 use crate::ml::experiment::Experiment;
 use crate::ml::models::cnn::{MAX_BLOCKS, MAX_CHANNELS, MAX_KERNEL};
-use crate::ml::models::{Activation, CnnConfig, ConvBlock, ModelConfig, ModelFamily, Padding};
+use crate::ml::models::{
+    Activation, CellKind, Cnn1dConfig, CnnConfig, ConvBlock, GnnConfig, GnnKind, ModelConfig,
+    ModelFamily, Padding, Pooling, Readout, RnnConfig,
+};
 use crate::ui::state::Action;
 use crate::ui::widgets::{Checkbox, NumberField, SelectField, thousands};
 use yew::prelude::*;
@@ -26,13 +30,16 @@ pub fn ModelPanel(props: &PanelProps) -> Html {
         .collect();
     let builder = match &experiment.model {
         ModelConfig::Cnn(cnn) => cnn_builder(props, cnn),
+        ModelConfig::Cnn1d(cnn) => cnn1d_builder(props, cnn),
+        ModelConfig::Rnn(rnn) => rnn_builder(props, rnn),
+        ModelConfig::Gnn(gnn) => gnn_builder(props, gnn, kind == DataKind::Graph),
     };
     let shape = experiment.dataset.shape();
     let check = experiment
         .model
         .summary(&shape, experiment.dataset.class_names().len());
     html! {
-        <section class="panel model" aria-labelledby="model-heading">
+        <section class="panel model" aria-label="Model panel">
             <h2 id="model-heading">{"Model"}</h2>
             <SelectField id="model" label="Model" {options} selected={family.id()} onchange={on_family} />
             { builder }
@@ -64,16 +71,36 @@ pub fn ModelPanel(props: &PanelProps) -> Html {
     }
 }
 
-/// A callback that changes the CNN config with `change` and the value it receives.
-fn on_cnn<T: 'static>(
+/// A callback that changes the model config with `change` and the value it receives.
+fn on_model<T: 'static>(
     props: &PanelProps,
-    change: impl Fn(&mut CnnConfig, T) + 'static,
+    change: impl Fn(&mut ModelConfig, T) + 'static,
 ) -> Callback<T> {
     on_edit(props, move |experiment: &mut Experiment, value: T| {
-        #[allow(irrefutable_let_patterns)]
-        if let ModelConfig::Cnn(cnn) = &mut experiment.model {
-            change(cnn, value);
-        }
+        change(&mut experiment.model, value)
+    })
+}
+
+/// A callback that changes the conv blocks (of a CNN or 1-D CNN).
+fn on_blocks<T: 'static>(
+    props: &PanelProps,
+    change: impl Fn(&mut Vec<ConvBlock>, T) + 'static,
+) -> Callback<T> {
+    on_model(props, move |model, value| match model {
+        ModelConfig::Cnn(cnn) => change(&mut cnn.blocks, value),
+        ModelConfig::Cnn1d(cnn) => change(&mut cnn.blocks, value),
+        _ => {}
+    })
+}
+
+/// A number field's callback that sets a model setting, or alerts naming `what`.
+fn model_number<T: std::str::FromStr + 'static>(
+    props: &PanelProps,
+    what: &'static str,
+    apply: impl Fn(&mut ModelConfig, T) + 'static,
+) -> Callback<String> {
+    edit_number(props, what, move |experiment: &mut Experiment, value: T| {
+        apply(&mut experiment.model, value)
     })
 }
 
@@ -83,8 +110,8 @@ fn block_number(
     what: &'static str,
     set: fn(&mut ConvBlock, usize),
 ) -> Callback<String> {
-    let edit = on_cnn(props, move |cnn, value: usize| {
-        if let Some(block) = cnn.blocks.get_mut(index) {
+    let edit = on_blocks(props, move |blocks, value: usize| {
+        if let Some(block) = blocks.get_mut(index) {
             set(block, value);
         }
     });
@@ -98,17 +125,23 @@ fn block_number(
     })
 }
 
-fn cnn_builder(props: &PanelProps, cnn: &CnnConfig) -> Html {
-    let rows = cnn.blocks.iter().enumerate().map(|(i, block)| {
+/// The list of conv blocks with add/remove.
+fn blocks_editor(
+    props: &PanelProps,
+    blocks: &[ConvBlock],
+    pool_label: &'static str,
+    max_kernel: usize,
+) -> Html {
+    let rows = blocks.iter().enumerate().map(|(i, block)| {
         let n = i + 1;
-        let on_pool = on_cnn(props, move |c, pool: bool| {
-            if let Some(b) = c.blocks.get_mut(i) {
+        let on_pool = on_blocks(props, move |blocks, pool: bool| {
+            if let Some(b) = blocks.get_mut(i) {
                 b.pool = pool;
             }
         });
-        let remove = on_cnn(props, move |c, _: MouseEvent| {
-            if c.blocks.len() > 1 {
-                c.blocks.remove(i);
+        let remove = on_blocks(props, move |blocks, _: MouseEvent| {
+            if blocks.len() > 1 {
+                blocks.remove(i);
             }
         });
         html! {
@@ -120,51 +153,84 @@ fn cnn_builder(props: &PanelProps, cnn: &CnnConfig) -> Html {
                              onchange={block_number(props, i, "channels", |b, v| b.channels = v)} />
                 <NumberField id={format!("block-{n}-kernel")} label="kernel" context={format!("Block {n}")}
                              value={block.kernel.to_string()} step="1" min="1"
-                             max={MAX_KERNEL.to_string()}
+                             max={max_kernel.to_string()}
                              onchange={block_number(props, i, "kernel", |b, v| b.kernel = v)} />
-                <Checkbox id={format!("block-{n}-pool")} label="pool 2×2" context={format!("Block {n}")} checked={block.pool}
-                          onchange={on_pool} />
-                <button class="small" onclick={remove} disabled={cnn.blocks.len() <= 1}
+                <Checkbox id={format!("block-{n}-pool")} label={pool_label} context={format!("Block {n}")}
+                          checked={block.pool} onchange={on_pool} />
+                <button class="small" onclick={remove} disabled={blocks.len() <= 1}
                         aria-label={format!("Remove block {n}")}>{"Remove"}</button>
             </li>
         }
     });
-    let add = on_cnn(props, |c, _: MouseEvent| {
-        if c.blocks.len() < MAX_BLOCKS {
-            let channels = c
-                .blocks
+    let add = on_blocks(props, |blocks, _: MouseEvent| {
+        if blocks.len() < MAX_BLOCKS {
+            let channels = blocks
                 .last()
                 .map_or(8, |b| (b.channels * 2).min(MAX_CHANNELS));
-            c.blocks.push(ConvBlock {
+            blocks.push(ConvBlock {
                 channels,
                 kernel: 3,
                 pool: false,
             });
         }
     });
-    let on_activation = on_cnn(props, |c, id: String| {
+    html! {
+        <>
+            <ol class="blocks" aria-label="Conv blocks">{ for rows }</ol>
+            <button class="small" onclick={add} disabled={blocks.len() >= MAX_BLOCKS}>{"Add block"}</button>
+        </>
+    }
+}
+
+fn activation_field(props: &PanelProps, current: Activation) -> Html {
+    let on_activation = on_model(props, |model, id: String| {
         if let Some(activation) = Activation::from_id(&id) {
-            c.activation = activation;
-        }
-    });
-    let on_padding = on_cnn(props, |c, id: String| {
-        c.padding = if id == "same" {
-            Padding::Same
-        } else {
-            Padding::Valid
-        };
-    });
-    let on_batch_norm = on_cnn(props, |c, on: bool| c.batch_norm = on);
-    let on_dropout = edit_number::<f64>(props, "Dropout", |e, v| {
-        #[allow(irrefutable_let_patterns)]
-        if let ModelConfig::Cnn(cnn) = &mut e.model {
-            cnn.dropout = v;
+            match model {
+                ModelConfig::Cnn(c) => c.activation = activation,
+                ModelConfig::Cnn1d(c) => c.activation = activation,
+                ModelConfig::Gnn(c) => c.activation = activation,
+                ModelConfig::Rnn(_) => {}
+            }
         }
     });
     let activations: Vec<(AttrValue, AttrValue)> = Activation::ALL
         .iter()
         .map(|a| (AttrValue::from(a.id()), AttrValue::from(a.title())))
         .collect();
+    html! {
+        <SelectField id="activation" label="Activation" options={activations}
+                     selected={current.id()} onchange={on_activation} />
+    }
+}
+
+fn dropout_field(props: &PanelProps, current: f64) -> Html {
+    let on_dropout = model_number::<f64>(props, "Dropout", |model, v| match model {
+        ModelConfig::Cnn(c) => c.dropout = v,
+        ModelConfig::Cnn1d(c) => c.dropout = v,
+        ModelConfig::Rnn(c) => c.dropout = v,
+        ModelConfig::Gnn(c) => c.dropout = v,
+    });
+    html! {
+        <NumberField id="dropout" label="Dropout" value={current.to_string()} step="0.05"
+                     min="0" max="0.9" onchange={on_dropout} />
+    }
+}
+
+fn cnn_builder(props: &PanelProps, cnn: &CnnConfig) -> Html {
+    let on_padding = on_model(props, |model, id: String| {
+        if let ModelConfig::Cnn(c) = model {
+            c.padding = if id == "same" {
+                Padding::Same
+            } else {
+                Padding::Valid
+            };
+        }
+    });
+    let on_batch_norm = on_model(props, |model, on: bool| {
+        if let ModelConfig::Cnn(c) = model {
+            c.batch_norm = on;
+        }
+    });
     let paddings = vec![
         (
             AttrValue::from("valid"),
@@ -177,19 +243,158 @@ fn cnn_builder(props: &PanelProps, cnn: &CnnConfig) -> Html {
     ];
     html! {
         <div class="builder">
-            <ol class="blocks" aria-label="Conv blocks">{ for rows }</ol>
-            <button class="small" onclick={add} disabled={cnn.blocks.len() >= MAX_BLOCKS}>{"Add block"}</button>
+            { blocks_editor(props, &cnn.blocks, "pool 2×2", MAX_KERNEL) }
             <div class="row">
-                <SelectField id="activation" label="Activation" options={activations}
-                             selected={cnn.activation.id()} onchange={on_activation} />
+                { activation_field(props, cnn.activation) }
                 <SelectField id="padding" label="Padding" options={paddings}
                              selected={if cnn.padding == Padding::Same { "same" } else { "valid" }}
                              onchange={on_padding} />
             </div>
             <div class="row">
                 <Checkbox id="batch-norm" label="Batch norm" checked={cnn.batch_norm} onchange={on_batch_norm} />
-                <NumberField id="dropout" label="Dropout" value={cnn.dropout.to_string()} step="0.05"
-                             min="0" max="0.9" onchange={on_dropout} />
+                { dropout_field(props, cnn.dropout) }
+            </div>
+        </div>
+    }
+}
+
+fn cnn1d_builder(props: &PanelProps, cnn: &Cnn1dConfig) -> Html {
+    html! {
+        <div class="builder">
+            { blocks_editor(props, &cnn.blocks, "pool 2", 2 * MAX_KERNEL + 1) }
+            <p class="hint">{"Convolutions run along the sequence ('same' padding); a max over all positions then finds a pattern wherever it sits."}</p>
+            <div class="row">
+                { activation_field(props, cnn.activation) }
+                { dropout_field(props, cnn.dropout) }
+            </div>
+        </div>
+    }
+}
+
+fn rnn_builder(props: &PanelProps, rnn: &RnnConfig) -> Html {
+    let on_cell = on_model(props, |model, id: String| {
+        if let ModelConfig::Rnn(c) = model {
+            c.cell = if id == "lstm" {
+                CellKind::Lstm
+            } else {
+                CellKind::Gru
+            };
+        }
+    });
+    let on_pooling = on_model(props, |model, id: String| {
+        if let ModelConfig::Rnn(c) = model {
+            c.pooling = if id == "mean" {
+                Pooling::Mean
+            } else {
+                Pooling::Last
+            };
+        }
+    });
+    let on_bidirectional = on_model(props, |model, on: bool| {
+        if let ModelConfig::Rnn(c) = model {
+            c.bidirectional = on;
+        }
+    });
+    let on_layers = model_number::<usize>(props, "Layers", |model, v| {
+        if let ModelConfig::Rnn(c) = model {
+            c.layers = v;
+        }
+    });
+    let on_hidden = model_number::<usize>(props, "Hidden units", |model, v| {
+        if let ModelConfig::Rnn(c) = model {
+            c.hidden = v;
+        }
+    });
+    let cells = vec![
+        (AttrValue::from("gru"), AttrValue::from("GRU")),
+        (AttrValue::from("lstm"), AttrValue::from("LSTM")),
+    ];
+    let poolings = vec![
+        (AttrValue::from("last"), AttrValue::from("last state")),
+        (AttrValue::from("mean"), AttrValue::from("mean over time")),
+    ];
+    html! {
+        <div class="builder">
+            <div class="row">
+                <SelectField id="cell" label="Cell" options={cells}
+                             selected={if rnn.cell == CellKind::Lstm { "lstm" } else { "gru" }} onchange={on_cell} />
+                <NumberField id="rnn-layers" label="Layers" value={rnn.layers.to_string()} step="1"
+                             min="1" max={crate::ml::models::rnn::MAX_LAYERS.to_string()} onchange={on_layers} />
+                <NumberField id="rnn-hidden" label="Hidden units" value={rnn.hidden.to_string()} step="1"
+                             min="1" max={crate::ml::models::rnn::MAX_HIDDEN.to_string()} onchange={on_hidden} />
+            </div>
+            <div class="row">
+                <Checkbox id="bidirectional" label="Bidirectional" checked={rnn.bidirectional} onchange={on_bidirectional} />
+                <SelectField id="pooling" label="Pooling" options={poolings}
+                             selected={if rnn.pooling == Pooling::Mean { "mean" } else { "last" }} onchange={on_pooling} />
+                { dropout_field(props, rnn.dropout) }
+            </div>
+        </div>
+    }
+}
+
+fn gnn_builder(props: &PanelProps, gnn: &GnnConfig, graph_task: bool) -> Html {
+    let on_kind = on_model(props, |model, id: String| {
+        if let ModelConfig::Gnn(c) = model {
+            c.kind = if id == "gin" {
+                GnnKind::Gin
+            } else {
+                GnnKind::Gcn
+            };
+        }
+    });
+    let on_readout = on_model(props, |model, id: String| {
+        if let ModelConfig::Gnn(c) = model {
+            c.readout = match id.as_str() {
+                "sum" => Readout::Sum,
+                "max" => Readout::Max,
+                _ => Readout::Mean,
+            };
+        }
+    });
+    let on_layers = model_number::<usize>(props, "Layers", |model, v| {
+        if let ModelConfig::Gnn(c) = model {
+            c.layers = v;
+        }
+    });
+    let on_hidden = model_number::<usize>(props, "Hidden units", |model, v| {
+        if let ModelConfig::Gnn(c) = model {
+            c.hidden = v;
+        }
+    });
+    let kinds = vec![
+        (
+            AttrValue::from("gcn"),
+            AttrValue::from("GCN (normalised mean)"),
+        ),
+        (AttrValue::from("gin"), AttrValue::from("GIN (sum + MLP)")),
+    ];
+    let readouts = vec![
+        (AttrValue::from("mean"), AttrValue::from("mean")),
+        (AttrValue::from("sum"), AttrValue::from("sum")),
+        (AttrValue::from("max"), AttrValue::from("max")),
+    ];
+    let readout = match gnn.readout {
+        Readout::Mean => "mean",
+        Readout::Sum => "sum",
+        Readout::Max => "max",
+    };
+    html! {
+        <div class="builder">
+            <div class="row">
+                <SelectField id="gnn-kind" label="Layer type" options={kinds}
+                             selected={if gnn.kind == GnnKind::Gin { "gin" } else { "gcn" }} onchange={on_kind} />
+                <NumberField id="gnn-layers" label="Layers" value={gnn.layers.to_string()} step="1"
+                             min="1" max={crate::ml::models::gnn::MAX_LAYERS.to_string()} onchange={on_layers} />
+                <NumberField id="gnn-hidden" label="Hidden units" value={gnn.hidden.to_string()} step="1"
+                             min="1" max={crate::ml::models::gnn::MAX_HIDDEN.to_string()} onchange={on_hidden} />
+            </div>
+            <div class="row">
+                { activation_field(props, gnn.activation) }
+                if graph_task {
+                    <SelectField id="readout" label="Readout" options={readouts} selected={readout} onchange={on_readout} />
+                }
+                { dropout_field(props, gnn.dropout) }
             </div>
         </div>
     }

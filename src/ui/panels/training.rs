@@ -3,7 +3,9 @@ use crate::ml::experiment::{Compute, OptimizerKind};
 use crate::protocol::{RunState, ToWorker};
 use crate::ui::app::Engine;
 use crate::ui::state::{Action, AppState, EngineStatus};
-use crate::ui::widgets::{LineChart, NumberField, SampleGrid, SelectField, Series, YFormat};
+use crate::ui::widgets::{
+    ConfusionTable, LineChart, NumberField, SampleGrid, SelectField, Series, YFormat,
+};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -37,6 +39,12 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         send(ToWorker::Pause)
     } else {
         send(ToWorker::Start)
+    };
+    let on_cell = {
+        let engine = props.engine.clone();
+        Callback::from(move |(truth, predicted): (u32, u32)| {
+            engine.send(ToWorker::ShowCell { truth, predicted })
+        })
     };
     let on_compute = {
         let dispatch = state.dispatcher();
@@ -104,7 +112,7 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
     };
 
     html! {
-        <section class="panel training" aria-labelledby="training-heading">
+        <section class="panel training" aria-label="Training panel">
             <h2 id="training-heading">{"Training"}</h2>
             <div class="controls">
                 <button class="primary" onclick={on_train} disabled={!can_train && !running}
@@ -155,8 +163,21 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
             </div>
             if let Some(eval) = &state.last_eval {
                 <h3>{ format!("Validation predictions at step {}", eval.step) }</h3>
-                <SampleGrid items={eval.gallery.clone()} class_names={class_names}
+                <SampleGrid items={eval.gallery.clone()} class_names={class_names.clone()}
                             label="Validation predictions" />
+                <ConfusionTable matrix={eval.confusion.clone()} class_names={class_names.clone()}
+                                onselect={on_cell}
+                                selected={state.cell.as_ref().map(|c| (c.truth, c.predicted))} />
+                if let Some(cell) = &state.cell {
+                    <h3>{ format!("True {}, predicted {}: {} sample{}{}",
+                        class_names.get(cell.truth as usize).cloned().unwrap_or_default(),
+                        class_names.get(cell.predicted as usize).cloned().unwrap_or_default(),
+                        cell.count,
+                        if cell.count == 1 { "" } else { "s" },
+                        if cell.count > cell.items.len() && cell.items.len() > 1 { format!(" (first {})", cell.items.len()) } else { String::new() }) }</h3>
+                    <SampleGrid items={cell.items.clone()} class_names={class_names}
+                                label="Samples of the selected cell" />
+                }
             } else {
                 <p class="hint">{"Press Train: predictions on validation samples appear here after the first epoch."}</p>
             }

@@ -1,10 +1,12 @@
 //! Small reusable pieces of the UI.
 
 mod chart;
+mod confusion;
 mod fields;
 mod sample;
 
 pub use chart::{LineChart, Series, YFormat};
+pub use confusion::ConfusionTable;
 pub use fields::{Checkbox, NumberField, SelectField};
 pub use sample::SampleGrid;
 

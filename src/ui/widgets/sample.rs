@@ -56,16 +56,185 @@ pub fn SampleCard(props: &SampleCardProps) -> Html {
             ),
         ),
     };
+    let label = format!("{truth} #{}", item.index);
     let view = match &item.view {
         view @ SampleView::Image { .. } => html! {
-            <ImageCanvas view={view.clone()} label={format!("{truth} #{}", item.index)} />
+            <ImageCanvas view={view.clone()} {label} />
         },
+        SampleView::Letters { alphabet, letters } => letter_strip(alphabet, letters, &label),
+        SampleView::Series { values } => series_line(values, &label),
+        SampleView::Graph {
+            positions,
+            edges,
+            node_types,
+            type_names,
+        } => molecule(positions, edges, node_types, type_names, &label),
+        SampleView::Network { .. } => {
+            return html! {
+                <figure class="sample network">
+                    <NetworkView view={item.view.clone()} class_names={props.class_names.clone()} />
+                </figure>
+            };
+        }
     };
+    let wide = matches!(
+        item.view,
+        SampleView::Letters { .. } | SampleView::Series { .. }
+    );
     html! {
-        <figure class={class}>
+        <figure class={classes!(class, wide.then_some("wide"))}>
             { view }
             <figcaption>{ caption }</figcaption>
         </figure>
+    }
+}
+
+/// Colours for up to eight categories (letters, atom types, classes).
+const PALETTE: [&str; 8] = [
+    "#2f9e44", "#1c7ed6", "#f08c00", "#e03131", "#7048e8", "#0c8599", "#c2255c", "#5c940d",
+];
+
+fn letter_strip(alphabet: &str, letters: &str, label: &str) -> Html {
+    let cells = letters.chars().enumerate().map(|(i, c)| {
+        let colour = alphabet
+            .chars()
+            .position(|a| a == c)
+            .map_or("#adb5bd", |k| PALETTE[k % PALETTE.len()]);
+        html! { <rect x={i.to_string()} y="0" width="1" height="10" fill={colour} /> }
+    });
+    let length = letters.chars().count().max(1);
+    html! {
+        <svg class="sample-strip" viewBox={format!("0 0 {length} 10")} preserveAspectRatio="none"
+             role="img" aria-label={format!("{label}: {letters}")}>
+            <title>{ letters.to_string() }</title>
+            { for cells }
+        </svg>
+    }
+}
+
+fn series_line(values: &[f32], label: &str) -> Html {
+    let (lo, hi) = values
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let span = (hi - lo).max(1e-6);
+    let n = values.len().max(2) - 1;
+    let points: String = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "{:.1},{:.1} ",
+                100.0 * i as f32 / n as f32,
+                38.0 - 36.0 * (v - lo) / span
+            )
+        })
+        .collect();
+    html! {
+        <svg class="sample-series" viewBox="0 0 100 40" preserveAspectRatio="none" role="img"
+             aria-label={label.to_string()}>
+            <polyline points={points} />
+        </svg>
+    }
+}
+
+fn molecule(
+    positions: &[(f32, f32)],
+    edges: &[[u32; 2]],
+    node_types: &[u32],
+    type_names: &[String],
+    label: &str,
+) -> Html {
+    let at = |i: u32| positions.get(i as usize).copied().unwrap_or((0.5, 0.5));
+    let bonds = edges.iter().map(|&[a, b]| {
+        let (pa, pb) = (at(a), at(b));
+        html! { <line x1={(pa.0 * 100.0).to_string()} y1={(pa.1 * 100.0).to_string()}
+        x2={(pb.0 * 100.0).to_string()} y2={(pb.1 * 100.0).to_string()} /> }
+    });
+    let atoms = positions.iter().zip(node_types).map(|(p, &t)| {
+        let name = type_names.get(t as usize).cloned().unwrap_or_default();
+        html! {
+            <circle cx={(p.0 * 100.0).to_string()} cy={(p.1 * 100.0).to_string()} r="5"
+                    fill={PALETTE[t as usize % PALETTE.len()]}><title>{ name }</title></circle>
+        }
+    });
+    html! {
+        <svg class="sample-graph" viewBox="0 0 100 100" role="img" aria-label={label.to_string()}>
+            <g class="edges">{ for bonds }</g>
+            { for atoms }
+        </svg>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct NetworkViewProps {
+    view: SampleView,
+    class_names: Vec<String>,
+}
+
+/// A whole graph: each node filled with its predicted class (or its true class before any
+/// prediction) and ringed with its true class; emphasised nodes drawn larger.
+#[component]
+fn NetworkView(props: &NetworkViewProps) -> Html {
+    let SampleView::Network {
+        positions,
+        edges,
+        truth,
+        predicted,
+        highlight,
+    } = &props.view
+    else {
+        return Html::default();
+    };
+    let at = |i: u32| positions.get(i as usize).copied().unwrap_or((0.5, 0.5));
+    let links = edges.iter().map(|&[a, b]| {
+        let (pa, pb) = (at(a), at(b));
+        html! { <line x1={(pa.0 * 300.0).to_string()} y1={(pa.1 * 300.0).to_string()}
+        x2={(pb.0 * 300.0).to_string()} y2={(pb.1 * 300.0).to_string()} /> }
+    });
+    let mut wrong = 0;
+    let nodes = positions.iter().enumerate().map(|(i, p)| {
+        let true_class = truth[i] as usize;
+        let shown = predicted.as_ref().map_or(true_class, |p| p[i] as usize);
+        if shown != true_class {
+            wrong += 1;
+        }
+        let name = |c: usize| props.class_names.get(c).cloned().unwrap_or_default();
+        let title = match predicted {
+            Some(_) => format!("node {i}: {} (predicted {})", name(true_class), name(shown)),
+            None => format!("node {i}: {}", name(true_class)),
+        };
+        html! {
+            <circle cx={(p.0 * 300.0).to_string()} cy={(p.1 * 300.0).to_string()}
+                    r={if highlight[i] { "6" } else { "4" }}
+                    fill={PALETTE[shown % PALETTE.len()]}
+                    stroke={PALETTE[true_class % PALETTE.len()]}
+                    class={classes!(highlight[i].then_some("emphasised"), (shown != true_class).then_some("wrong"))}>
+                <title>{ title }</title>
+            </circle>
+        }
+    }).collect::<Vec<Html>>();
+    let legend = props.class_names.iter().enumerate().map(|(k, name)| {
+        html! { <span class="key-dot"><i style={format!("background:{}", PALETTE[k % PALETTE.len()])}></i>{ name.clone() }</span> }
+    });
+    let caption = match predicted {
+        Some(_) => format!(
+            "Fill: predicted class, ring: true class; {wrong} of {} nodes wrong. Larger nodes: validation nodes.",
+            truth.len()
+        ),
+        None => {
+            "Nodes coloured by true class; larger nodes: validation nodes (or the selected cell's)."
+                .to_string()
+        }
+    };
+    html! {
+        <>
+            <svg class="sample-network" viewBox="0 0 300 300" role="img"
+                 aria-label={format!("graph of {} nodes", truth.len())}>
+                <g class="edges">{ for links }</g>
+                { for nodes }
+            </svg>
+            <figcaption>{ for legend }<br />{ caption }</figcaption>
+        </>
     }
 }
 
@@ -82,7 +251,11 @@ pub fn SampleGrid(props: &SampleGridProps) -> Html {
     html! {
         <div class="samples" role="list" aria-label={props.label.clone()}>
             { for props.items.iter().map(|item| html! {
-                <div role="listitem">
+                <div role="listitem" class={match item.view {
+                    SampleView::Letters { .. } | SampleView::Series { .. } => "wide",
+                    SampleView::Network { .. } => "full",
+                    _ => "",
+                }}>
                     <SampleCard item={item.clone()} class_names={props.class_names.clone()} />
                 </div>
             }) }

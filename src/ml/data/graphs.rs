@@ -1,0 +1,118 @@
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// An undirected graph with a feature vector per node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Graph {
+    /// `nodes × feature_dim` values, node-major.
+    pub features: Vec<f32>,
+    /// Each undirected edge once, as node indices.
+    pub edges: Vec<[u32; 2]>,
+}
+
+impl Graph {
+    /// The number of nodes for features of width `feature_dim`.
+    pub fn num_nodes(&self, feature_dim: usize) -> usize {
+        self.features.len() / feature_dim.max(1)
+    }
+
+    /// Whether every edge joins two distinct existing nodes.
+    pub fn edges_valid(&self, feature_dim: usize) -> bool {
+        let n = self.num_nodes(feature_dim) as u32;
+        self.edges.iter().all(|&[a, b]| a < n && b < n && a != b)
+    }
+
+    /// The graph with its nodes renumbered: node `i` becomes `order[i]`.
+    pub fn permuted(&self, feature_dim: usize, order: &[usize]) -> Graph {
+        let mut features = vec![0.0; self.features.len()];
+        for (old, &new) in order.iter().enumerate() {
+            features[new * feature_dim..(new + 1) * feature_dim]
+                .copy_from_slice(&self.features[old * feature_dim..(old + 1) * feature_dim]);
+        }
+        Graph {
+            features,
+            edges: self
+                .edges
+                .iter()
+                .map(|&[a, b]| [order[a as usize] as u32, order[b as usize] as u32])
+                .collect(),
+        }
+    }
+}
+
+/// Labelled graphs (graph classification): each sample is a whole graph.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Graphs {
+    pub feature_dim: usize,
+    /// What each feature means (e.g. atom types), for drawing.
+    pub feature_names: Vec<String>,
+    pub graphs: Vec<Graph>,
+    pub labels: Vec<u32>,
+}
+
+impl Graphs {
+    /// The graphs at `indices`, in that order.
+    pub fn subset(&self, indices: &[usize]) -> Graphs {
+        Graphs {
+            feature_dim: self.feature_dim,
+            feature_names: self.feature_names.clone(),
+            graphs: indices.iter().map(|&i| self.graphs[i].clone()).collect(),
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+        }
+    }
+
+    /// The graphs at `indices` as one block-diagonal graph: features of all nodes, edges with
+    /// shifted indices, and the graph (batch position) of each node.
+    pub fn block_diagonal(&self, indices: &[usize]) -> (Vec<f32>, Vec<[u32; 2]>, Vec<u32>) {
+        let (mut features, mut edges, mut node_graph) = (Vec::new(), Vec::new(), Vec::new());
+        for (position, &i) in indices.iter().enumerate() {
+            let graph = &self.graphs[i];
+            let offset = node_graph.len() as u32;
+            features.extend_from_slice(&graph.features);
+            edges.extend(graph.edges.iter().map(|&[a, b]| [a + offset, b + offset]));
+            node_graph.extend(std::iter::repeat_n(
+                position as u32,
+                graph.num_nodes(self.feature_dim),
+            ));
+        }
+        (features, edges, node_graph)
+    }
+}
+
+/// Labelled nodes of one graph (node classification): each sample is a node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Nodes {
+    pub feature_dim: usize,
+    /// The whole graph, shared by the training and validation parts.
+    pub graph: Arc<Graph>,
+    /// The true class of every node of the graph (for drawing).
+    pub all_labels: Arc<Vec<u32>>,
+    /// The nodes in this part.
+    pub nodes: Vec<usize>,
+    /// Their classes.
+    pub labels: Vec<u32>,
+}
+
+impl Nodes {
+    /// All nodes of `graph` labelled with `labels`.
+    pub fn all(feature_dim: usize, graph: Graph, labels: Vec<u32>) -> Self {
+        Self {
+            feature_dim,
+            nodes: (0..labels.len()).collect(),
+            graph: Arc::new(graph),
+            all_labels: Arc::new(labels.clone()),
+            labels,
+        }
+    }
+
+    /// The samples at `indices` (positions in this part), in that order.
+    pub fn subset(&self, indices: &[usize]) -> Nodes {
+        Nodes {
+            feature_dim: self.feature_dim,
+            graph: self.graph.clone(),
+            all_labels: self.all_labels.clone(),
+            nodes: indices.iter().map(|&i| self.nodes[i]).collect(),
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! "Molecule rings": small molecule-like graphs (atoms as nodes, bonds as edges, atom type as
+//! a one-hot feature). The question is the one a chemist asks of a scaffold: does it contain
+//! a six-membered ring? Negatives are acyclic or carry a five-membered ring.
+
+use super::{Graph, Graphs};
+use crate::ml::rng::{Rng, Stream, rng};
+use rand::RngExt;
+
+/// Atom types, in feature order.
+pub const ATOMS: [&str; 4] = ["C", "N", "O", "S"];
+/// Class names, in label order.
+pub const CLASSES: [&str; 2] = ["no 6-ring", "6-ring"];
+
+/// `count` molecules with balanced labels, deterministic for `seed`.
+pub fn generate(count: usize, seed: u64) -> Graphs {
+    let mut rng = rng(seed, Stream::Data);
+    let mut graphs = Graphs {
+        feature_dim: ATOMS.len(),
+        feature_names: ATOMS.iter().map(|s| s.to_string()).collect(),
+        graphs: Vec::new(),
+        labels: Vec::new(),
+    };
+    for i in 0..count {
+        let label = (i % 2) as u32;
+        graphs.graphs.push(molecule(label, &mut rng));
+        graphs.labels.push(label);
+    }
+    graphs
+}
+
+fn atom(rng: &mut Rng) -> usize {
+    match rng.random_range(0..100) {
+        0..70 => 0,
+        70..85 => 1,
+        85..97 => 2,
+        _ => 3,
+    }
+}
+
+/// Adds a bond to `to` from a random atom with free valence.
+fn attach(rng: &mut Rng, degree: &[usize], to: usize) -> usize {
+    let open: Vec<usize> = (0..to).filter(|&a| degree[a] < 3).collect();
+    open[rng.random_range(0..open.len())]
+}
+
+fn molecule(label: u32, rng: &mut Rng) -> Graph {
+    let mut types = Vec::new();
+    let mut edges: Vec<[u32; 2]> = Vec::new();
+    let mut degree = Vec::new();
+    let bond = |edges: &mut Vec<[u32; 2]>, degree: &mut Vec<usize>, a: usize, b: usize| {
+        edges.push([a as u32, b as u32]);
+        degree[a] += 1;
+        degree[b] += 1;
+    };
+    let chain = rng.random_range(5..12);
+    for i in 0..chain {
+        types.push(atom(rng));
+        degree.push(0);
+        if i > 0 {
+            let parent = attach(rng, &degree, i);
+            bond(&mut edges, &mut degree, parent, i);
+        }
+    }
+    let ring = match label {
+        1 => 6,
+        _ if rng.random_bool(0.2) => 5,
+        _ => 0,
+    };
+    if ring > 0 {
+        let first = types.len();
+        for k in 0..ring {
+            types.push(if rng.random_bool(0.15) { 1 } else { 0 });
+            degree.push(0);
+            if k > 0 {
+                bond(&mut edges, &mut degree, first + k - 1, first + k);
+            }
+        }
+        bond(&mut edges, &mut degree, first + ring - 1, first);
+        let anchor = attach(rng, &degree, first);
+        bond(
+            &mut edges,
+            &mut degree,
+            anchor,
+            first + rng.random_range(0..ring),
+        );
+    } else {
+        for _ in 0..rng.random_range(4..7) {
+            let i = types.len();
+            types.push(atom(rng));
+            degree.push(0);
+            let parent = attach(rng, &degree, i);
+            bond(&mut edges, &mut degree, parent, i);
+        }
+    }
+    let mut features = vec![0.0; types.len() * ATOMS.len()];
+    for (i, &t) in types.iter().enumerate() {
+        features[i * ATOMS.len() + t] = 1.0;
+    }
+    Graph { features, edges }
+}
+
+/// Whether the graph has a cycle of exactly `length` nodes (for tests).
+pub fn has_cycle_of(graph: &Graph, nodes: usize, length: usize) -> bool {
+    let mut adjacency = vec![Vec::new(); nodes];
+    for &[a, b] in &graph.edges {
+        adjacency[a as usize].push(b as usize);
+        adjacency[b as usize].push(a as usize);
+    }
+    fn walk(
+        adj: &[Vec<usize>],
+        start: usize,
+        at: usize,
+        path: &mut Vec<usize>,
+        len: usize,
+    ) -> bool {
+        if path.len() == len {
+            return adj[at].contains(&start);
+        }
+        for &next in &adj[at] {
+            if next > start && !path.contains(&next) {
+                path.push(next);
+                if walk(adj, start, next, path, len) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    (0..nodes).any(|s| walk(&adjacency, s, s, &mut vec![s], length))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_match_the_ring_and_edges_are_valid() {
+        let set = generate(60, 9);
+        assert_eq!(set, generate(60, 9));
+        for (graph, &label) in set.graphs.iter().zip(&set.labels) {
+            let n = graph.num_nodes(4);
+            assert!(graph.edges_valid(4));
+            assert_eq!(has_cycle_of(graph, n, 6), label == 1);
+            assert!((9..=18).contains(&n), "{n} atoms");
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! A 1-D convolutional network for sequences: conv blocks along time ('same' padding,
+//! optional 2× max pooling), a global max over the real (unpadded) positions, then dropout
+//! and a linear head. It finds motifs wherever they sit in a sequence.
+
+use super::cnn::{ConvBlock, MAX_BLOCKS, MAX_CHANNELS, MAX_KERNEL};
+use super::{Activation, LayerSummary, ModelSummary};
+#[cfg(feature = "engine")]
+use burn::nn::conv::{Conv1d, Conv1dConfig};
+#[cfg(feature = "engine")]
+use burn::nn::pool::{MaxPool1d, MaxPool1dConfig};
+#[cfg(feature = "engine")]
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig1d};
+#[cfg(feature = "engine")]
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Configuration of a [`Cnn1d`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cnn1dConfig {
+    /// The conv blocks, input side first.
+    pub blocks: Vec<ConvBlock>,
+    /// Nonlinearity after each convolution.
+    pub activation: Activation,
+    /// Dropout probability before the linear head, 0 to 0.9.
+    pub dropout: f64,
+}
+
+impl Default for Cnn1dConfig {
+    /// conv 9 (32) → pool → conv 5 (32) → global max → linear.
+    fn default() -> Self {
+        Self {
+            blocks: vec![
+                ConvBlock {
+                    channels: 32,
+                    kernel: 9,
+                    pool: true,
+                },
+                ConvBlock {
+                    channels: 32,
+                    kernel: 5,
+                    pool: false,
+                },
+            ],
+            activation: Activation::Relu,
+            dropout: 0.1,
+        }
+    }
+}
+
+impl Cnn1dConfig {
+    /// Layer table and parameter count for sequences of `channels` values per position and up
+    /// to `max_length` positions.
+    pub fn summary(
+        &self,
+        channels: usize,
+        max_length: usize,
+        classes: usize,
+    ) -> Result<ModelSummary, String> {
+        if self.blocks.is_empty() || self.blocks.len() > MAX_BLOCKS {
+            return Err(format!("A 1-D CNN needs 1 to {MAX_BLOCKS} conv blocks."));
+        }
+        if !(0.0..=0.9).contains(&self.dropout) {
+            return Err(format!(
+                "Dropout {} is out of range: use 0 to 0.9.",
+                self.dropout
+            ));
+        }
+        let (mut c, mut length) = (channels, max_length);
+        let mut layers = Vec::new();
+        for (i, block) in self.blocks.iter().enumerate() {
+            let n = i + 1;
+            if block.channels == 0 || block.channels > MAX_CHANNELS {
+                return Err(format!("Block {n}: use 1 to {MAX_CHANNELS} channels."));
+            }
+            if block.kernel == 0 || block.kernel > 2 * MAX_KERNEL + 1 {
+                return Err(format!(
+                    "Block {n}: use a kernel of 1 to {}.",
+                    2 * MAX_KERNEL + 1
+                ));
+            }
+            layers.push(LayerSummary {
+                name: format!(
+                    "conv {} along time, {} channels",
+                    block.kernel, block.channels
+                ),
+                output: format!("{}×{length}", block.channels),
+                params: c * block.channels * block.kernel + block.channels,
+            });
+            c = block.channels;
+            if block.pool {
+                if length < 2 {
+                    return Err(format!(
+                        "Block {n}: sequences are too short to pool again. Remove pooling \
+                         from this block or use fewer blocks."
+                    ));
+                }
+                length /= 2;
+                layers.push(LayerSummary {
+                    name: "max pool 2".into(),
+                    output: format!("{c}×{length}"),
+                    params: 0,
+                });
+            }
+        }
+        layers.push(LayerSummary {
+            name: "max over time".into(),
+            output: format!("{c}"),
+            params: 0,
+        });
+        if self.dropout > 0.0 {
+            layers.push(LayerSummary {
+                name: format!("dropout {}", self.dropout),
+                output: format!("{c}"),
+                params: 0,
+            });
+        }
+        layers.push(LayerSummary {
+            name: "linear".into(),
+            output: format!("{classes}"),
+            params: c * classes + classes,
+        });
+        let params = layers.iter().map(|l| l.params).sum();
+        Ok(ModelSummary { layers, params })
+    }
+
+    /// Builds the network. Call [`Cnn1dConfig::summary`] first.
+    #[cfg(feature = "engine")]
+    pub fn init(&self, channels: usize, classes: usize, device: &Device) -> Cnn1d {
+        let mut c = channels;
+        let (mut convs, mut pools) = (Vec::new(), Vec::new());
+        for block in &self.blocks {
+            convs.push(
+                Conv1dConfig::new(c, block.channels, block.kernel)
+                    .with_padding(PaddingConfig1d::Same)
+                    .init(device),
+            );
+            pools.push(block.pool.then(|| MaxPool1dConfig::new(2).init()));
+            c = block.channels;
+        }
+        Cnn1d {
+            convs,
+            pools,
+            activation: self.activation,
+            dropout: DropoutConfig::new(self.dropout).init(),
+            head: LinearConfig::new(c, classes).init(device),
+        }
+    }
+}
+
+/// A 1-D convolutional sequence classifier built by [`Cnn1dConfig::init`].
+#[cfg(feature = "engine")]
+#[derive(Module, Debug)]
+pub struct Cnn1d {
+    convs: Vec<Conv1d>,
+    pools: Vec<Option<MaxPool1d>>,
+    #[module(skip)]
+    activation: Activation,
+    dropout: Dropout,
+    head: Linear,
+}
+
+#[cfg(feature = "engine")]
+impl Cnn1d {
+    /// Class scores for a batch of zero-padded sequences.
+    ///
+    /// # Shapes
+    /// - input: `[batch, time, channels]`, sequence `i` real for its first `lengths[i]` steps
+    /// - output: `[batch, classes]`
+    pub fn forward(&self, input: Tensor<3>, lengths: &[usize]) -> Tensor<2> {
+        let device = input.device();
+        let mut lengths = lengths.to_vec();
+        let mut x = input.swap_dims(1, 2); // [batch, channels, time]
+        // 1 on real positions, 0 on padding: `[batch, 1, time]`.
+        let real = |lengths: &[usize], time: usize| {
+            let mask: Vec<f32> = lengths
+                .iter()
+                .flat_map(|&length| (0..time).map(move |t| if t < length { 1.0 } else { 0.0 }))
+                .collect();
+            Tensor::<3>::from_data(TensorData::new(mask, [lengths.len(), 1, time]), &device)
+        };
+        for (conv, pool) in self.convs.iter().zip(&self.pools) {
+            x = self.activation.forward(conv.forward(x));
+            // Zero the padding again, so the next convolution sees each sequence as if alone
+            // (its 'same' padding is zeros too).
+            let [_, _, time] = x.dims();
+            x = x * real(&lengths, time);
+            if let Some(pool) = pool {
+                x = pool.forward(x);
+                for length in &mut lengths {
+                    *length = (*length / 2).max(1);
+                }
+                let [_, _, time] = x.dims();
+                x = x * real(&lengths, time);
+            }
+        }
+        let [batch, channels, time] = x.dims();
+        // Padded positions must not win the max: push them far down.
+        let mut penalty = vec![0.0f32; batch * time];
+        for (row, &length) in lengths.iter().enumerate() {
+            for t in length.min(time)..time {
+                penalty[row * time + t] = -1e9;
+            }
+        }
+        let penalty = Tensor::<3>::from_data(TensorData::new(penalty, [batch, 1, time]), &device);
+        let pooled = (x + penalty).max_dim(2).reshape([batch, channels]);
+        self.head.forward(self.dropout.forward(pooled))
+    }
+}

@@ -1,0 +1,367 @@
+//! Graph neural networks written as message passing on Burn tensors: gather the senders'
+//! vectors along the edge list (`select`), weight them, and add them up at the receivers
+//! (`select_assign` with `Add`). Several small graphs are batched as one block-diagonal graph.
+//!
+//! - GCN (Kipf & Welling): `H' = act(D^-½ (A + I) D^-½ H W)`.
+//! - GIN (Xu et al.): `H' = MLP(H + Σ_neighbours H)`, the MLP being linear–act–linear–act.
+//!
+//! Graph tasks pool node vectors per graph (mean, sum or max); node tasks classify each node.
+
+use super::{Activation, LayerSummary, ModelSummary};
+#[cfg(feature = "engine")]
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+#[cfg(feature = "engine")]
+use burn::prelude::*;
+#[cfg(feature = "engine")]
+use burn::tensor::IndexingUpdateOp;
+use serde::{Deserialize, Serialize};
+
+/// The message-passing rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum GnnKind {
+    /// Graph convolution: a normalised average over the neighbourhood.
+    #[default]
+    Gcn,
+    /// Graph isomorphism network: a sum over the neighbourhood, then an MLP.
+    Gin,
+}
+
+impl GnnKind {
+    /// The name shown in the UI.
+    pub fn title(self) -> &'static str {
+        match self {
+            GnnKind::Gcn => "GCN",
+            GnnKind::Gin => "GIN",
+        }
+    }
+}
+
+/// How node vectors become one vector per graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Readout {
+    #[default]
+    Mean,
+    Sum,
+    Max,
+}
+
+/// Most message-passing layers.
+pub const MAX_LAYERS: usize = 4;
+/// Most hidden units.
+pub const MAX_HIDDEN: usize = 256;
+
+/// Configuration of a [`Gnn`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GnnConfig {
+    pub kind: GnnKind,
+    /// Message-passing layers, 1 to 4.
+    pub layers: usize,
+    /// Units per layer.
+    pub hidden: usize,
+    pub activation: Activation,
+    /// Dropout after each layer, 0 to 0.9.
+    pub dropout: f64,
+    /// Pooling for graph classification (unused for node tasks).
+    pub readout: Readout,
+}
+
+impl Default for GnnConfig {
+    fn default() -> Self {
+        Self {
+            kind: GnnKind::Gcn,
+            layers: 2,
+            hidden: 32,
+            activation: Activation::Relu,
+            dropout: 0.0,
+            readout: Readout::Mean,
+        }
+    }
+}
+
+impl GnnConfig {
+    /// Layer table and parameter count for nodes with `features` values; `graph_task` adds
+    /// the readout.
+    pub fn summary(
+        &self,
+        features: usize,
+        classes: usize,
+        graph_task: bool,
+    ) -> Result<ModelSummary, String> {
+        if self.layers == 0 || self.layers > MAX_LAYERS {
+            return Err(format!(
+                "A GNN has 1 to {MAX_LAYERS} message-passing layers."
+            ));
+        }
+        if self.hidden == 0 || self.hidden > MAX_HIDDEN {
+            return Err(format!("Use 1 to {MAX_HIDDEN} hidden units."));
+        }
+        if !(0.0..=0.9).contains(&self.dropout) {
+            return Err(format!(
+                "Dropout {} is out of range: use 0 to 0.9.",
+                self.dropout
+            ));
+        }
+        let h = self.hidden;
+        let mut input = features;
+        let mut layers = Vec::new();
+        for layer in 1..=self.layers {
+            let params = match self.kind {
+                GnnKind::Gcn => input * h + h,
+                GnnKind::Gin => input * h + h + h * h + h,
+            };
+            layers.push(LayerSummary {
+                name: format!("{} layer {layer}", self.kind.title()),
+                output: format!("nodes×{h}"),
+                params,
+            });
+            input = h;
+        }
+        if graph_task {
+            layers.push(LayerSummary {
+                name: format!("{:?} readout", self.readout).to_lowercase(),
+                output: format!("{h}"),
+                params: 0,
+            });
+        }
+        layers.push(LayerSummary {
+            name: "linear".into(),
+            output: if graph_task {
+                format!("{classes}")
+            } else {
+                format!("nodes×{classes}")
+            },
+            params: h * classes + classes,
+        });
+        let params = layers.iter().map(|l| l.params).sum();
+        Ok(ModelSummary { layers, params })
+    }
+
+    /// Builds the network. Call [`GnnConfig::summary`] first.
+    #[cfg(feature = "engine")]
+    pub fn init(&self, features: usize, classes: usize, device: &Device) -> Gnn {
+        let h = self.hidden;
+        let mut input = features;
+        let mut layers = Vec::new();
+        for _ in 0..self.layers {
+            layers.push(GnnLayer {
+                linear: LinearConfig::new(input, h).init(device),
+                mlp_out: (self.kind == GnnKind::Gin).then(|| LinearConfig::new(h, h).init(device)),
+            });
+            input = h;
+        }
+        Gnn {
+            layers,
+            kind: self.kind,
+            activation: self.activation,
+            readout: self.readout,
+            dropout: DropoutConfig::new(self.dropout).init(),
+            head: LinearConfig::new(h, classes).init(device),
+        }
+    }
+}
+
+/// One message-passing layer: its linear map (and, for GIN, the MLP's second layer).
+#[cfg(feature = "engine")]
+#[derive(Module, Debug)]
+pub struct GnnLayer {
+    linear: Linear,
+    mlp_out: Option<Linear>,
+}
+
+/// The edge list of a (batched) graph as tensors, ready for message passing.
+#[cfg(feature = "engine")]
+pub struct GraphTensors {
+    /// Number of nodes.
+    pub nodes: usize,
+    /// Senders and receivers of every directed message (each undirected edge both ways; for
+    /// GCN also a self-loop per node).
+    pub senders: Tensor<1, Int>,
+    pub receivers: Tensor<1, Int>,
+    /// The weight of each message, `[messages, 1]`.
+    pub weights: Tensor<2>,
+}
+
+#[cfg(feature = "engine")]
+impl GraphTensors {
+    /// Messages for `kind` over `nodes` nodes joined by undirected `edges`.
+    pub fn new(kind: GnnKind, nodes: usize, edges: &[[u32; 2]], device: &Device) -> Self {
+        let mut pairs: Vec<(usize, usize)> = Vec::with_capacity(2 * edges.len() + nodes);
+        for &[a, b] in edges {
+            pairs.push((a as usize, b as usize));
+            pairs.push((b as usize, a as usize));
+        }
+        let weights: Vec<f32> = match kind {
+            GnnKind::Gin => vec![1.0; pairs.len()],
+            GnnKind::Gcn => {
+                pairs.extend((0..nodes).map(|i| (i, i)));
+                let mut degree = vec![0.0f32; nodes];
+                for &(_, to) in &pairs {
+                    degree[to] += 1.0;
+                }
+                pairs
+                    .iter()
+                    .map(|&(from, to)| 1.0 / (degree[from] * degree[to]).sqrt())
+                    .collect()
+            }
+        };
+        let ints = |values: Vec<i64>| {
+            let n = values.len();
+            Tensor::<1, Int>::from_data(TensorData::new(values, [n]), device)
+        };
+        let count = pairs.len();
+        Self {
+            nodes,
+            senders: ints(pairs.iter().map(|p| p.0 as i64).collect()),
+            receivers: ints(pairs.iter().map(|p| p.1 as i64).collect()),
+            weights: Tensor::from_data(TensorData::new(weights, [count, 1]), device),
+        }
+    }
+
+    /// Sums the weighted senders' rows at each receiver.
+    ///
+    /// # Shapes
+    /// - x: `[nodes, width]`
+    /// - output: `[nodes, width]`
+    pub fn propagate(&self, x: Tensor<2>) -> Tensor<2> {
+        let [_, width] = x.dims();
+        let messages = x.clone().select(0, self.senders.clone()) * self.weights.clone();
+        Tensor::zeros([self.nodes, width], &x.device()).select_assign(
+            0,
+            self.receivers.clone(),
+            messages,
+            IndexingUpdateOp::Add,
+        )
+    }
+}
+
+/// A graph neural network built by [`GnnConfig::init`].
+#[cfg(feature = "engine")]
+#[derive(Module, Debug)]
+pub struct Gnn {
+    layers: Vec<GnnLayer>,
+    #[module(skip)]
+    kind: GnnKind,
+    #[module(skip)]
+    activation: Activation,
+    #[module(skip)]
+    readout: Readout,
+    dropout: Dropout,
+    head: Linear,
+}
+
+#[cfg(feature = "engine")]
+impl Gnn {
+    /// The message-passing rule.
+    pub fn kind(&self) -> GnnKind {
+        self.kind
+    }
+
+    /// Node vectors after every layer.
+    ///
+    /// # Shapes
+    /// - features: `[nodes, features]`
+    /// - output: `[nodes, hidden]`
+    pub fn embed(&self, features: Tensor<2>, graph: &GraphTensors) -> Tensor<2> {
+        let mut x = features;
+        for layer in &self.layers {
+            x = match &layer.mlp_out {
+                // Â (X W) + b: the bias is added after the (non-averaging) normalised sum.
+                None => {
+                    let weighted = graph.propagate(x.matmul(layer.linear.weight.val()));
+                    match &layer.linear.bias {
+                        Some(bias) => weighted + bias.val().unsqueeze::<2>(),
+                        None => weighted,
+                    }
+                }
+                Some(mlp_out) => {
+                    let summed = x.clone() + graph.propagate(x);
+                    mlp_out.forward(self.activation.forward(layer.linear.forward(summed)))
+                }
+            };
+            x = self.dropout.forward(self.activation.forward(x));
+        }
+        x
+    }
+
+    /// Class scores per node.
+    ///
+    /// # Shapes
+    /// - features: `[nodes, features]`
+    /// - output: `[nodes, classes]`
+    pub fn forward_nodes(&self, features: Tensor<2>, graph: &GraphTensors) -> Tensor<2> {
+        self.head.forward(self.embed(features, graph))
+    }
+
+    /// Class scores per graph of a block-diagonal batch; `node_graph[i]` is node `i`'s graph.
+    ///
+    /// # Shapes
+    /// - features: `[nodes, features]`
+    /// - output: `[graphs, classes]`
+    pub fn forward_graphs(
+        &self,
+        features: Tensor<2>,
+        graph: &GraphTensors,
+        node_graph: &[u32],
+        graphs: usize,
+    ) -> Tensor<2> {
+        let x = self.embed(features, graph);
+        let device = x.device();
+        let [nodes, width] = x.dims();
+        let owner = Tensor::<1, Int>::from_data(
+            TensorData::new(
+                node_graph.iter().map(|&g| i64::from(g)).collect::<Vec<_>>(),
+                [nodes],
+            ),
+            &device,
+        );
+        let pooled = match self.readout {
+            Readout::Sum | Readout::Mean => {
+                let sum = Tensor::zeros([graphs, width], &device).select_assign(
+                    0,
+                    owner,
+                    x,
+                    IndexingUpdateOp::Add,
+                );
+                if self.readout == Readout::Sum {
+                    sum
+                } else {
+                    let mut counts = vec![0.0f32; graphs];
+                    for &g in node_graph {
+                        counts[g as usize] += 1.0;
+                    }
+                    let counts = counts
+                        .into_iter()
+                        .map(|c| 1.0 / c.max(1.0))
+                        .collect::<Vec<_>>();
+                    sum * Tensor::<2>::from_data(TensorData::new(counts, [graphs, 1]), &device)
+                }
+            }
+            Readout::Max => {
+                // Lay each graph's nodes out in a row padded with a very low dummy row, then
+                // take the max along the row.
+                let mut members: Vec<Vec<i64>> = vec![Vec::new(); graphs];
+                for (node, &g) in node_graph.iter().enumerate() {
+                    members[g as usize].push(node as i64);
+                }
+                let longest = members.iter().map(Vec::len).max().unwrap_or(1).max(1);
+                let index: Vec<i64> = members
+                    .iter()
+                    .flat_map(|m| (0..longest).map(|k| m.get(k).copied().unwrap_or(nodes as i64)))
+                    .collect();
+                let padded = Tensor::cat(vec![x, Tensor::full([1, width], -1e9, &device)], 0);
+                let index = Tensor::<1, Int>::from_data(
+                    TensorData::new(index, [graphs * longest]),
+                    &device,
+                );
+                padded
+                    .select(0, index)
+                    .reshape([graphs, longest, width])
+                    .max_dim(1)
+                    .reshape([graphs, width])
+            }
+        };
+        self.head.forward(pooled)
+    }
+}
