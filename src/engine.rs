@@ -607,6 +607,10 @@ pub fn sample_view(samples: &Samples, index: usize) -> SampleView {
                 [set.nodes[index] * set.feature_dim..(set.nodes[index] + 1) * set.feature_dim]
                 .to_vec(),
         },
+        Samples::Table(table) => SampleView::Row {
+            names: table.feature_names.clone(),
+            values: table.row(index).to_vec(),
+        },
         Samples::Images(images) => SampleView::Image {
             channels: images.channels,
             height: images.height,

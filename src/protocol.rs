@@ -105,6 +105,11 @@ pub enum SampleView {
     Letters { alphabet: String, letters: String },
     /// A numeric series (its first channel), drawn as a line.
     Series { values: Vec<f32> },
+    /// A table row: each feature's name and value.
+    Row {
+        names: Vec<String>,
+        values: Vec<f32>,
+    },
     /// A small graph (a molecule): node positions in the unit square, edges, and each
     /// node's type (an index into `type_names`) for colour.
     Graph {

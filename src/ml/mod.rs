@@ -6,6 +6,7 @@
 
 pub mod data;
 pub mod experiment;
+pub mod import;
 pub mod layout;
 pub mod metrics;
 pub mod models;

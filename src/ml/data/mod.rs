@@ -13,6 +13,7 @@ pub mod molecules;
 mod sequences;
 pub mod shapes;
 mod split;
+mod table;
 pub mod waveforms;
 
 pub use builtin::BuiltinDataset;
@@ -20,6 +21,7 @@ pub use graphs::{Graph, Graphs, Nodes};
 pub use images::Images;
 pub use sequences::Sequences;
 pub use split::stratified_split;
+pub use table::Table;
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +36,8 @@ pub enum DataKind {
     Graph,
     /// Node classification: each sample is a node of one graph.
     Node,
+    /// Tables: each sample is a row of numeric features.
+    Table,
 }
 
 impl DataKind {
@@ -44,6 +48,7 @@ impl DataKind {
             DataKind::Sequence => "sequences",
             DataKind::Graph => "graphs",
             DataKind::Node => "graph nodes",
+            DataKind::Table => "table rows",
         }
     }
 }
@@ -63,6 +68,8 @@ pub enum DataShape {
     Graph { features: usize },
     /// Nodes carrying `features` values, in one graph.
     Node { features: usize },
+    /// Table rows of `features` numbers.
+    Table { features: usize },
 }
 
 impl DataShape {
@@ -73,6 +80,7 @@ impl DataShape {
             DataShape::Sequence { .. } => DataKind::Sequence,
             DataShape::Graph { .. } => DataKind::Graph,
             DataShape::Node { .. } => DataKind::Node,
+            DataShape::Table { .. } => DataKind::Table,
         }
     }
 }
@@ -118,6 +126,8 @@ pub enum Samples {
     Graphs(Graphs),
     /// Nodes of one graph.
     Nodes(Nodes),
+    /// Rows of a table.
+    Table(Table),
 }
 
 impl Samples {
@@ -144,6 +154,9 @@ impl Samples {
             Samples::Nodes(set) => DataShape::Node {
                 features: set.feature_dim,
             },
+            Samples::Table(table) => DataShape::Table {
+                features: table.features(),
+            },
         }
     }
 
@@ -164,6 +177,7 @@ impl Samples {
             Samples::Sequences(set) => &set.labels,
             Samples::Graphs(set) => &set.labels,
             Samples::Nodes(set) => &set.labels,
+            Samples::Table(table) => &table.labels,
         }
     }
 
@@ -198,6 +212,10 @@ impl Samples {
                 edges: set.graph.edges.clone(),
                 targets: indices.iter().map(|&i| set.nodes[i] as u32).collect(),
             },
+            Samples::Table(table) => BatchInput::Table {
+                values: table.gather(indices),
+                shape: [indices.len(), table.features()],
+            },
         };
         let labels = self.labels();
         Batch {
@@ -213,31 +231,35 @@ impl Samples {
             Samples::Sequences(set) => Samples::Sequences(set.subset(indices)),
             Samples::Graphs(set) => Samples::Graphs(set.subset(indices)),
             Samples::Nodes(set) => Samples::Nodes(set.subset(indices)),
+            Samples::Table(table) => Samples::Table(table.subset(indices)),
         }
     }
 }
 
-/// Shift and scale that give model inputs zero mean and unit variance over the training set
-/// (images and numeric series; one-hot letters and graph features are left as they are).
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Shift and scale that give model inputs zero mean and unit variance over the training set:
+/// pooled over all values for images and numeric series, per column for tables; one-hot
+/// letters and graph features are left as they are.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Standardizer {
-    pub mean: f32,
-    pub std: f32,
+    /// `(mean, std)`: one pair applied to every value, one per feature for tables, or none.
+    stats: Vec<(f32, f32)>,
 }
 
 impl Standardizer {
     /// Leaves values unchanged.
-    pub const IDENTITY: Standardizer = Standardizer {
-        mean: 0.0,
-        std: 1.0,
-    };
+    pub const IDENTITY: Standardizer = Standardizer { stats: Vec::new() };
 
-    /// The statistics of `samples` (all values pooled).
+    /// The statistics of `samples`.
     pub fn fit(samples: &Samples) -> Self {
         let values: Vec<f32> = match samples {
             Samples::Images(images) => images.pixels.clone(),
             Samples::Sequences(set) if set.alphabet.is_none() => {
                 set.values.iter().flatten().copied().collect()
+            }
+            Samples::Table(table) => {
+                return Self {
+                    stats: table.column_stats(),
+                };
             }
             _ => return Self::IDENTITY,
         };
@@ -249,37 +271,39 @@ impl Standardizer {
             .sum::<f64>()
             / n;
         Self {
-            mean: mean as f32,
-            std: (var.sqrt() as f32).max(1e-6),
+            stats: vec![(mean as f32, (var.sqrt() as f32).max(1e-6))],
         }
     }
 
     /// Standardizes the model input of `batch` in place.
     pub fn apply(&self, batch: &mut Batch) {
-        if *self == Self::IDENTITY {
-            return;
-        }
-        let values = match &mut batch.input {
-            BatchInput::Images { pixels, .. } => pixels,
-            BatchInput::Sequences {
-                values,
-                shape,
-                lengths,
-            } => {
+        let (values, stats) = match (&mut batch.input, self.stats.as_slice()) {
+            (_, []) => return,
+            (BatchInput::Table { values, .. }, stats) => (values, stats),
+            (BatchInput::Images { pixels, .. }, stats) => (pixels, stats),
+            (
+                BatchInput::Sequences {
+                    values,
+                    shape,
+                    lengths,
+                },
+                &[(mean, std)],
+            ) => {
                 // Padding stays zero: standardize only the real positions.
                 let [_, time, channels] = *shape;
                 for (row, &length) in lengths.iter().enumerate() {
                     let start = row * time * channels;
                     for v in &mut values[start..start + length * channels] {
-                        *v = (*v - self.mean) / self.std;
+                        *v = (*v - mean) / std;
                     }
                 }
                 return;
             }
-            BatchInput::Graphs { .. } | BatchInput::Nodes { .. } => return,
+            _ => return,
         };
-        for v in values {
-            *v = (*v - self.mean) / self.std;
+        for (i, v) in values.iter_mut().enumerate() {
+            let (mean, std) = stats[i % stats.len()];
+            *v = (*v - mean) / std;
         }
     }
 }
@@ -312,6 +336,8 @@ pub enum BatchInput {
         edges: Vec<[u32; 2]>,
         targets: Vec<u32>,
     },
+    /// Table rows: `values` holds `shape = [batch, features]`.
+    Table { values: Vec<f32>, shape: [usize; 2] },
 }
 
 /// One batch: model input and the class index of each sample.

@@ -4,6 +4,7 @@
 pub mod cnn;
 pub mod cnn1d;
 pub mod gnn;
+pub mod mlp;
 pub mod rnn;
 
 #[cfg(feature = "engine")]
@@ -11,6 +12,7 @@ pub use cnn::Cnn;
 pub use cnn::{CnnConfig, ConvBlock, Padding};
 pub use cnn1d::Cnn1dConfig;
 pub use gnn::{GnnConfig, GnnKind, Readout};
+pub use mlp::MlpConfig;
 pub use rnn::{CellKind, Pooling, RnnConfig};
 
 #[cfg(feature = "engine")]
@@ -83,15 +85,18 @@ pub enum ModelFamily {
     Cnn1d,
     /// Graph neural network (GCN or GIN) for graphs and their nodes.
     Gnn,
+    /// Multilayer perceptron for table rows.
+    Mlp,
 }
 
 impl ModelFamily {
     /// Every family, in menu order.
-    pub const ALL: [ModelFamily; 4] = [
+    pub const ALL: [ModelFamily; 5] = [
         ModelFamily::Cnn,
         ModelFamily::Rnn,
         ModelFamily::Cnn1d,
         ModelFamily::Gnn,
+        ModelFamily::Mlp,
     ];
 
     /// A short stable identifier.
@@ -101,6 +106,7 @@ impl ModelFamily {
             ModelFamily::Rnn => "rnn",
             ModelFamily::Cnn1d => "cnn1d",
             ModelFamily::Gnn => "gnn",
+            ModelFamily::Mlp => "mlp",
         }
     }
 
@@ -111,6 +117,7 @@ impl ModelFamily {
             ModelFamily::Rnn => "RNN (GRU / LSTM)",
             ModelFamily::Cnn1d => "1-D CNN (convolution along the sequence)",
             ModelFamily::Gnn => "GNN (GCN / GIN message passing)",
+            ModelFamily::Mlp => "MLP (dense layers)",
         }
     }
 
@@ -125,6 +132,7 @@ impl ModelFamily {
             ModelFamily::Cnn => kind == DataKind::Image,
             ModelFamily::Rnn | ModelFamily::Cnn1d => kind == DataKind::Sequence,
             ModelFamily::Gnn => matches!(kind, DataKind::Graph | DataKind::Node),
+            ModelFamily::Mlp => kind == DataKind::Table,
         }
     }
 
@@ -135,6 +143,7 @@ impl ModelFamily {
             ModelFamily::Rnn => ModelConfig::Rnn(RnnConfig::default()),
             ModelFamily::Cnn1d => ModelConfig::Cnn1d(Cnn1dConfig::default()),
             ModelFamily::Gnn => ModelConfig::Gnn(GnnConfig::default()),
+            ModelFamily::Mlp => ModelConfig::Mlp(MlpConfig::default()),
         }
     }
 }
@@ -151,6 +160,8 @@ pub enum ModelConfig {
     Cnn1d(Cnn1dConfig),
     /// A graph neural network.
     Gnn(GnnConfig),
+    /// A multilayer perceptron for table rows.
+    Mlp(MlpConfig),
 }
 
 /// One row of a model's layer table.
@@ -189,6 +200,7 @@ impl ModelConfig {
                 dropout: 0.3,
                 ..GnnConfig::default()
             }),
+            DataKind::Table => ModelConfig::Mlp(MlpConfig::default()),
         }
     }
 
@@ -207,6 +219,7 @@ impl ModelConfig {
             ModelConfig::Rnn(_) => ModelFamily::Rnn,
             ModelConfig::Cnn1d(_) => ModelFamily::Cnn1d,
             ModelConfig::Gnn(_) => ModelFamily::Gnn,
+            ModelConfig::Mlp(_) => ModelFamily::Mlp,
         }
     }
 
@@ -237,6 +250,9 @@ impl ModelConfig {
             }
             (ModelConfig::Gnn(config), DataShape::Node { features }) => {
                 config.summary(*features, classes, false)
+            }
+            (ModelConfig::Mlp(config), DataShape::Table { features }) => {
+                config.summary(*features, classes)
             }
             _ => Err(format!(
                 "A {} cannot learn from {}.",
@@ -274,6 +290,9 @@ impl ModelConfig {
                 ModelConfig::Gnn(config),
                 DataShape::Graph { features } | DataShape::Node { features },
             ) => Model::Gnn(config.init(*features, classes, device)),
+            (ModelConfig::Mlp(config), DataShape::Table { features }) => {
+                Model::Mlp(config.init(*features, classes, device))
+            }
             _ => unreachable!("summary() rejects models that do not fit the data"),
         })
     }
@@ -287,6 +306,7 @@ pub enum Model {
     Rnn(rnn::Rnn),
     Cnn1d(cnn1d::Cnn1d),
     Gnn(gnn::Gnn),
+    Mlp(mlp::Mlp),
 }
 
 #[cfg(feature = "engine")]
@@ -358,6 +378,9 @@ impl Model {
                 );
                 gnn.forward_nodes(x, &graph).select(0, targets)
             }
+            (Model::Mlp(mlp), BatchInput::Table { values, shape }) => mlp.forward(
+                Tensor::<2>::from_data(TensorData::new(values.clone(), *shape), device),
+            ),
             _ => panic!("the model does not fit this batch (a bug: summary() checks this)"),
         }
     }
