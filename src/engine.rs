@@ -6,14 +6,15 @@
 //! hand every waiting message to [`Engine::handle`]; while [`Engine::is_busy`], call
 //! [`Engine::run_slice`] and let the event loop breathe between slices.
 
-use crate::ml::data::{BuiltinDataset, Dataset, Samples};
-use crate::ml::experiment::{Compute, Experiment};
+use crate::ml::data::{DataShape, Dataset, Samples, stratified_split3};
+use crate::ml::experiment::{Compute, DatasetId, Experiment};
+use crate::ml::import::{self, ImportOptions, Imported, UploadFile};
 use crate::ml::layout::stress_layout;
 use crate::ml::metrics::ConfusionMatrix;
 use crate::ml::session::Session;
 use crate::protocol::{
     AdapterInfo, Backend, CellSamples, EvalReport, FromWorker, GalleryItem, RunInfo, RunState,
-    SampleView, ToWorker, TrainReport,
+    SampleView, ToWorker, TrainReport, UploadSummary,
 };
 use burn::prelude::*;
 use std::future::Future;
@@ -37,6 +38,29 @@ const GALLERY_MISTAKES: usize = 6;
 const PREVIEW: usize = 12;
 /// Samples sent for a confusion-matrix cell.
 const CELL_SAMPLES: usize = 12;
+/// Shares of an uploaded dataset for validation and the held-out test set.
+const UPLOAD_VALID: f64 = 0.15;
+const UPLOAD_TEST: f64 = 0.15;
+/// Largest graph drawn as a whole network (the layout grows with the square of the nodes).
+const MAX_DRAWN_NODES: usize = 1000;
+/// Shortest time between import progress reports (ms).
+const PROGRESS_MS: f64 = 100.0;
+/// Skipped records listed in an upload summary.
+const SKIPPED_LISTED: usize = 100;
+
+/// The dataset the user uploaded, as read.
+struct Upload {
+    id: u64,
+    imported: Arc<Imported>,
+}
+
+/// What a generated or split dataset was made from.
+#[derive(Clone, Copy, PartialEq)]
+struct DatasetKey {
+    id: DatasetId,
+    seed: u64,
+    upload: Option<u64>,
+}
 
 /// A WebGPU device and its adapter.
 #[derive(Clone)]
@@ -64,7 +88,8 @@ pub struct Engine<P: Platform> {
     compute: Compute,
     backend: Option<(Backend, Device)>,
     webgpu: Option<Result<WebGpu, String>>,
-    dataset: Option<(BuiltinDataset, u64, Arc<Dataset>)>,
+    dataset: Option<(DatasetKey, Arc<Dataset>)>,
+    upload: Option<Upload>,
     /// Node positions for drawing the dataset's graph (node classification only).
     layout: Option<Arc<Vec<(f32, f32)>>>,
     /// Predicted class and confidence of each validation sample at the last evaluation.
@@ -88,6 +113,7 @@ impl<P: Platform> Engine<P> {
             backend: None,
             webgpu: None,
             dataset: None,
+            upload: None,
             layout: None,
             last_predictions: None,
             session: None,
@@ -156,6 +182,7 @@ impl<P: Platform> Engine<P> {
                 self.restart().await;
             }
             ToWorker::ShowCell { truth, predicted } => self.show_cell(truth, predicted),
+            ToWorker::Import { id, files, options } => self.import(id, &files, &options),
             ToWorker::Crash => panic!("crash requested by the UI (a test of crash recovery)"),
         }
     }
@@ -193,7 +220,10 @@ impl<P: Platform> Engine<P> {
     }
 
     async fn configure(&mut self, experiment: Experiment) {
-        if let Err(message) = experiment.validate() {
+        let checked = self
+            .data_shape(experiment.dataset)
+            .and_then(|(shape, classes)| experiment.validate(&shape, classes));
+        if let Err(message) = checked {
             self.platform.post(FromWorker::Error(message));
             return;
         }
@@ -218,8 +248,10 @@ impl<P: Platform> Engine<P> {
     /// Builds a fresh run of the current experiment; on failure keeps the old one.
     async fn restart(&mut self) {
         let device = self.ensure_backend().await;
-        let dataset = self.dataset_for(&self.experiment.clone());
-        match Session::new(&self.experiment, dataset, &device) {
+        let made = self
+            .dataset_for(&self.experiment.clone())
+            .and_then(|dataset| Session::new(&self.experiment, dataset, &device));
+        match made {
             Ok(session) => {
                 self.platform.post(FromWorker::RunStarted(run_info(
                     &session,
@@ -243,25 +275,73 @@ impl<P: Platform> Engine<P> {
         self.session.is_some()
     }
 
-    fn dataset_for(&mut self, experiment: &Experiment) -> Arc<Dataset> {
-        match &self.dataset {
-            Some((id, seed, data)) if *id == experiment.dataset && *seed == experiment.seed => {
-                data.clone()
-            }
-            _ => {
-                let data = Arc::new(experiment.dataset.generate(experiment.seed));
-                self.dataset = Some((experiment.dataset, experiment.seed, data.clone()));
-                self.layout = match &data.train {
-                    Samples::Nodes(nodes) => Some(Arc::new(stress_layout(
-                        nodes.all_labels.len(),
-                        &nodes.graph.edges,
-                        150,
-                    ))),
-                    _ => None,
-                };
-                data
-            }
+    /// The sample shape and class count of dataset `id`.
+    fn data_shape(&self, id: DatasetId) -> Result<(DataShape, usize), String> {
+        match (id, &self.upload) {
+            (DatasetId::Builtin(dataset), _) => Ok((dataset.shape(), dataset.class_names().len())),
+            (DatasetId::Uploaded, Some(upload)) => Ok((
+                upload.imported.samples.shape(),
+                upload.imported.class_names.len(),
+            )),
+            (DatasetId::Uploaded, None) => Err(NO_UPLOAD.into()),
         }
+    }
+
+    fn dataset_for(&mut self, experiment: &Experiment) -> Result<Arc<Dataset>, String> {
+        let key = DatasetKey {
+            id: experiment.dataset,
+            seed: experiment.seed,
+            upload: self.upload.as_ref().map(|u| u.id),
+        };
+        if let Some((cached, data)) = &self.dataset
+            && *cached == key
+        {
+            return Ok(data.clone());
+        }
+        let data = Arc::new(match (experiment.dataset, &self.upload) {
+            (DatasetId::Builtin(dataset), _) => dataset.generate(experiment.seed),
+            (DatasetId::Uploaded, Some(upload)) => {
+                split_upload(&upload.imported, experiment.seed).0
+            }
+            (DatasetId::Uploaded, None) => return Err(NO_UPLOAD.into()),
+        });
+        self.dataset = Some((key, data.clone()));
+        self.layout = match &data.train {
+            Samples::Nodes(nodes) if nodes.all_labels.len() <= MAX_DRAWN_NODES => Some(Arc::new(
+                stress_layout(nodes.all_labels.len(), &nodes.graph.edges, 150),
+            )),
+            _ => None,
+        };
+        Ok(data)
+    }
+
+    /// Reads an upload; on success it becomes the uploaded dataset, on failure nothing changes.
+    fn import(&mut self, id: u64, files: &[UploadFile], options: &ImportOptions) {
+        let mut last_progress = f64::NEG_INFINITY;
+        let platform = &self.platform;
+        let result = import::import(files, options, &mut |progress| {
+            let now = platform.now_ms();
+            if now - last_progress >= PROGRESS_MS {
+                last_progress = now;
+                platform.post(FromWorker::Importing(progress));
+            }
+        });
+        let imported = match result {
+            Ok(imported) => Arc::new(imported),
+            Err(error) => {
+                self.platform.post(FromWorker::ImportFailed { id, error });
+                return;
+            }
+        };
+        let summary = upload_summary(id, files, options, &imported, self.experiment.seed);
+        self.upload = Some(Upload { id, imported });
+        if self.experiment.dataset == DatasetId::Uploaded {
+            // The old run learnt the previous upload; the UI configures the next one.
+            self.session = None;
+            self.set_state(RunState::Paused);
+            self.queued_steps = 0;
+        }
+        self.platform.post(FromWorker::Imported(Box::new(summary)));
     }
 
     fn set_state(&mut self, state: RunState) {
@@ -380,7 +460,7 @@ impl<P: Platform> Engine<P> {
 
     /// Training samples per second of `experiment` on `device` over a few steps.
     async fn probe(&mut self, experiment: &Experiment, device: &Device) -> Result<f64, String> {
-        let dataset = self.dataset_for(experiment);
+        let dataset = self.dataset_for(experiment)?;
         let mut session = Session::new(experiment, dataset, device)?;
         session.train_step();
         session.read_train_metrics().await?;
@@ -512,6 +592,96 @@ impl<P: Platform> Engine<P> {
             count: members.len(),
             items,
         }));
+    }
+}
+
+const NO_UPLOAD: &str = "No uploaded dataset is loaded: choose a file with Upload dataset.";
+
+/// An upload split into training and validation parts, and the held-out test part.
+fn split_upload(imported: &Imported, seed: u64) -> (Dataset, Samples) {
+    let samples = &imported.samples;
+    let (train, valid, test) = stratified_split3(
+        samples.labels(),
+        imported.class_names.len(),
+        UPLOAD_VALID,
+        UPLOAD_TEST,
+        seed,
+    );
+    let dataset = Dataset {
+        name: imported.name.clone(),
+        class_names: imported.class_names.clone(),
+        train: samples.subset(&train),
+        valid: samples.subset(&valid),
+    };
+    (dataset, samples.subset(&test))
+}
+
+/// The inspector's view of an upload.
+fn upload_summary(
+    id: u64,
+    files: &[UploadFile],
+    options: &ImportOptions,
+    imported: &Imported,
+    seed: u64,
+) -> UploadSummary {
+    let samples = &imported.samples;
+    let mut class_counts = vec![0; imported.class_names.len()];
+    for &label in samples.labels() {
+        class_counts[label as usize] += 1;
+    }
+    let (dataset, test) = split_upload(imported, seed);
+    let preview = match samples {
+        Samples::Nodes(nodes) if nodes.all_labels.len() <= MAX_DRAWN_NODES => {
+            let positions = stress_layout(nodes.all_labels.len(), &nodes.graph.edges, 150);
+            vec![GalleryItem {
+                index: 0,
+                label: 0,
+                prediction: None,
+                view: SampleView::Network {
+                    positions,
+                    edges: nodes.graph.edges.clone(),
+                    truth: nodes.all_labels.to_vec(),
+                    predicted: None,
+                    highlight: vec![false; nodes.all_labels.len()],
+                },
+            }]
+        }
+        _ => (0..PREVIEW.min(samples.len()))
+            .map(|i| GalleryItem {
+                index: i,
+                label: samples.labels()[i],
+                prediction: None,
+                view: sample_view(samples, i),
+            })
+            .collect(),
+    };
+    UploadSummary {
+        id,
+        name: imported.name.clone(),
+        format: imported.format.clone(),
+        files: files.iter().map(|f| f.name.clone()).collect(),
+        shape: samples.shape(),
+        class_names: imported.class_names.clone(),
+        class_counts,
+        split: [dataset.train.len(), dataset.valid.len(), test.len()],
+        unlabeled: imported.unlabeled.as_ref().map_or(0, Samples::len),
+        skipped: imported
+            .skipped
+            .iter()
+            .take(SKIPPED_LISTED)
+            .cloned()
+            .collect(),
+        skipped_count: imported.skipped.len(),
+        notes: imported.notes.clone(),
+        columns: imported.columns.clone(),
+        options: ImportOptions {
+            label_column: imported.label_column.clone(),
+            feature_columns: (!imported.columns.is_empty())
+                .then(|| imported.feature_columns.clone()),
+            accept_partial: false,
+            ..options.clone()
+        },
+        preview,
     }
 }
 

@@ -2,7 +2,9 @@
 //!
 //! Both directions travel as JSON strings through `postMessage`.
 
+use crate::ml::data::DataShape;
 use crate::ml::experiment::{Compute, Experiment};
+use crate::ml::import::{ColumnInfo, ImportError, ImportOptions, Problem, Progress, UploadFile};
 use crate::ml::metrics::ConfusionMatrix;
 use crate::ml::models::ModelSummary;
 use serde::{Deserialize, Serialize};
@@ -26,6 +28,15 @@ pub enum ToWorker {
     /// Send the validation samples whose true class is `truth` and predicted class is
     /// `predicted` at the last evaluation (a confusion-matrix cell).
     ShowCell { truth: u32, predicted: u32 },
+    /// Read uploaded files as the dataset [`crate::ml::experiment::DatasetId::Uploaded`].
+    /// Answered with [`FromWorker::Imported`] or [`FromWorker::ImportFailed`] (then the
+    /// current dataset and run are untouched). The files' bytes travel beside the JSON.
+    Import {
+        /// Chosen by the UI; echoed in the answer.
+        id: u64,
+        files: Vec<UploadFile>,
+        options: ImportOptions,
+    },
     /// Panic inside the engine on purpose: lets tests check crash recovery.
     Crash,
 }
@@ -188,6 +199,38 @@ pub struct CellSamples {
     pub items: Vec<GalleryItem>,
 }
 
+/// What the engine read from an upload: the dataset inspector's contents.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UploadSummary {
+    pub id: u64,
+    /// The dataset's name (from the main file).
+    pub name: String,
+    /// The format recognised, in words.
+    pub format: String,
+    /// The uploaded files' names.
+    pub files: Vec<String>,
+    pub shape: DataShape,
+    pub class_names: Vec<String>,
+    /// Labelled samples per class.
+    pub class_counts: Vec<usize>,
+    /// Training, validation and held-out test samples (seeded, stratified).
+    pub split: [usize; 3],
+    /// Samples without a label, kept for labelling.
+    pub unlabeled: usize,
+    /// The first records left out, and why.
+    pub skipped: Vec<Problem>,
+    /// How many records were left out in all.
+    pub skipped_count: usize,
+    /// How the files were read, in sentences.
+    pub notes: Vec<String>,
+    /// Tables: every column.
+    pub columns: Vec<ColumnInfo>,
+    /// The options used, label and feature columns filled in.
+    pub options: ImportOptions,
+    /// A few samples to show.
+    pub preview: Vec<GalleryItem>,
+}
+
 /// Worker → UI.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
@@ -205,6 +248,12 @@ pub enum FromWorker {
     Eval(EvalReport),
     /// The samples of a confusion-matrix cell, as asked with [`ToWorker::ShowCell`].
     Cell(CellSamples),
+    /// How far reading an upload has got.
+    Importing(Progress),
+    /// An upload was read; it is now the uploaded dataset.
+    Imported(Box<UploadSummary>),
+    /// An upload could not be read; nothing changed.
+    ImportFailed { id: u64, error: ImportError },
     /// Something the user should know that is not an error (e.g. a restart).
     Notice(String),
     /// A request could not be carried out; nothing else changed.

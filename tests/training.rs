@@ -27,7 +27,7 @@ fn run_steps(session: &mut Session, steps: usize, read_every: usize) -> Vec<f64>
 #[test]
 fn a_short_run_on_flex_learns_shapes_well_above_chance() {
     let experiment = Experiment::default();
-    let dataset = Arc::new(experiment.dataset.generate(experiment.seed));
+    let dataset = Arc::new(BuiltinDataset::Shapes.generate(experiment.seed));
     let mut session = Session::new(&experiment, dataset, &Device::flex()).unwrap();
     let losses = run_steps(&mut session, 450, 50);
     let chance = (4f64).ln();
@@ -52,7 +52,7 @@ fn the_same_seed_gives_the_same_loss_curve_and_another_seed_does_not() {
             seed,
             ..Experiment::default()
         };
-        let dataset = Arc::new(experiment.dataset.generate(seed));
+        let dataset = Arc::new(BuiltinDataset::Shapes.generate(seed));
         let mut session = Session::new(&experiment, dataset, &Device::flex()).unwrap();
         run_steps(&mut session, 12, 3)
     };
@@ -64,7 +64,7 @@ fn the_same_seed_gives_the_same_loss_curve_and_another_seed_does_not() {
 #[test]
 fn live_settings_apply_and_structural_changes_are_refused() {
     let experiment = Experiment::default();
-    let dataset = Arc::new(experiment.dataset.generate(1));
+    let dataset = Arc::new(BuiltinDataset::Shapes.generate(1));
     let mut session = Session::new(&experiment, dataset, &Device::flex()).unwrap();
     let faster = Experiment {
         learning_rate: 0.01,

@@ -74,7 +74,7 @@ mod native {
             .unwrap_or(3.0);
         for (name, dataset, model, batch_size) in workloads() {
             let experiment = Experiment {
-                dataset,
+                dataset: dataset.into(),
                 model,
                 batch_size,
                 ..Experiment::default()

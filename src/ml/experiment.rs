@@ -1,7 +1,7 @@
 //! The whole experiment as plain, serialisable data: what the UI edits, the worker runs,
 //! and (later) the URL, exports and lessons carry.
 
-use super::data::BuiltinDataset;
+use super::data::{BuiltinDataset, DataShape};
 use super::models::ModelConfig;
 use serde::{Deserialize, Serialize};
 
@@ -82,11 +82,53 @@ impl Compute {
     }
 }
 
+/// Which data an experiment learns from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatasetId {
+    /// A dataset Petri generates.
+    Builtin(BuiltinDataset),
+    /// The dataset the user uploaded (the engine holds at most one).
+    Uploaded,
+}
+
+impl DatasetId {
+    /// The built-in dataset, if it is one.
+    pub fn builtin(self) -> Option<BuiltinDataset> {
+        match self {
+            DatasetId::Builtin(dataset) => Some(dataset),
+            DatasetId::Uploaded => None,
+        }
+    }
+
+    /// A short stable identifier (the Dataset select's values).
+    pub fn id(self) -> &'static str {
+        match self {
+            DatasetId::Builtin(dataset) => dataset.id(),
+            DatasetId::Uploaded => "uploaded",
+        }
+    }
+
+    /// The dataset with identifier `id`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        match id {
+            "uploaded" => Some(DatasetId::Uploaded),
+            _ => BuiltinDataset::from_id(id).map(DatasetId::Builtin),
+        }
+    }
+}
+
+impl From<BuiltinDataset> for DatasetId {
+    fn from(dataset: BuiltinDataset) -> Self {
+        DatasetId::Builtin(dataset)
+    }
+}
+
 /// Everything that defines a run. The same experiment on the same backend gives the same curves.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Experiment {
     /// The data to learn from.
-    pub dataset: BuiltinDataset,
+    pub dataset: DatasetId,
     /// The network.
     pub model: ModelConfig,
     /// The weight update rule.
@@ -103,7 +145,7 @@ impl Default for Experiment {
     fn default() -> Self {
         let dataset = BuiltinDataset::Shapes;
         Self {
-            dataset,
+            dataset: dataset.into(),
             model: ModelConfig::default_for_dataset(dataset),
             optimizer: OptimizerKind::Adam,
             learning_rate: 0.005,
@@ -117,12 +159,11 @@ impl Default for Experiment {
 pub const MAX_BATCH_SIZE: usize = 1024;
 
 impl Experiment {
-    /// Checks everything: the training settings and that the model can be built for the data.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks everything: the training settings and that the model can be built for samples
+    /// of `shape` in `classes` classes.
+    pub fn validate(&self, shape: &DataShape, classes: usize) -> Result<(), String> {
         self.validate_settings()?;
-        self.model
-            .summary(&self.dataset.shape(), self.dataset.class_names().len())
-            .map(|_| ())
+        self.model.summary(shape, classes).map(|_| ())
     }
 
     /// Checks the training settings a user types (learning rate, batch size); the message says

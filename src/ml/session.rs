@@ -75,7 +75,7 @@ impl Session {
         dataset: Arc<Dataset>,
         device: &Device,
     ) -> Result<Self, String> {
-        experiment.validate()?;
+        experiment.validate(&dataset.shape(), dataset.num_classes())?;
         let trainer = Trainer::new(
             &experiment.model,
             &dataset.shape(),
@@ -144,7 +144,11 @@ impl Session {
             batch_size: self.experiment.batch_size,
             ..experiment.clone()
         };
-        if live != self.experiment || experiment.validate().is_err() {
+        if live != self.experiment
+            || experiment
+                .validate(&self.dataset.shape(), self.dataset.num_classes())
+                .is_err()
+        {
             return false;
         }
         self.trainer.set_learning_rate(experiment.learning_rate);

@@ -1,7 +1,8 @@
 use super::panels::{DataPanel, ModelPanel, TrainingPanel};
 use super::state::{Action, AppState, EngineStatus};
+use crate::ml::import::ImportOptions;
 use crate::protocol::ToWorker;
-use crate::web::{self, EngineLink};
+use crate::web::{self, EngineLink, UploadFiles};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -32,6 +33,44 @@ impl Engine {
             link.send(&message);
         }
     }
+
+    /// Whether an engine is running.
+    fn is_running(&self) -> bool {
+        self.0.borrow().is_some()
+    }
+}
+
+/// The uploaded files, kept as the browser's buffers (not in [`AppState`]).
+#[derive(Default)]
+struct Uploads {
+    /// The files of the uploaded dataset the engine holds.
+    current: Option<UploadFiles>,
+    /// Files being read, or whose valid part the user may still accept.
+    pending: Option<(u64, UploadFiles)>,
+    /// The last upload id handed out.
+    last_id: u64,
+}
+
+/// Sends `files` to the engine to read, as the newest upload.
+fn start_import(
+    uploads: &Rc<RefCell<Uploads>>,
+    engine: &Engine,
+    dispatch: &UseReducerDispatcher<AppState>,
+    files: UploadFiles,
+) {
+    let link = engine.0.borrow();
+    let Some(link) = link.as_ref() else {
+        return;
+    };
+    let mut uploads = uploads.borrow_mut();
+    let id = (js_sys::Date::now() as u64).max(uploads.last_id + 1);
+    uploads.last_id = id;
+    link.send_import(id, &files);
+    dispatch.dispatch(Action::ImportStarted {
+        id,
+        files: files.names.clone(),
+    });
+    uploads.pending = Some((id, files));
 }
 
 #[component]
@@ -39,6 +78,7 @@ pub fn App() -> Html {
     let state = use_reducer(AppState::default);
     let link = use_mut_ref(|| None::<EngineLink>);
     let engine = Engine(link.clone());
+    let uploads = use_mut_ref(Uploads::default);
 
     {
         let dispatcher = state.dispatcher();
@@ -65,6 +105,48 @@ pub fn App() -> Html {
                 }
             }
             move || drop(link.borrow_mut().take())
+        });
+    }
+    {
+        // A new engine reads the current upload again before it hears the experiment.
+        let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
+        use_effect_with(engine_key, move |_| {
+            let current = uploads.borrow().current.clone();
+            if let Some(files) = current {
+                start_import(&uploads, &engine, &dispatch, files);
+            }
+        });
+    }
+    {
+        // The upload kept from the last visit.
+        let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(files) = web::load_upload().await {
+                    uploads.borrow_mut().current = Some(files.clone());
+                    if engine.is_running() {
+                        start_import(&uploads, &engine, &dispatch, files);
+                    }
+                }
+            });
+        });
+    }
+    {
+        // An upload the engine accepted becomes the current one, kept for the next visit.
+        let (uploads, dispatch) = (uploads.clone(), state.dispatcher());
+        use_effect_with(state.upload.as_ref().map(|u| u.id), move |id| {
+            let mut kept = uploads.borrow_mut();
+            if let (Some(id), Some((pending, _))) = (*id, &kept.pending)
+                && *pending == id
+            {
+                let (_, files) = kept.pending.take().expect("just matched");
+                kept.current = Some(files.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Err(message) = web::save_upload(&files).await {
+                        dispatch.dispatch(Action::Alert(message));
+                    }
+                });
+            }
         });
     }
     {
@@ -98,6 +180,53 @@ pub fn App() -> Html {
         let dispatch = state.dispatcher();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::DismissAlert))
     };
+    let on_files = {
+        let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
+        Callback::from(move |list: web_sys::FileList| {
+            let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), dispatch.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match web::read_files(list).await {
+                    Ok(files) => start_import(&uploads, &engine, &dispatch, files),
+                    Err(message) => dispatch.dispatch(Action::Alert(message)),
+                }
+            });
+        })
+    };
+    let on_options = {
+        let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
+        Callback::from(move |options: ImportOptions| {
+            let current = uploads.borrow().current.clone();
+            if let Some(files) = current {
+                let options = ImportOptions {
+                    accept_partial: files.options.accept_partial,
+                    ..options
+                };
+                start_import(&uploads, &engine, &dispatch, files.with_options(options));
+            }
+        })
+    };
+    let on_remove = {
+        let (uploads, dispatch) = (uploads.clone(), state.dispatcher());
+        Callback::from(move |()| {
+            uploads.borrow_mut().current = None;
+            dispatch.dispatch(Action::RemoveUpload);
+            wasm_bindgen_futures::spawn_local(web::clear_upload());
+        })
+    };
+    let accept_partial = {
+        let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
+        Callback::from(move |_: MouseEvent| {
+            let pending = uploads.borrow().pending.clone();
+            if let Some((_, files)) = pending {
+                let options = ImportOptions {
+                    accept_partial: true,
+                    ..files.options.clone()
+                };
+                dispatch.dispatch(Action::DismissAlert);
+                start_import(&uploads, &engine, &dispatch, files.with_options(options));
+            }
+        })
+    };
 
     let engine_status = match &state.engine {
         EngineStatus::Loading => html! {
@@ -127,14 +256,19 @@ pub fn App() -> Html {
                 if let Some(message) = &state.alert {
                     <p class="alert">
                         <span>{ message.clone() }</span>
+                        if state.partial_offer.is_some() {
+                            <button class="small" onclick={accept_partial}>{"Load the valid part"}</button>
+                        }
                         <button class="dismiss" aria-label="Dismiss" onclick={dismiss}>{"×"}</button>
                     </p>
                 }
             </div>
             <main class="layout">
                 <DataPanel experiment={state.experiment.clone()} run={state.run.clone()}
-                           dispatch={state.dispatcher()} />
-                <ModelPanel experiment={state.experiment.clone()} dispatch={state.dispatcher()} />
+                           upload={state.upload.clone()} importing={state.importing.clone()}
+                           dispatch={state.dispatcher()} {on_files} {on_options} {on_remove} />
+                <ModelPanel experiment={state.experiment.clone()} data={state.data_shape()}
+                            dispatch={state.dispatcher()} />
                 <TrainingPanel state={state.clone()} engine={engine} />
             </main>
         </>

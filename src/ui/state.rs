@@ -1,12 +1,13 @@
 //! The UI's state as plain data and the one function that changes it. No browser APIs, so it
 //! is unit-tested natively.
 
-use crate::ml::data::BuiltinDataset;
-use crate::ml::experiment::{Compute, Experiment};
+use crate::ml::data::{BuiltinDataset, DataShape};
+use crate::ml::experiment::{Compute, DatasetId, Experiment};
+use crate::ml::import::{ImportError, Progress};
 use crate::ml::models::{ModelConfig, ModelSummary};
 use crate::protocol::{
     AdapterInfo, Backend, CellSamples, EngineBuild, EvalReport, FromWorker, RunInfo, RunState,
-    TrainReport,
+    TrainReport, UploadSummary,
 };
 use std::rc::Rc;
 
@@ -40,6 +41,14 @@ pub struct EvalPoint {
     pub accuracy: f64,
 }
 
+/// An upload being read by the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Importing {
+    pub id: u64,
+    pub files: Vec<String>,
+    pub progress: Option<Progress>,
+}
+
 /// Everything the UI shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppState {
@@ -65,6 +74,12 @@ pub struct AppState {
     pub notice: Option<String>,
     /// Bumped when the engine must be replaced (after a crash).
     pub engine_generation: u32,
+    /// The uploaded dataset as the engine read it.
+    pub upload: Option<Rc<UploadSummary>>,
+    /// An upload being read.
+    pub importing: Option<Importing>,
+    /// A failed upload whose valid part the user may load (its id).
+    pub partial_offer: Option<u64>,
 }
 
 /// Things that happen to the UI.
@@ -84,6 +99,10 @@ pub enum Action {
     Alert(String),
     /// The user closed the alert.
     DismissAlert,
+    /// Files were sent to the engine to read.
+    ImportStarted { id: u64, files: Vec<String> },
+    /// The user removed the uploaded dataset.
+    RemoveUpload,
 }
 
 impl Default for AppState {
@@ -103,6 +122,9 @@ impl Default for AppState {
             alert: None,
             notice: None,
             engine_generation: 0,
+            upload: None,
+            importing: None,
+            partial_offer: None,
         }
     }
 }
@@ -129,8 +151,17 @@ impl AppState {
                 }
                 if experiment.dataset != self.experiment.dataset {
                     // A new dataset starts from the model that suits it.
+                    let model = match (experiment.dataset, &self.upload) {
+                        (DatasetId::Builtin(dataset), _) => {
+                            ModelConfig::default_for_dataset(dataset)
+                        }
+                        (DatasetId::Uploaded, Some(upload)) => {
+                            ModelConfig::default_for(upload.shape.kind())
+                        }
+                        (DatasetId::Uploaded, None) => return,
+                    };
                     self.experiment = Experiment {
-                        model: ModelConfig::default_for_dataset(experiment.dataset),
+                        model,
                         ..experiment
                     };
                 } else {
@@ -151,7 +182,29 @@ impl AppState {
                 };
             }
             Action::Alert(message) => self.alert = Some(message),
-            Action::DismissAlert => self.alert = None,
+            Action::DismissAlert => {
+                self.alert = None;
+                self.partial_offer = None;
+            }
+            Action::ImportStarted { id, files } => {
+                self.partial_offer = None;
+                self.importing = Some(Importing {
+                    id,
+                    files,
+                    progress: None,
+                });
+            }
+            Action::RemoveUpload => {
+                self.upload = None;
+                if self.experiment.dataset == DatasetId::Uploaded {
+                    let dataset = BuiltinDataset::Shapes;
+                    self.experiment = Experiment {
+                        dataset: dataset.into(),
+                        model: ModelConfig::default_for_dataset(dataset),
+                        ..self.experiment.clone()
+                    };
+                }
+            }
         }
     }
 
@@ -183,6 +236,41 @@ impl AppState {
                 self.last_eval = Some(report);
             }
             FromWorker::Cell(cell) => self.cell = Some(cell),
+            FromWorker::Importing(progress) => {
+                if let Some(importing) = &mut self.importing {
+                    importing.progress = Some(progress);
+                }
+            }
+            FromWorker::Imported(summary) => {
+                self.importing = None;
+                self.partial_offer = None;
+                let kind = summary.shape.kind();
+                let same_kind = self.experiment.dataset == DatasetId::Uploaded
+                    && self.upload.as_ref().is_some_and(|u| u.shape.kind() == kind);
+                if !same_kind {
+                    self.experiment = Experiment {
+                        dataset: DatasetId::Uploaded,
+                        model: ModelConfig::default_for(kind),
+                        ..self.experiment.clone()
+                    };
+                }
+                self.experiment.dataset = DatasetId::Uploaded;
+                self.upload = Some(Rc::new(*summary));
+            }
+            FromWorker::ImportFailed { id, error } => {
+                self.importing = None;
+                let advice = match &error {
+                    ImportError::Fatal(_) => {
+                        " Nothing was loaded; your current dataset and model are unchanged."
+                    }
+                    ImportError::Partial { .. } => {
+                        " Load only the valid part, or fix the file and upload it again; until \
+                         then your current dataset and model are unchanged."
+                    }
+                };
+                self.alert = Some(format!("Upload not loaded: {error}.{advice}"));
+                self.partial_offer = matches!(error, ImportError::Partial { .. }).then_some(id);
+            }
             FromWorker::Notice(text) => self.notice = Some(text),
             FromWorker::Error(text) => self.alert = Some(text),
             FromWorker::Crashed(text) => {
@@ -216,14 +304,22 @@ impl AppState {
         }
     }
 
+    /// The sample shape and class names of the chosen dataset (`None`: the upload is gone).
+    pub fn data_shape(&self) -> Option<(DataShape, Vec<String>)> {
+        match (self.experiment.dataset, &self.upload) {
+            (DatasetId::Builtin(dataset), _) => Some((dataset.shape(), dataset.class_names())),
+            (DatasetId::Uploaded, Some(upload)) => Some((upload.shape, upload.class_names.clone())),
+            (DatasetId::Uploaded, None) => None,
+        }
+    }
+
     /// The model's layer table, or why the edited model cannot be built.
     pub fn model_check(&self) -> Result<ModelSummary, String> {
-        let dataset: BuiltinDataset = self.experiment.dataset;
-        self.experiment.validate().and_then(|_| {
-            self.experiment
-                .model
-                .summary(&dataset.shape(), dataset.class_names().len())
-        })
+        let (shape, classes) = self
+            .data_shape()
+            .ok_or_else(|| "Upload a dataset first.".to_string())?;
+        self.experiment.validate_settings()?;
+        self.experiment.model.summary(&shape, classes.len())
     }
 
     /// The latest step reported.

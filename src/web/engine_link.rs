@@ -1,8 +1,10 @@
+use super::upload::UploadFiles;
+use crate::ml::import::UploadFile;
 use crate::protocol::{EngineBuild, FromWorker, ToWorker};
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 /// The script Trunk emits to start an engine binary (relative to the page, so the app works
@@ -18,7 +20,7 @@ fn script(build: EngineBuild) -> &'static str {
 /// [`FromWorker::Ready`] are queued; dropping the link terminates the worker.
 pub struct EngineLink {
     worker: Worker,
-    outbox: Rc<RefCell<Option<Vec<String>>>>,
+    outbox: Rc<RefCell<Option<Vec<JsValue>>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
@@ -34,7 +36,7 @@ impl EngineLink {
         options.set_type(WorkerType::Module);
         let worker = Worker::new_with_options(script(build), &options)
             .map_err(|e| format!("The ML engine could not be started: {e:?}"))?;
-        let outbox: Rc<RefCell<Option<Vec<String>>>> = Rc::new(RefCell::new(Some(Vec::new())));
+        let outbox: Rc<RefCell<Option<Vec<JsValue>>>> = Rc::new(RefCell::new(Some(Vec::new())));
         let on_message = Rc::new(on_message);
 
         let (queued, target, deliver) = (outbox.clone(), worker.clone(), on_message.clone());
@@ -45,8 +47,8 @@ impl EngineLink {
             };
             let parsed = FromWorker::from_json(&text);
             if matches!(parsed, Ok(FromWorker::Ready)) {
-                for text in queued.borrow_mut().take().unwrap_or_default() {
-                    let _ = target.post_message(&text.into());
+                for message in queued.borrow_mut().take().unwrap_or_default() {
+                    let _ = target.post_message(&message);
                 }
             }
             deliver(parsed);
@@ -75,12 +77,38 @@ impl EngineLink {
 
     /// Sends a request (queued until the worker is ready).
     pub fn send(&self, message: &ToWorker) {
-        let text = message.to_json();
+        self.post(JsValue::from_str(&message.to_json()));
+    }
+
+    /// Asks the engine to read `upload` (as upload `id`). The message is an array: the
+    /// request's JSON, then each file's bytes (copied, so the UI keeps them).
+    pub fn send_import(&self, id: u64, upload: &UploadFiles) {
+        let request = ToWorker::Import {
+            id,
+            files: upload
+                .names
+                .iter()
+                .map(|name| UploadFile {
+                    name: name.clone(),
+                    bytes: Vec::new(),
+                })
+                .collect(),
+            options: upload.options.clone(),
+        };
+        let message = js_sys::Array::new();
+        message.push(&JsValue::from_str(&request.to_json()));
+        for buffer in &upload.buffers {
+            message.push(buffer);
+        }
+        self.post(message.into());
+    }
+
+    fn post(&self, message: JsValue) {
         if let Some(queue) = self.outbox.borrow_mut().as_mut() {
-            queue.push(text);
+            queue.push(message);
             return;
         }
-        let _ = self.worker.post_message(&text.into());
+        let _ = self.worker.post_message(&message);
     }
 }
 

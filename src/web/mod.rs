@@ -1,9 +1,11 @@
 //! The one module that touches browser APIs: the worker link (UI side), the worker scope
-//! (engine side), WebGPU discovery, canvases, clocks and the panic hook.
+//! (engine side), WebGPU discovery, uploaded files and their storage, canvases, clocks and the
+//! panic hook.
 
 mod canvas;
 mod engine_link;
 mod gpu;
+mod upload;
 mod worker_scope;
 
 pub use canvas::draw_image;
@@ -11,6 +13,7 @@ pub use engine_link::EngineLink;
 #[cfg(feature = "webgpu")]
 pub use gpu::init_webgpu;
 pub use gpu::probe_adapter;
+pub use upload::{UploadFiles, clear_upload, load_upload, read_files, save_upload};
 pub use worker_scope::{WorkerScope, yield_now};
 
 use wasm_bindgen::{JsCast, JsValue};

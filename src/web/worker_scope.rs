@@ -21,8 +21,7 @@ impl WorkerScope {
         let (sender, receiver) = unbounded();
         let reply = this.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let text = event.data().as_string().unwrap_or_default();
-            match ToWorker::from_json(&text) {
+            match decode(event.data()) {
                 Ok(message) => {
                     let _ = sender.unbounded_send(message);
                 }
@@ -50,6 +49,26 @@ impl WorkerScope {
             scope.post(&FromWorker::Crashed(text));
         }));
     }
+}
+
+/// A request from the UI: a JSON string, or an array of a JSON [`ToWorker::Import`] and the
+/// bytes of each of its files.
+fn decode(data: JsValue) -> Result<ToWorker, String> {
+    if let Some(text) = data.as_string() {
+        return ToWorker::from_json(&text);
+    }
+    let parts = js_sys::Array::from(&data);
+    let text = parts.get(0).as_string().unwrap_or_default();
+    let mut message = ToWorker::from_json(&text)?;
+    if let ToWorker::Import { files, .. } = &mut message {
+        if files.len() + 1 != parts.length() as usize {
+            return Err("an upload arrived without all of its files".into());
+        }
+        for (i, file) in files.iter_mut().enumerate() {
+            file.bytes = js_sys::Uint8Array::new(&parts.get(i as u32 + 1)).to_vec();
+        }
+    }
+    Ok(message)
 }
 
 /// Lets the event loop run (delivering messages) and resumes at once: a `MessageChannel`

@@ -20,7 +20,7 @@ pub use builtin::BuiltinDataset;
 pub use graphs::{Graph, Graphs, Nodes};
 pub use images::Images;
 pub use sequences::Sequences;
-pub use split::stratified_split;
+pub use split::{stratified_split, stratified_split3};
 pub use table::Table;
 
 use serde::{Deserialize, Serialize};

@@ -1,20 +1,40 @@
 use super::{PanelProps, edit_number, on_edit};
-use crate::ml::data::DataKind;
+use crate::ml::data::{DataKind, DataShape};
 use crate::ml::experiment::Experiment;
 use crate::ml::models::cnn::{MAX_BLOCKS, MAX_CHANNELS, MAX_KERNEL};
 use crate::ml::models::{
-    Activation, CellKind, Cnn1dConfig, CnnConfig, ConvBlock, GnnConfig, GnnKind, ModelConfig,
-    ModelFamily, Padding, Pooling, Readout, RnnConfig,
+    Activation, CellKind, Cnn1dConfig, CnnConfig, ConvBlock, GnnConfig, GnnKind, MlpConfig,
+    ModelConfig, ModelFamily, Padding, Pooling, Readout, RnnConfig, mlp,
 };
-use crate::ui::state::Action;
+use crate::ui::state::{Action, AppState};
 use crate::ui::widgets::{Checkbox, NumberField, SelectField, thousands};
 use yew::prelude::*;
 
+#[derive(Properties, PartialEq)]
+pub struct ModelPanelProps {
+    pub experiment: Experiment,
+    /// The chosen dataset's sample shape and class names (`None` while it is missing).
+    pub data: Option<(DataShape, Vec<String>)>,
+    pub dispatch: UseReducerDispatcher<AppState>,
+}
+
 /// Choose and shape the network; see its layers and size, or why it cannot be built.
 #[component]
-pub fn ModelPanel(props: &PanelProps) -> Html {
+pub fn ModelPanel(model_props: &ModelPanelProps) -> Html {
+    let props = &PanelProps {
+        experiment: model_props.experiment.clone(),
+        dispatch: model_props.dispatch.clone(),
+    };
     let experiment = &props.experiment;
-    let kind = experiment.dataset.kind();
+    let Some((shape, class_names)) = model_props.data.clone() else {
+        return html! {
+            <section class="panel model" aria-label="Model panel">
+                <h2 id="model-heading">{"Model"}</h2>
+                <p class="hint">{"Upload a dataset, or choose a built-in one, to build a model."}</p>
+            </section>
+        };
+    };
+    let kind = shape.kind();
     let family = experiment.model.family();
     let on_family = on_edit(props, move |experiment, id: String| {
         if let Some(family) = ModelFamily::from_id(&id).filter(|f| f.fits(kind))
@@ -33,11 +53,9 @@ pub fn ModelPanel(props: &PanelProps) -> Html {
         ModelConfig::Cnn1d(cnn) => cnn1d_builder(props, cnn),
         ModelConfig::Rnn(rnn) => rnn_builder(props, rnn),
         ModelConfig::Gnn(gnn) => gnn_builder(props, gnn, kind == DataKind::Graph),
+        ModelConfig::Mlp(mlp) => mlp_builder(props, mlp),
     };
-    let shape = experiment.dataset.shape();
-    let check = experiment
-        .model
-        .summary(&shape, experiment.dataset.class_names().len());
+    let check = experiment.model.summary(&shape, class_names.len());
     html! {
         <section class="panel model" aria-label="Model panel">
             <h2 id="model-heading">{"Model"}</h2>
@@ -189,6 +207,7 @@ fn activation_field(props: &PanelProps, current: Activation) -> Html {
                 ModelConfig::Cnn(c) => c.activation = activation,
                 ModelConfig::Cnn1d(c) => c.activation = activation,
                 ModelConfig::Gnn(c) => c.activation = activation,
+                ModelConfig::Mlp(c) => c.activation = activation,
                 ModelConfig::Rnn(_) => {}
             }
         }
@@ -209,6 +228,7 @@ fn dropout_field(props: &PanelProps, current: f64) -> Html {
         ModelConfig::Cnn1d(c) => c.dropout = v,
         ModelConfig::Rnn(c) => c.dropout = v,
         ModelConfig::Gnn(c) => c.dropout = v,
+        ModelConfig::Mlp(c) => c.dropout = v,
     });
     html! {
         <NumberField id="dropout" label="Dropout" value={current.to_string()} step="0.05"
@@ -253,6 +273,50 @@ fn cnn_builder(props: &PanelProps, cnn: &CnnConfig) -> Html {
             <div class="row">
                 <Checkbox id="batch-norm" label="Batch norm" checked={cnn.batch_norm} onchange={on_batch_norm} />
                 { dropout_field(props, cnn.dropout) }
+            </div>
+        </div>
+    }
+}
+
+fn mlp_builder(props: &PanelProps, config: &MlpConfig) -> Html {
+    let layers = config.hidden.len();
+    let add = on_model(props, |model, _: MouseEvent| {
+        if let ModelConfig::Mlp(c) = model
+            && c.hidden.len() < mlp::MAX_HIDDEN_LAYERS
+        {
+            let width = c.hidden.last().copied().unwrap_or(32);
+            c.hidden.push(width);
+        }
+    });
+    html! {
+        <div class="builder">
+            { for config.hidden.iter().enumerate().map(|(i, &width)| {
+                let on_width = model_number::<usize>(props, "Units", move |model, v| {
+                    if let ModelConfig::Mlp(c) = model && i < c.hidden.len() {
+                        c.hidden[i] = v;
+                    }
+                });
+                let remove = on_model(props, move |model, _: MouseEvent| {
+                    if let ModelConfig::Mlp(c) = model && i < c.hidden.len() {
+                        c.hidden.remove(i);
+                    }
+                });
+                html! {
+                    <div class="block">
+                        <strong>{ format!("Hidden layer {}", i + 1) }</strong>
+                        <NumberField id={format!("mlp-units-{i}")} label="units"
+                                     context={format!("Hidden layer {}", i + 1)}
+                                     value={width.to_string()} min="1" max={mlp::MAX_WIDTH.to_string()}
+                                     step="1" onchange={on_width} />
+                        <button class="small" onclick={remove}>{"Remove"}</button>
+                    </div>
+                }
+            }) }
+            <button class="small" onclick={add} disabled={layers >= mlp::MAX_HIDDEN_LAYERS}>{"Add layer"}</button>
+            <p class="hint">{"Dense layers over the table's feature columns, each standardized to zero mean and unit variance."}</p>
+            <div class="row">
+                { activation_field(props, config.activation) }
+                { dropout_field(props, config.dropout) }
             </div>
         </div>
     }

@@ -63,6 +63,7 @@ pub fn SampleCard(props: &SampleCardProps) -> Html {
         },
         SampleView::Letters { alphabet, letters } => letter_strip(alphabet, letters, &label),
         SampleView::Series { values } => series_line(values, &label),
+        SampleView::Row { names, values } => table_row(names, values, &label),
         SampleView::Graph {
             positions,
             edges,
@@ -79,13 +80,30 @@ pub fn SampleCard(props: &SampleCardProps) -> Html {
     };
     let wide = matches!(
         item.view,
-        SampleView::Letters { .. } | SampleView::Series { .. }
+        SampleView::Letters { .. } | SampleView::Series { .. } | SampleView::Row { .. }
     );
     html! {
         <figure class={classes!(class, wide.then_some("wide"))}>
             { view }
             <figcaption>{ caption }</figcaption>
         </figure>
+    }
+}
+
+/// Most features listed for a table row.
+const ROW_FEATURES: usize = 6;
+
+fn table_row(names: &[String], values: &[f32], label: &str) -> Html {
+    let shown = names.iter().zip(values).take(ROW_FEATURES);
+    html! {
+        <dl class="sample-row" aria-label={label.to_string()}>
+            { for shown.map(|(name, value)| html! {
+                <div><dt>{ name.clone() }</dt><dd>{ format!("{value:.3}") }</dd></div>
+            }) }
+            if names.len() > ROW_FEATURES {
+                <div><dt>{"…"}</dt><dd>{ format!("{} more", names.len() - ROW_FEATURES) }</dd></div>
+            }
+        </dl>
     }
 }
 
@@ -252,7 +270,7 @@ pub fn SampleGrid(props: &SampleGridProps) -> Html {
         <div class="samples" role="list" aria-label={props.label.clone()}>
             { for props.items.iter().map(|item| html! {
                 <div role="listitem" class={match item.view {
-                    SampleView::Letters { .. } | SampleView::Series { .. } => "wide",
+                    SampleView::Letters { .. } | SampleView::Series { .. } | SampleView::Row { .. } => "wide",
                     SampleView::Network { .. } => "full",
                     _ => "",
                 }}>

@@ -1,0 +1,137 @@
+//! Uploaded files on the UI side: reading what the user chose or dropped, and keeping the
+//! current upload in IndexedDB so a reload brings it back. The bytes stay JavaScript
+//! `ArrayBuffer`s: the UI never copies them into its own memory, it hands them to the worker.
+
+use crate::ml::import::{ImportOptions, MAX_UPLOAD_BYTES};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen(inline_js = r#"
+const DB = 'petri', STORE = 'uploads', KEY = 'current';
+function open() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+function run(mode, act) {
+  return open().then((db) => new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE, mode);
+    const request = act(tx.objectStore(STORE));
+    tx.oncomplete = () => { db.close(); resolve(request.result); };
+    tx.onerror = () => { db.close(); reject(tx.error); };
+    tx.onabort = () => { db.close(); reject(tx.error); };
+  }));
+}
+export function saveUpload(record) { return run('readwrite', (s) => s.put(record, KEY)); }
+export function loadUpload() { return run('readonly', (s) => s.get(KEY)); }
+export function clearUpload() { return run('readwrite', (s) => s.delete(KEY)); }
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = saveUpload)]
+    fn save_upload_js(record: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = loadUpload)]
+    fn load_upload_js() -> js_sys::Promise;
+    #[wasm_bindgen(js_name = clearUpload)]
+    fn clear_upload_js() -> js_sys::Promise;
+}
+
+/// Files the user uploaded, with the options to read them with.
+#[derive(Clone, Debug)]
+pub struct UploadFiles {
+    pub names: Vec<String>,
+    pub buffers: Vec<js_sys::ArrayBuffer>,
+    pub options: ImportOptions,
+}
+
+impl UploadFiles {
+    /// The same files read with other options.
+    pub fn with_options(&self, options: ImportOptions) -> Self {
+        Self {
+            options,
+            ..self.clone()
+        }
+    }
+}
+
+/// Reads the chosen or dropped files. Refuses, before reading anything, an upload over the
+/// size limit or an empty choice.
+pub async fn read_files(list: web_sys::FileList) -> Result<UploadFiles, String> {
+    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+    if files.is_empty() {
+        return Err("No file was chosen.".into());
+    }
+    let total: f64 = files.iter().map(|f| f.size()).sum();
+    if total > MAX_UPLOAD_BYTES as f64 {
+        return Err(format!(
+            "The upload is {:.1} MB; the limit is {} MB per upload. Nothing was loaded.",
+            total / 1e6,
+            MAX_UPLOAD_BYTES / (1024 * 1024)
+        ));
+    }
+    let mut names = Vec::new();
+    let mut buffers = Vec::new();
+    for file in files {
+        let relative = js_sys::Reflect::get(&file, &JsValue::from_str("webkitRelativePath"))
+            .ok()
+            .and_then(|v| v.as_string())
+            .filter(|p| !p.is_empty());
+        let name = relative.unwrap_or_else(|| file.name());
+        let buffer = JsFuture::from(file.array_buffer())
+            .await
+            .map_err(|e| format!("{name}: the browser could not read the file ({e:?})."))?;
+        names.push(name);
+        buffers.push(buffer.unchecked_into());
+    }
+    Ok(UploadFiles {
+        names,
+        buffers,
+        options: ImportOptions::default(),
+    })
+}
+
+/// Keeps `upload` in IndexedDB, replacing the one kept before.
+pub async fn save_upload(upload: &UploadFiles) -> Result<(), String> {
+    let record = js_sys::Object::new();
+    let names: js_sys::Array = upload.names.iter().map(|n| JsValue::from_str(n)).collect();
+    let buffers: js_sys::Array = upload.buffers.iter().collect();
+    let options = serde_json::to_string(&upload.options).expect("options serialise");
+    let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&record, &key.into(), value);
+    set("names", &names).map_err(|e| format!("{e:?}"))?;
+    set("buffers", &buffers).map_err(|e| format!("{e:?}"))?;
+    set("options", &JsValue::from_str(&options)).map_err(|e| format!("{e:?}"))?;
+    JsFuture::from(save_upload_js(&record))
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("The upload could not be kept for the next visit ({e:?})."))
+}
+
+/// The upload kept by [`save_upload`], if any.
+pub async fn load_upload() -> Option<UploadFiles> {
+    let record = JsFuture::from(load_upload_js()).await.ok()?;
+    if !record.is_object() {
+        return None;
+    }
+    let get = |key: &str| js_sys::Reflect::get(&record, &key.into()).ok();
+    let names: Vec<String> = js_sys::Array::from(&get("names")?)
+        .iter()
+        .filter_map(|n| n.as_string())
+        .collect();
+    let buffers: Vec<js_sys::ArrayBuffer> = js_sys::Array::from(&get("buffers")?)
+        .iter()
+        .filter_map(|b| b.dyn_into().ok())
+        .collect();
+    let options = serde_json::from_str(&get("options")?.as_string()?).ok()?;
+    (names.len() == buffers.len() && !names.is_empty()).then_some(UploadFiles {
+        names,
+        buffers,
+        options,
+    })
+}
+
+/// Forgets the kept upload.
+pub async fn clear_upload() {
+    let _ = JsFuture::from(clear_upload_js()).await;
+}
