@@ -182,10 +182,14 @@ pub(crate) fn from_json(file: &UploadFile, ctx: &mut Context) -> Result<Imported
     let text = text_of(file)?;
     ctx.tick(name, 0, 1);
     let value: Value = serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |m| m.0);
         fatal(
             name,
             &format!("line {}, column {}", e.line(), e.column()),
-            format!("invalid JSON: {e}"),
+            format!("invalid JSON: {message}"),
         )
     })?;
     let Value::Object(top) = &value else {

@@ -288,7 +288,11 @@ pub fn import(
         }
         images::from_zip(zip, &mut ctx)?
     } else if !pictures.is_empty() {
-        let csv = only_one(&tables, "a label CSV (filename,label) for the images")?;
+        let csv = only_one(
+            &tables,
+            &pictures[0].name,
+            "a label CSV (filename,label) for the images",
+        )?;
         if let Some(other) = fastas.first().or(jsons.first()) {
             return Err(mixed(other));
         }
@@ -301,6 +305,7 @@ pub fn import(
             0 => None,
             _ => Some(only_one(
                 &tables,
+                &fastas[0].name,
                 "a label CSV (id,label) for the FASTA files",
             )?),
         };
@@ -413,10 +418,14 @@ fn mixed(file: &UploadFile) -> ImportError {
     )
 }
 
-fn only_one<'a>(files: &[&'a UploadFile], what: &str) -> Result<&'a UploadFile, ImportError> {
+fn only_one<'a>(
+    files: &[&'a UploadFile],
+    main: &str,
+    what: &str,
+) -> Result<&'a UploadFile, ImportError> {
     match files {
         [one] => Ok(one),
-        [] => Err(fatal("", "", format!("missing {what}"))),
+        [] => Err(fatal(main, "", format!("missing {what}"))),
         [_, second, ..] => Err(fatal(&second.name, "", format!("expected only {what}"))),
     }
 }
