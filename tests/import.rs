@@ -606,7 +606,11 @@ fn fuzz() {
         Some("x.png"),
         Some("x"),
     ];
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let seed: u64 = std::env::var("PETRI_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d));
     let mut outcomes = [0usize; 3];
     for i in 0..iters {
         let mut files = seeds[rng.below(seeds.len())].clone();
@@ -654,5 +658,5 @@ fn fuzz() {
             }
         }
     }
-    eprintln!("fuzz: {iters} runs, ok/fatal/partial = {outcomes:?}");
+    eprintln!("fuzz: seed {seed}, {iters} runs, ok/fatal/partial = {outcomes:?}");
 }

@@ -20,17 +20,26 @@ enum Feature {
 /// Reads one node's features.
 fn node_feature(value: &Value) -> Result<Feature, String> {
     match value {
-        Value::Number(n) => Ok(Feature::Numbers(vec![n.as_f64().unwrap_or(0.0)])),
+        Value::Number(_) => number(value).map(|x| Feature::Numbers(vec![x])),
         Value::String(s) => Ok(Feature::Category(s.clone())),
         Value::Array(items) => items
             .iter()
-            .map(|v| v.as_f64().ok_or_else(|| format!("{v} is not a number")))
+            .map(number)
             .collect::<Result<_, _>>()
             .map(Feature::Numbers),
         other => Err(format!(
             "a node must be a number, an array of numbers or a category string, not {}",
             shown(&other.to_string())
         )),
+    }
+}
+
+/// A number that fits a feature (finite as `f32`).
+fn number(value: &Value) -> Result<f64, String> {
+    match value.as_f64() {
+        Some(x) if (x as f32).is_finite() => Ok(x),
+        Some(_) => Err(format!("{value} is too large")),
+        None => Err(format!("{} is not a number", shown(&value.to_string()))),
     }
 }
 
@@ -132,7 +141,8 @@ impl Encoder {
             match feature {
                 Feature::Category(c) if !self.categories.is_empty() => {
                     let mut one_hot = vec![0.0; self.categories.len()];
-                    one_hot[self.index[&c]] = 1.0;
+                    let k = self.index.get(&c).copied().unwrap_or(0);
+                    one_hot[k] = 1.0;
                     self.check_width(one_hot.len(), i)?;
                     out.extend(one_hot);
                 }

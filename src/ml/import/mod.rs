@@ -11,6 +11,7 @@ mod table;
 
 use super::data::Samples;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -242,8 +243,14 @@ pub fn import(
             ),
         ));
     }
+    // Text saved as UTF-16 (spreadsheet "Unicode text") is read as UTF-8.
+    let decoded: Vec<Cow<UploadFile>> = files
+        .iter()
+        .map(|f| utf16_to_utf8(f).map_or(Cow::Borrowed(f), Cow::Owned))
+        .collect();
+    let files: Vec<&UploadFile> = decoded.iter().map(|f| f.as_ref()).collect();
     let mut kinds = Vec::with_capacity(files.len());
-    for file in files {
+    for &file in &files {
         if file.bytes.is_empty() {
             return Err(fatal(&file.name, "", "the file is empty"));
         }
@@ -268,7 +275,7 @@ pub fn import(
             .iter()
             .zip(&kinds)
             .filter(|(_, k)| **k == kind)
-            .map(|(f, _)| f)
+            .map(|(f, _)| *f)
             .collect()
     };
     let (zips, pictures, tables, fastas, jsons) = (
@@ -548,6 +555,30 @@ pub(crate) fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
 }
 
+/// A text file with a UTF-16 byte-order mark, as UTF-8.
+fn utf16_to_utf8(file: &UploadFile) -> Option<UploadFile> {
+    let b = &file.bytes;
+    let little = match b.get(..2)? {
+        [0xff, 0xfe] => true,
+        [0xfe, 0xff] => false,
+        _ => return None,
+    };
+    let units = b[2..].chunks_exact(2).map(|c| {
+        if little {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Some(UploadFile {
+        name: file.name.clone(),
+        bytes: text.into_bytes(),
+    })
+}
+
 /// NUL bytes or invalid UTF-8 (a cut character at the end is fine).
 fn is_binary(head: &[u8]) -> bool {
     if head.contains(&0) {
@@ -606,9 +637,13 @@ pub(crate) fn is_missing(value: &str) -> bool {
         || v == "?"
 }
 
-/// A finite number, if the cell holds one.
+/// A number, if the cell holds one that is finite even as `f32`.
 pub(crate) fn parse_number(value: &str) -> Option<f64> {
-    value.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| (*v as f32).is_finite())
 }
 
 /// Class names from label strings: sorted (numerically when every label is a number), and a

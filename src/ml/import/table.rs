@@ -471,6 +471,20 @@ mod tests {
     }
 
     #[test]
+    fn utf16_text() {
+        let mut bytes = vec![0xff, 0xfe];
+        for unit in "a\tlabel\n1\tx\n2\ty\n".encode_utf16() {
+            bytes.extend(unit.to_le_bytes());
+        }
+        let file = UploadFile {
+            name: "t.txt".into(),
+            bytes,
+        };
+        let out = import(&[file], &ImportOptions::default(), &mut |_| {}).unwrap();
+        assert_eq!(out.class_names, ["x", "y"]);
+    }
+
+    #[test]
     fn one_class_is_fatal() {
         let e = load("a,label\n1,x\n2,x\n", &ImportOptions::default()).unwrap_err();
         assert!(matches!(e, ImportError::Fatal(_)), "{e}");
