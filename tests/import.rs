@@ -295,7 +295,7 @@ fn table_options() {
     let out = load(&file, &all).unwrap();
     assert_eq!(out.samples.len(), 150);
     assert!(out.skipped.is_empty());
-    assert!(out.notes.iter().any(|n| n.contains("2 missing values")));
+    assert!(out.notes.iter().any(|n| n.contains("column's mean: 2")));
     let Samples::Table(t) = &out.samples else {
         panic!()
     };

@@ -91,7 +91,7 @@ pub(crate) fn from_fasta(
         records.extend(current.take());
         ctx.tick(&file.name, total, total);
     }
-    let mut source = "labels in FASTA headers";
+    let mut source = "Labels read from the FASTA headers (label=…).".to_string();
     if let Some(csv) = labels {
         let (header, rows) = read_csv(csv, ctx)?;
         if header.len() < 2 {
@@ -119,11 +119,11 @@ pub(crate) fn from_fasta(
                 record.label = Some(l.to_string());
             }
         }
-        source = "labels from the CSV";
+        source = format!("Labels read from {} by sequence id.", csv.name);
     }
     let name = files[0].name.clone();
     let mut out = build(&name, records, ctx, "FASTA")?;
-    out.notes.push(format!("Sequence ids matched to {source}."));
+    out.notes.push(source);
     Ok(out)
 }
 
@@ -247,12 +247,12 @@ pub(crate) fn build(
     )];
     if cut > 0 {
         notes.push(format!(
-            "{cut} sequences longer than {MAX_SEQUENCE_LENGTH} letters were cut."
+            "Sequences longer than {MAX_SEQUENCE_LENGTH} letters, cut: {cut}."
         ));
     }
     if !unlabeled.is_empty() {
         notes.push(format!(
-            "{} sequences without a label were kept as unlabeled.",
+            "Sequences without a label, kept as unlabeled: {}.",
             unlabeled.len()
         ));
     }

@@ -340,11 +340,11 @@ fn graph_classification(
         }
     )];
     if loops > 0 {
-        notes.push(format!("{loops} self-loops were dropped."));
+        notes.push(format!("Self-loops dropped: {loops}."));
     }
     if !unlabeled.graphs.is_empty() {
         notes.push(format!(
-            "{} graphs without a label were kept as unlabeled.",
+            "Graphs without a label, kept as unlabeled: {}.",
             unlabeled.graphs.len()
         ));
     }
@@ -463,11 +463,11 @@ fn nodes_dataset(
         labelled.len()
     )];
     if loops > 0 {
-        notes.push(format!("{loops} self-loops were dropped."));
+        notes.push(format!("Self-loops dropped: {loops}."));
     }
     if !unlabelled.is_empty() {
         notes.push(format!(
-            "{} nodes without a label stay in the graph but are not samples.",
+            "Nodes without a label (in the graph, but not samples): {}.",
             unlabelled.len()
         ));
     }
@@ -663,7 +663,11 @@ mod tests {
         assert_eq!(g.graphs[0].edges, [[0, 1], [1, 2]]);
         assert_eq!(g.graphs[0].features[..3], [1.0, 0.0, 0.0]);
         assert_eq!(out.unlabeled.unwrap().len(), 1);
-        assert!(out.notes.iter().any(|n| n.contains("1 self-loops")));
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.contains("Self-loops dropped: 1"))
+        );
     }
 
     #[test]

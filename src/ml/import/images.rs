@@ -244,7 +244,7 @@ pub(crate) fn from_zip(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
     let mut out = finish(name, pictures, ctx, "images in class folders (zip)")?;
     if !ignored.is_empty() {
         out.notes.push(format!(
-            "{} files that are not images were ignored (e.g. {}).",
+            "Files that are not images, ignored: {} (e.g. {}).",
             ignored.len(),
             ignored[0]
         ));
@@ -315,9 +315,9 @@ pub(crate) fn from_files(
     let mut out = finish(&csv.name, pictures, ctx, "images with a label CSV")?;
     if rows.len() > matched {
         out.notes.push(format!(
-            "{} rows of {} name images that were not uploaded.",
-            rows.len() - matched,
-            csv.name
+            "Rows of {} naming images that were not uploaded: {}.",
+            csv.name,
+            rows.len() - matched
         ));
     }
     Ok(out)
@@ -372,7 +372,7 @@ fn finish(
     )];
     if !unlabeled.is_empty() {
         notes.push(format!(
-            "{} images without a label were kept as unlabeled.",
+            "Images without a label, kept as unlabeled: {}.",
             unlabeled.len()
         ));
     }

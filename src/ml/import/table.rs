@@ -296,7 +296,7 @@ pub(crate) fn from_csv(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
                     keep
                 });
                 notes.push(format!(
-                    "{} rows with missing values were dropped.",
+                    "Rows with missing values, dropped: {}.",
                     skipped.len()
                 ));
             }
@@ -309,7 +309,7 @@ pub(crate) fn from_csv(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
                     }
                 }
                 notes.push(format!(
-                    "{missing_cells} missing values were filled with their column's mean."
+                    "Missing values filled with their column's mean: {missing_cells}."
                 ));
             }
         }
@@ -370,7 +370,7 @@ pub(crate) fn from_csv(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
     }
     if !unlabelled.is_empty() {
         notes.push(format!(
-            "{} rows without a label were kept as unlabeled.",
+            "Rows without a label, kept as unlabeled: {}.",
             unlabelled.len()
         ));
     }
