@@ -4,8 +4,15 @@
 //! Pure functions of bytes: no browser APIs, so every parser is tested natively. Nothing here
 //! panics on any input; every problem names the file and the line or entry.
 
+mod fasta;
+mod graphs;
+mod images;
+mod table;
+
 use super::data::Samples;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
 /// Largest upload, all files together (bytes).
@@ -14,6 +21,8 @@ pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 pub const MAX_SAMPLES: usize = 50_000;
 /// Most bytes a zip archive may expand to, all entries together.
 pub const MAX_UNZIPPED_BYTES: u64 = 400 * 1024 * 1024;
+/// Most bytes one zip entry may expand to.
+pub const MAX_ENTRY_BYTES: u64 = 100 * 1024 * 1024;
 /// Largest image side accepted (pixels).
 pub const MAX_IMAGE_SIDE: u32 = 4096;
 /// Training sizes the user may pick for images (pixels per side).
@@ -203,6 +212,15 @@ pub struct Progress {
     pub total: usize,
 }
 
+/// Most problems kept in [`ImportError::Partial`].
+pub const MAX_PROBLEMS_SHOWN: usize = 20;
+/// Most problems kept in [`Imported::skipped`].
+pub const MAX_PROBLEMS_KEPT: usize = 1000;
+/// Most classes in one dataset.
+pub const MAX_CLASSES: usize = 1000;
+/// Longest biological sequence kept (longer ones are cut).
+pub const MAX_SEQUENCE_LENGTH: usize = 10_000;
+
 /// Reads `files` as one dataset, recognising the format from names and contents.
 /// `progress` is called now and then with how far it has got.
 pub fn import(
@@ -210,10 +228,507 @@ pub fn import(
     options: &ImportOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Imported, ImportError> {
-    let _ = (files, options, progress);
-    Err(ImportError::Fatal(Problem {
-        file: String::new(),
-        location: String::new(),
-        message: "not written yet".into(),
-    }))
+    if files.is_empty() {
+        return Err(fatal("", "", "no files were uploaded"));
+    }
+    let total: usize = files.iter().map(|f| f.bytes.len()).sum();
+    if total > MAX_UPLOAD_BYTES {
+        return Err(fatal(
+            &files[0].name,
+            "",
+            format!(
+                "the upload is {}, more than the limit of {}",
+                megabytes(total as u64),
+                megabytes(MAX_UPLOAD_BYTES as u64)
+            ),
+        ));
+    }
+    // Text saved as UTF-16 (spreadsheet "Unicode text") is read as UTF-8.
+    let decoded: Vec<Cow<UploadFile>> = files
+        .iter()
+        .map(|f| utf16_to_utf8(f).map_or(Cow::Borrowed(f), Cow::Owned))
+        .collect();
+    let files: Vec<&UploadFile> = decoded.iter().map(|f| f.as_ref()).collect();
+    let mut kinds = Vec::with_capacity(files.len());
+    for &file in &files {
+        if file.bytes.is_empty() {
+            return Err(fatal(&file.name, "", "the file is empty"));
+        }
+        let kind = FileKind::of(file);
+        if kind == FileKind::Unknown {
+            return Err(fatal(
+                &file.name,
+                "",
+                "unknown file type: upload a zip of image folders, images with a label CSV, \
+                 a CSV or TSV table, FASTA, or graph JSON",
+            ));
+        }
+        kinds.push(kind);
+    }
+    let mut ctx = Context {
+        options,
+        progress,
+        problems: Problems::default(),
+    };
+    let of = |kind: FileKind| -> Vec<&UploadFile> {
+        files
+            .iter()
+            .zip(&kinds)
+            .filter(|(_, k)| **k == kind)
+            .map(|(f, _)| *f)
+            .collect()
+    };
+    let (zips, pictures, tables, fastas, jsons) = (
+        of(FileKind::Zip),
+        of(FileKind::Image),
+        of(FileKind::Table),
+        of(FileKind::Fasta),
+        of(FileKind::Json),
+    );
+    let mut imported = if let Some(zip) = zips.first() {
+        if files.len() > 1 {
+            return Err(fatal(
+                &zip.name,
+                "",
+                "upload a zip archive on its own (put label files inside class folders instead)",
+            ));
+        }
+        images::from_zip(zip, &mut ctx)?
+    } else if !pictures.is_empty() {
+        let csv = only_one(
+            &tables,
+            &pictures[0].name,
+            "a label CSV (filename,label) for the images",
+        )?;
+        if let Some(other) = fastas.first().or(jsons.first()) {
+            return Err(mixed(other));
+        }
+        images::from_files(&pictures, csv, &mut ctx)?
+    } else if !fastas.is_empty() {
+        if let Some(other) = jsons.first() {
+            return Err(mixed(other));
+        }
+        let csv = match tables.len() {
+            0 => None,
+            _ => Some(only_one(
+                &tables,
+                &fastas[0].name,
+                "a label CSV (id,label) for the FASTA files",
+            )?),
+        };
+        fasta::from_fasta(&fastas, csv, &mut ctx)?
+    } else if !jsons.is_empty() {
+        if let Some(other) = tables.first().or(jsons.get(1)) {
+            return Err(mixed(other));
+        }
+        graphs::from_json(jsons[0], &mut ctx)?
+    } else {
+        match tables.len() {
+            1 => table::from_csv(tables[0], &mut ctx)?,
+            2 => graphs::from_csvs(tables[0], tables[1], &mut ctx)?,
+            _ => {
+                return Err(fatal(
+                    &tables[2].name,
+                    "",
+                    "too many CSV files: upload one table, or an edge list and a node list",
+                ));
+            }
+        }
+    };
+    let len = imported.samples.len() + imported.unlabeled.as_ref().map_or(0, Samples::len);
+    if len > MAX_SAMPLES {
+        return Err(fatal(
+            &imported.name,
+            "",
+            format!("{len} samples, more than the limit of {MAX_SAMPLES}"),
+        ));
+    }
+    let mut skipped = ctx.problems.finish(imported.samples.len(), options)?;
+    skipped.append(&mut imported.skipped);
+    imported.skipped = skipped;
+    let file = &imported.name;
+    if imported.class_names.is_empty() || imported.samples.is_empty() {
+        return Err(fatal(
+            file,
+            "",
+            "no sample has a label, so there is nothing to learn: add labels (see the examples)",
+        ));
+    }
+    if imported.class_names.len() < 2 {
+        return Err(fatal(
+            file,
+            "",
+            format!(
+                "every labelled sample is in one class ({}): a classifier needs at least 2 classes",
+                imported.class_names[0]
+            ),
+        ));
+    }
+    Ok(imported)
+}
+
+/// What a file holds, from its name, else its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FileKind {
+    Zip,
+    Image,
+    Table,
+    Fasta,
+    Json,
+    Unknown,
+}
+
+impl FileKind {
+    fn of(file: &UploadFile) -> FileKind {
+        match extension(&file.name).as_str() {
+            "zip" => return FileKind::Zip,
+            "png" | "jpg" | "jpeg" | "bmp" | "gif" | "webp" => return FileKind::Image,
+            "csv" | "tsv" | "tab" => return FileKind::Table,
+            "fa" | "fasta" | "fna" | "faa" | "ffn" | "fas" => return FileKind::Fasta,
+            "json" => return FileKind::Json,
+            _ => {}
+        }
+        let b = &file.bytes;
+        if b.starts_with(b"PK\x03\x04") || b.starts_with(b"PK\x05\x06") {
+            return FileKind::Zip;
+        }
+        if image::guess_format(b).is_ok() {
+            return FileKind::Image;
+        }
+        let head = &b[..b.len().min(8192)];
+        if is_binary(head) {
+            return FileKind::Unknown;
+        }
+        let text = String::from_utf8_lossy(head);
+        let text = text.trim_start_matches('\u{feff}').trim_start();
+        if text.starts_with('>') {
+            FileKind::Fasta
+        } else if text.starts_with('{') {
+            FileKind::Json
+        } else if text
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains(',') || l.contains('\t'))
+        {
+            FileKind::Table
+        } else {
+            FileKind::Unknown
+        }
+    }
+}
+
+fn mixed(file: &UploadFile) -> ImportError {
+    fatal(
+        &file.name,
+        "",
+        "this file does not belong with the others: upload one dataset at a time",
+    )
+}
+
+fn only_one<'a>(
+    files: &[&'a UploadFile],
+    main: &str,
+    what: &str,
+) -> Result<&'a UploadFile, ImportError> {
+    match files {
+        [one] => Ok(one),
+        [] => Err(fatal(main, "", format!("missing {what}"))),
+        [_, second, ..] => Err(fatal(&second.name, "", format!("expected only {what}"))),
+    }
+}
+
+/// What every reader shares: the options, the progress callback, the record problems.
+pub(crate) struct Context<'a> {
+    pub options: &'a ImportOptions,
+    pub progress: &'a mut dyn FnMut(Progress),
+    pub problems: Problems,
+}
+
+impl Context<'_> {
+    /// Reports progress when `done` crosses a step of about 1% (and at the start and end).
+    pub fn tick(&mut self, file: &str, done: usize, total: usize) {
+        let step = (total / 100).clamp(1, 200);
+        if done == 0 || done >= total || done.is_multiple_of(step) {
+            (self.progress)(Progress {
+                file: file.to_string(),
+                done,
+                total,
+            });
+        }
+    }
+
+    /// A record-level problem: that record is left out.
+    pub fn problem(&mut self, file: &str, location: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: file.to_string(),
+            location: location.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// Record-level problems found so far.
+#[derive(Default)]
+pub(crate) struct Problems {
+    list: Vec<Problem>,
+    count: usize,
+}
+
+impl Problems {
+    pub fn push(&mut self, problem: Problem) {
+        self.count += 1;
+        if self.list.len() < MAX_PROBLEMS_KEPT {
+            self.list.push(problem);
+        }
+    }
+
+    /// The problems as skipped records if the user accepts a partial load, else the error.
+    fn finish(self, valid: usize, options: &ImportOptions) -> Result<Vec<Problem>, ImportError> {
+        if self.count == 0 {
+            return Ok(Vec::new());
+        }
+        let mut list = self.list;
+        if self.count > list.len() {
+            let last = list.last().cloned().unwrap_or_else(|| problem("", "", ""));
+            list.push(Problem {
+                file: last.file,
+                location: String::new(),
+                message: format!("and {} more problems", self.count - MAX_PROBLEMS_KEPT),
+            });
+        }
+        if options.accept_partial {
+            Ok(list)
+        } else {
+            list.truncate(MAX_PROBLEMS_SHOWN);
+            if self.count > MAX_PROBLEMS_SHOWN {
+                let file = list[0].file.clone();
+                list.push(problem(
+                    &file,
+                    "",
+                    format!("and {} more problems", self.count - MAX_PROBLEMS_SHOWN),
+                ));
+            }
+            Err(ImportError::Partial {
+                problems: list,
+                valid,
+            })
+        }
+    }
+}
+
+pub(crate) fn problem(file: &str, location: &str, message: impl Into<String>) -> Problem {
+    Problem {
+        file: file.to_string(),
+        location: location.to_string(),
+        message: message.into(),
+    }
+}
+
+pub(crate) fn fatal(file: &str, location: &str, message: impl Into<String>) -> ImportError {
+    ImportError::Fatal(problem(file, location, message))
+}
+
+/// The lower-case extension of a file name, without the dot.
+pub(crate) fn extension(name: &str) -> String {
+    let base = base_name(name);
+    match base.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => ext.to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
+/// The name without its folders.
+pub(crate) fn base_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+/// The name without folders and extension, for naming the dataset.
+pub(crate) fn stem(name: &str) -> String {
+    let base = base_name(name);
+    match base.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_string(),
+        _ => base.to_string(),
+    }
+}
+
+pub(crate) fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// A text file with a UTF-16 byte-order mark, as UTF-8.
+fn utf16_to_utf8(file: &UploadFile) -> Option<UploadFile> {
+    let b = &file.bytes;
+    let little = match b.get(..2)? {
+        [0xff, 0xfe] => true,
+        [0xfe, 0xff] => false,
+        _ => return None,
+    };
+    let units = b[2..].chunks_exact(2).map(|c| {
+        if little {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Some(UploadFile {
+        name: file.name.clone(),
+        bytes: text.into_bytes(),
+    })
+}
+
+/// NUL bytes or invalid UTF-8 (a cut character at the end is fine).
+fn is_binary(head: &[u8]) -> bool {
+    if head.contains(&0) {
+        return true;
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => false,
+        Err(e) => e.error_len().is_some() || head.len() - e.valid_up_to() > 3,
+    }
+}
+
+/// The file as text: refuses empty and binary files; drops a byte-order mark.
+pub(crate) fn text_of(file: &UploadFile) -> Result<&str, ImportError> {
+    let bytes = &file.bytes;
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(fatal(&file.name, "", "the file is empty"));
+    }
+    let kind = match extension(&file.name).as_str() {
+        "json" => "JSON",
+        "fa" | "fasta" | "fna" | "faa" | "ffn" | "fas" => "FASTA",
+        "tsv" | "tab" => "TSV",
+        _ => "CSV",
+    };
+    if is_binary(&bytes[..bytes.len().min(8192)]) {
+        return Err(fatal(
+            &file.name,
+            "",
+            format!("this looks like a binary file, not {kind} text"),
+        ));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.strip_prefix('\u{feff}').unwrap_or(text)),
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            Err(fatal(
+                &file.name,
+                &format!("line {line}"),
+                "the text is not UTF-8 (save the file as UTF-8)",
+            ))
+        }
+    }
+}
+
+/// Whether a table cell counts as missing.
+pub(crate) fn is_missing(value: &str) -> bool {
+    let v = value.trim();
+    v.is_empty()
+        || v.eq_ignore_ascii_case("na")
+        || v.eq_ignore_ascii_case("nan")
+        || v.eq_ignore_ascii_case("null")
+        || v.eq_ignore_ascii_case("n/a")
+        || v == "?"
+}
+
+/// A number, if the cell holds one that is finite even as `f32`.
+pub(crate) fn parse_number(value: &str) -> Option<f64> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| (*v as f32).is_finite())
+}
+
+/// Class names from label strings: sorted (numerically when every label is a number), and a
+/// map from label to class index.
+pub(crate) struct Classes {
+    pub names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Classes {
+    pub fn new<'a>(labels: impl IntoIterator<Item = &'a str>) -> Classes {
+        let mut names: Vec<String> = labels.into_iter().map(str::to_string).collect();
+        names.sort();
+        names.dedup();
+        if !names.is_empty() && names.iter().all(|n| parse_number(n).is_some()) {
+            names.sort_by(|a, b| {
+                let (x, y) = (
+                    parse_number(a).unwrap_or(0.0),
+                    parse_number(b).unwrap_or(0.0),
+                );
+                x.total_cmp(&y).then_with(|| a.cmp(b))
+            });
+        }
+        let index = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i as u32))
+            .collect();
+        Classes { names, index }
+    }
+
+    pub fn get(&self, label: &str) -> u32 {
+        self.index.get(label).copied().unwrap_or(0)
+    }
+
+    /// Fails when there are more classes than [`MAX_CLASSES`].
+    pub fn check(&self, file: &str, column: &str) -> Result<(), ImportError> {
+        if self.names.len() > MAX_CLASSES {
+            return Err(fatal(
+                file,
+                "",
+                format!(
+                    "{} has {} different labels, more than {MAX_CLASSES} classes: is it \
+                     really a column of classes?",
+                    column,
+                    self.names.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A short, printable form of a value for messages.
+pub(crate) fn shown(value: &str) -> String {
+    let mut s: String = value.chars().take(40).collect();
+    if value.chars().count() > 40 {
+        s.push('…');
+    }
+    format!("{s:?}")
+}
+
+/// Whether a column name is one of `names`, ignoring case and spaces.
+pub(crate) fn named(column: &str, names: &[&str]) -> bool {
+    let c = column.trim();
+    names.iter().any(|n| c.eq_ignore_ascii_case(n))
+}
+
+/// An upload with every field empty but the ones given.
+pub(crate) fn imported(
+    name: String,
+    format: &str,
+    classes: Vec<String>,
+    samples: Samples,
+) -> Imported {
+    Imported {
+        name,
+        format: format.to_string(),
+        class_names: classes,
+        samples,
+        unlabeled: None,
+        skipped: Vec::new(),
+        notes: Vec::new(),
+        columns: Vec::new(),
+        label_column: None,
+        feature_columns: Vec::new(),
+    }
 }
