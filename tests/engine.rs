@@ -226,3 +226,100 @@ fn bad_settings_are_refused_and_the_run_goes_on() {
     );
     assert!(engine.is_busy(), "a restart keeps training");
 }
+
+fn example(name: &str) -> petri::ml::import::UploadFile {
+    let path = format!("{}/{name}", env!("CARGO_MANIFEST_DIR"));
+    petri::ml::import::UploadFile {
+        name: name.rsplit('/').next().unwrap().to_string(),
+        bytes: std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
+    }
+}
+
+fn import(engine: &mut Engine<TestPlatform>, id: u64, file: &str) -> Vec<FromWorker> {
+    send(
+        engine,
+        ToWorker::Import {
+            id,
+            files: vec![example(file)],
+            options: Default::default(),
+        },
+    );
+    take(engine)
+}
+
+#[test]
+fn an_upload_trains_and_a_bad_one_leaves_the_run_untouched() {
+    use petri::ml::experiment::DatasetId;
+    use petri::ml::models::ModelConfig;
+    let mut engine = engine();
+    send(&mut engine, ToWorker::SetCompute(Compute::Cpu));
+    let reports = import(&mut engine, 7, "assets/examples/table.csv");
+    let Some(FromWorker::Imported(summary)) = reports.last() else {
+        panic!(
+            "no summary: {:?}",
+            reports.iter().map(brief).collect::<Vec<_>>()
+        );
+    };
+    assert_eq!(summary.id, 7);
+    assert_eq!(summary.class_names.len(), 3);
+    let [train, valid, test] = summary.split;
+    assert_eq!(
+        train + valid + test,
+        summary.class_counts.iter().sum::<usize>()
+    );
+    assert!(valid > 0 && test > 0 && train > valid);
+
+    let experiment = Experiment {
+        dataset: DatasetId::Uploaded,
+        model: ModelConfig::default_for(summary.shape.kind()),
+        learning_rate: 0.01,
+        ..Experiment::default()
+    };
+    send(&mut engine, ToWorker::Configure(experiment));
+    send(&mut engine, ToWorker::Start);
+    train_until(
+        &mut engine,
+        400,
+        |m| matches!(m, FromWorker::Eval(e) if e.accuracy >= 0.8),
+    );
+    send(&mut engine, ToWorker::Pause);
+    take(&engine);
+
+    // A bad upload: an error naming the file and line; the run goes on where it was.
+    let reports = import(&mut engine, 8, "tests/data/bad/short-row.csv");
+    let Some(FromWorker::ImportFailed { id: 8, error }) = reports.last() else {
+        panic!(
+            "no failure: {:?}",
+            reports.iter().map(brief).collect::<Vec<_>>()
+        );
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains("short-row.csv") && message.contains("line"),
+        "{message}"
+    );
+    send(&mut engine, ToWorker::Step);
+    let after = train_until(&mut engine, 5, |m| matches!(m, FromWorker::Eval(_)));
+    assert!(
+        after
+            .iter()
+            .any(|m| matches!(m, FromWorker::Eval(e) if e.accuracy >= 0.8)),
+        "the trained model survives a bad upload"
+    );
+    assert!(!after.iter().any(|m| matches!(m, FromWorker::RunStarted(_))));
+
+    // Uploading no dataset at all for an experiment that wants one is an error, not a crash.
+    let mut fresh = engine_with(None);
+    send(
+        &mut fresh,
+        ToWorker::Configure(Experiment {
+            dataset: DatasetId::Uploaded,
+            ..Experiment::default()
+        }),
+    );
+    assert!(
+        take(&fresh)
+            .iter()
+            .any(|m| matches!(m, FromWorker::Error(e) if e.contains("No uploaded dataset")))
+    );
+}

@@ -1,0 +1,184 @@
+// Browser tests of "Bring your own data": upload one file of each kind through the file input
+// (and one by drag and drop), see the inspector, train above chance; every bad upload gets an
+// alert naming the file and the line or entry, and the dataset and model already there keep
+// working; a reload brings the upload back.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, launch, openApp, value, percent, until, chooseCompute } from './harness.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const example = (name) => path.join(root, 'assets/examples', name);
+const bad = (name) => path.join(root, 'tests/data/bad', name);
+
+let server;
+let browser;
+before(async () => { server = await serve(); browser = await launch({ webgpu: false }); });
+after(async () => { await browser.close(); await server.close(); });
+
+async function steps(page) {
+  return parseInt(await value(page, 'Steps'), 10);
+}
+
+/** Uploads `files` with the file input and waits for the inspector to name `name`. */
+async function upload(page, files, name) {
+  await page.getByLabel('Upload dataset', { exact: true }).setInputFiles(files);
+  await inspectorShows(page, name);
+}
+
+async function inspectorShows(page, name) {
+  const inspector = page.getByRole('region', { name: 'Dataset inspector' });
+  await inspector.getByRole('heading', { name: `Uploaded: ${name}` }).waitFor({ timeout: 30_000 });
+  return inspector;
+}
+
+async function trainTo(page, target, timeout = 120_000) {
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await until(`validation accuracy ≥ ${target * 100}%`, async () => (await percent(page, 'Validation accuracy')) >= target,
+    { timeout });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).waitFor();
+}
+
+async function alertText(page) {
+  return (await page.getByRole('alert').textContent()).trim();
+}
+
+test('an upload of each kind is inspected and trains above chance on the CPU', async () => {
+  const page = await openApp(browser, server.url);
+  try {
+    await chooseCompute(page, 'CPU');
+    const cases = [
+      { files: example('images.zip'), name: 'images', count: /^90 labelled images in 3 classes/, model: 'CNN (convolutional)', target: 0.7 },
+      { files: example('table.csv'), name: 'table', count: /^148 labelled table rows in 3 classes/, model: 'MLP (dense layers)', target: 0.8 },
+      { files: example('sequences.fasta'), name: 'sequences', count: /^200 labelled sequences in 2 classes/, model: 'RNN (GRU / LSTM)', target: 0.75 },
+      { files: example('graphs.json'), name: 'graphs', count: /^120 labelled graphs in 2 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.8 },
+    ];
+    for (const c of cases) {
+      const inspector = await upload(page, c.files, c.name);
+      assert.match(await inspector.getByLabel('Sample count').textContent(), c.count, c.name);
+      assert.match(await inspector.getByLabel('Split').textContent(), /\d+ training, \d+ validation, \d+ held-out test/);
+      assert.ok((await inspector.getByRole('list', { name: 'Uploaded samples' }).getByRole('listitem').count()) >= 1);
+      assert.equal(await page.locator('#dataset option:checked').textContent(), `Uploaded: ${c.name}`);
+      assert.equal(await page.locator('#model option:checked').textContent(), c.model, c.name);
+      await trainTo(page, c.target);
+    }
+    // The zip's unlabeled folder is kept; the image size can be changed and is re-read.
+    let inspector = await upload(page, example('images.zip'), 'images');
+    assert.match(await inspector.getByLabel('Unlabeled samples').textContent(), /^5 unlabeled/);
+    await page.getByLabel('Image size', { exact: true }).selectOption('32');
+    await until('the images read again at 32×32', async () => /resized to 32×32/.test(await inspector.textContent()));
+    assert.equal(await page.locator('#image-size option:checked').textContent(), '32×32');
+    // A table's label column and missing values are the user's choice.
+    inspector = await upload(page, example('table.csv'), 'table');
+    assert.match(await inspector.textContent(), /Rows with missing values, dropped: 2/);
+    await page.getByLabel('Missing values', { exact: true }).selectOption('fill-mean');
+    await until('all 150 rows', async () => /^150 labelled/.test(await inspector.getByLabel('Sample count').textContent()));
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('node graphs: JSON through the input, edge and node CSVs dropped on the panel', async () => {
+  const page = await openApp(browser, server.url);
+  try {
+    await chooseCompute(page, 'CPU');
+    const inspector = await upload(page, example('nodes.json'), 'nodes');
+    assert.match(await inspector.getByLabel('Sample count').textContent(), /^56 labelled graph nodes in 2 classes/);
+    await trainTo(page, 0.75);
+
+    // Drag and drop, as a person would drop two files from their file manager.
+    await page.evaluate(async () => {
+      const transfer = new DataTransfer();
+      for (const name of ['edges.csv', 'nodes.csv']) {
+        const blob = await (await fetch(`assets/examples/${name}`)).blob();
+        transfer.items.add(new File([blob], name, { type: 'text/csv' }));
+      }
+      const panel = document.querySelector('[aria-label="Data panel"]');
+      panel.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      panel.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    });
+    const dropped = await inspectorShows(page, 'nodes');
+    await until('the dropped graph', async () =>
+      /^43 labelled graph nodes in 3 classes/.test(await dropped.getByLabel('Sample count').textContent()));
+    await trainTo(page, 0.5);
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('bad uploads are refused by name and line; the dataset and model in use keep working', async () => {
+  const page = await openApp(browser, server.url);
+  try {
+    await chooseCompute(page, 'CPU');
+    await upload(page, example('table.csv'), 'table');
+    await trainTo(page, 0.8);
+    const stepsBefore = await steps(page);
+    const accuracyBefore = await value(page, 'Validation accuracy');
+
+    const cases = [
+      ['truncated.zip', /truncated\.zip: this zip archive is damaged or truncated/],
+      ['corrupt-png.zip', /corrupt-png\.zip, entry circle\/broken\.png: not a readable image/],
+      ['bomb-ratio.zip', /bomb-ratio\.zip, entry .*zip bomb/],
+      ['bomb-declared.zip', /bomb-declared\.zip: .*zip bomb/],
+      ['short-row.csv', /short-row\.csv, line 4: 2 fields, but the header has 3/],
+      ['non-numeric.csv', /non-numeric\.csv, line 4, column b: "oops" is not a number/],
+      ['unknown-letter.fasta', /unknown-letter\.fasta, line 5: unknown letter '!'/],
+      ['bad-edge.json', /bad-edge\.json, graph 3, edge 5: node 12 does not exist/],
+      ['empty.csv', /empty\.csv: the file is empty/],
+      ['data.csv', /data\.csv: this looks like a binary file, not CSV text/],
+    ];
+    for (const [file, message] of cases) {
+      await page.getByLabel('Upload dataset', { exact: true }).setInputFiles(bad(file));
+      await until(`the alert for ${file}`, async () => message.test(await alertText(page)));
+      assert.match(await alertText(page), /current dataset and model are unchanged/);
+      assert.equal(await page.locator('#dataset option:checked').textContent(), 'Uploaded: table', file);
+      assert.equal(await steps(page), stepsBefore, `${file}: the run is untouched`);
+      assert.equal(await value(page, 'Validation accuracy'), accuracyBefore, file);
+      await page.getByRole('button', { name: 'Dismiss' }).click();
+    }
+    // The model trained before the bad uploads still trains.
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await until('one more step', async () => (await steps(page)) === stepsBefore + 1);
+    assert.ok((await percent(page, 'Validation accuracy')) >= 0.7);
+
+    // A partly valid file loads its valid part only when the user agrees.
+    await page.getByLabel('Upload dataset', { exact: true }).setInputFiles(bad('short-row.csv'));
+    await until('the offer', async () => /3 samples are valid/.test(await alertText(page)));
+    await page.getByRole('button', { name: 'Load the valid part' }).click();
+    const inspector = await inspectorShows(page, 'short-row');
+    assert.match(await inspector.getByLabel('Skipped records').textContent(), /^1 records? skipped/);
+    assert.equal(await alertText(page), '');
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the uploaded dataset survives a reload and can be removed', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  try {
+    await page.goto(server.url);
+    await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
+    await upload(page, example('sequences.fasta'), 'sequences');
+    await page.reload();
+    await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
+    const inspector = await inspectorShows(page, 'sequences');
+    assert.match(await inspector.getByLabel('Sample count').textContent(), /^200 labelled sequences/);
+    assert.equal(await page.locator('#dataset option:checked').textContent(), 'Uploaded: sequences');
+    await inspector.getByRole('button', { name: 'Remove uploaded dataset' }).click();
+    await until('the built-in dataset', async () =>
+      (await page.locator('#dataset option:checked').textContent()) === 'Shapes in noise (images)');
+    await page.reload();
+    await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(1000);
+    assert.equal(await page.getByRole('region', { name: 'Dataset inspector' }).count(), 0);
+    assert.equal(await page.locator('#dataset option', { hasText: 'Uploaded' }).count(), 0);
+  } finally {
+    await context.close();
+  }
+});
