@@ -182,7 +182,7 @@ pub fn App() -> Html {
     };
     let on_files = {
         let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
-        Callback::from(move |list: web_sys::FileList| {
+        Callback::from(move |list: Vec<web_sys::File>| {
             let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), dispatch.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match web::read_files(list).await {

@@ -213,10 +213,7 @@ impl AppState {
             FromWorker::Ready => self.engine = EngineStatus::Ready,
             FromWorker::Backend { backend, reason } => self.backend = Some((backend, reason)),
             FromWorker::RunStarted(info) => {
-                self.train.clear();
-                self.eval.clear();
-                self.last_eval = None;
-                self.cell = None;
+                self.forget_run();
                 self.run = Some(Rc::new(info));
             }
             FromWorker::State(state) => self.state = state,
@@ -245,6 +242,10 @@ impl AppState {
                 self.importing = None;
                 self.partial_offer = None;
                 let kind = summary.shape.kind();
+                if self.experiment.dataset == DatasetId::Uploaded {
+                    // The engine dropped the run on the previous upload.
+                    self.forget_run();
+                }
                 let same_kind = self.experiment.dataset == DatasetId::Uploaded
                     && self.upload.as_ref().is_some_and(|u| u.shape.kind() == kind);
                 if !same_kind {
@@ -282,6 +283,16 @@ impl AppState {
                 self.engine_replaced();
             }
         }
+    }
+
+    /// Forgets the run's history.
+    fn forget_run(&mut self) {
+        self.train.clear();
+        self.eval.clear();
+        self.last_eval = None;
+        self.cell = None;
+        self.run = None;
+        self.state = RunState::Paused;
     }
 
     /// Forgets what the old engine reported; a new one is loading.
@@ -403,5 +414,74 @@ mod tests {
             "an impossible model is kept for editing"
         );
         assert!(state.model_check().unwrap_err().contains("does not fit"));
+    }
+
+    fn summary(id: u64, shape: DataShape) -> FromWorker {
+        FromWorker::Imported(Box::new(UploadSummary {
+            id,
+            name: "table".into(),
+            format: "CSV table".into(),
+            files: vec!["table.csv".into()],
+            shape,
+            class_names: vec!["a".into(), "b".into()],
+            class_counts: vec![5, 5],
+            split: [6, 2, 2],
+            unlabeled: 0,
+            skipped: vec![],
+            skipped_count: 0,
+            notes: vec![],
+            columns: vec![],
+            options: Default::default(),
+            preview: vec![],
+        }))
+    }
+
+    #[test]
+    fn an_upload_becomes_the_dataset_and_a_failed_one_changes_nothing() {
+        use crate::ml::import::Problem;
+        let mut state = AppState::default();
+        state.apply(Action::ImportStarted {
+            id: 1,
+            files: vec!["table.csv".into()],
+        });
+        assert!(state.importing.is_some());
+        state.apply(Action::Engine(summary(1, DataShape::Table { features: 4 })));
+        assert!(state.importing.is_none());
+        assert_eq!(state.experiment.dataset, DatasetId::Uploaded);
+        assert_eq!(
+            state.experiment.model.family(),
+            crate::ml::models::ModelFamily::Mlp
+        );
+        assert!(state.model_check().is_ok());
+        let before = state.experiment.clone();
+
+        state.apply(Action::ImportStarted {
+            id: 2,
+            files: vec!["bad.csv".into()],
+        });
+        state.apply(Action::Engine(FromWorker::ImportFailed {
+            id: 2,
+            error: ImportError::Partial {
+                problems: vec![Problem {
+                    file: "bad.csv".into(),
+                    location: "line 4".into(),
+                    message: "2 fields, but the header has 3".into(),
+                }],
+                valid: 3,
+            },
+        }));
+        let alert = state.alert.clone().unwrap();
+        assert!(alert.contains("bad.csv, line 4"), "{alert}");
+        assert_eq!(state.partial_offer, Some(2));
+        assert_eq!(state.experiment, before);
+        assert_eq!(state.upload.as_ref().unwrap().id, 1);
+
+        state.apply(Action::RemoveUpload);
+        assert!(state.upload.is_none());
+        assert_eq!(
+            state.experiment.dataset,
+            DatasetId::Builtin(BuiltinDataset::Shapes)
+        );
+        assert!(state.model_check().is_ok());
     }
 }

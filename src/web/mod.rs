@@ -13,7 +13,7 @@ pub use engine_link::EngineLink;
 #[cfg(feature = "webgpu")]
 pub use gpu::init_webgpu;
 pub use gpu::probe_adapter;
-pub use upload::{UploadFiles, clear_upload, load_upload, read_files, save_upload};
+pub use upload::{UploadFiles, clear_upload, files_of, load_upload, read_files, save_upload};
 pub use worker_scope::{WorkerScope, yield_now};
 
 use wasm_bindgen::{JsCast, JsValue};

@@ -56,10 +56,14 @@ impl UploadFiles {
     }
 }
 
+/// The files of a file list. Take them at once: an input's list empties when it is reset.
+pub fn files_of(list: &web_sys::FileList) -> Vec<web_sys::File> {
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
 /// Reads the chosen or dropped files. Refuses, before reading anything, an upload over the
 /// size limit or an empty choice.
-pub async fn read_files(list: web_sys::FileList) -> Result<UploadFiles, String> {
-    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+pub async fn read_files(files: Vec<web_sys::File>) -> Result<UploadFiles, String> {
     if files.is_empty() {
         return Err("No file was chosen.".into());
     }

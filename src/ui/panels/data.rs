@@ -19,7 +19,7 @@ pub struct DataPanelProps {
     pub importing: Option<Importing>,
     pub dispatch: UseReducerDispatcher<AppState>,
     /// Files chosen in the file input or dropped on the panel.
-    pub on_files: Callback<web_sys::FileList>,
+    pub on_files: Callback<Vec<web_sys::File>>,
     /// Read the upload again with these options.
     pub on_options: Callback<ImportOptions>,
     /// Forget the uploaded dataset.
@@ -54,7 +54,7 @@ pub fn DataPanel(props: &DataPanelProps) -> Html {
         Callback::from(move |e: Event| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             if let Some(files) = input.files() {
-                on_files.emit(files);
+                on_files.emit(crate::web::files_of(&files));
             }
             // Choosing the same file again must fire another change.
             input.set_value("");
@@ -68,7 +68,7 @@ pub fn DataPanel(props: &DataPanelProps) -> Html {
             if let Some(files) = e.data_transfer().and_then(|t| t.files())
                 && files.length() > 0
             {
-                on_files.emit(files);
+                on_files.emit(crate::web::files_of(&files));
             }
         })
     };
