@@ -107,17 +107,18 @@ pub(super) fn apply_nodes<R: rand::Rng + ?Sized>(
 
 /// The nodes of each graph of a block-diagonal batch (contiguous, in batch order).
 fn node_ranges(node_graph: &[u32], graphs: usize) -> Vec<std::ops::Range<usize>> {
-    let mut ranges = vec![0..0; graphs];
     let mut start = 0;
-    for g in 0..graphs {
-        let mut end = start;
-        while end < node_graph.len() && node_graph[end] as usize == g {
-            end += 1;
-        }
-        ranges[g] = start..end;
-        start = end;
-    }
-    ranges
+    (0..graphs)
+        .map(|g| {
+            let mut end = start;
+            while end < node_graph.len() && node_graph[end] as usize == g {
+                end += 1;
+            }
+            let range = start..end;
+            start = end;
+            range
+        })
+        .collect()
 }
 
 /// Keeps the nodes marked in `keep`, renumbering them in order; edges lose any dropped end.
