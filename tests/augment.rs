@@ -354,3 +354,19 @@ fn augmentation_changes_apply_live_and_runs_repeat() {
     };
     assert!(!session.update(&bad));
 }
+
+#[test]
+fn evaluation_sees_the_data_unaugmented() {
+    let _lock = one_model_at_a_time();
+    let dataset = Arc::new(BuiltinDataset::Shapes.generate(1));
+    let evaluate = |augment: AugmentConfig| {
+        let experiment = Experiment {
+            augment,
+            ..Experiment::default()
+        };
+        let session = Session::new(&experiment, dataset.clone(), &Device::flex()).unwrap();
+        pollster::block_on(session.evaluate()).unwrap()
+    };
+    let strong = AugmentConfig::preset(Preset::Strong, petri::ml::data::DataKind::Image, None);
+    assert_eq!(evaluate(strong), evaluate(AugmentConfig::none()));
+}

@@ -1,6 +1,6 @@
 //! Native training speed on Flex for each model family, the figures the browser numbers are
 //! compared with. Prints one line per workload: `native-flex <workload> <samples/s>`.
-//! For the CNN, 1-D CNN and GIN workloads it also prints what augmenting a batch costs next to
+//! For the CNN, 1-D CNN, GRU and GIN workloads it also prints what augmenting a batch costs next to
 //! a training step: `augment-native <workload> <preset> <ms per batch> ...` (lines the report
 //! script skips).
 //!
@@ -104,7 +104,7 @@ mod native {
                 "native-flex {name} {:.0}  # {steps} steps of batch {batch_size}",
                 (steps * batch_size) as f64 / elapsed
             );
-            if ["cnn", "cnn1d", "gin"].contains(&name) {
+            if ["cnn", "cnn1d", "gru", "gin"].contains(&name) {
                 let step_ms = 1000.0 * elapsed / steps as f64;
                 for preset in [Preset::Light, Preset::Strong] {
                     let ms = augment_ms(&data, preset, batch_size, seconds / 3.0);
