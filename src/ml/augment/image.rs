@@ -1,6 +1,6 @@
 //! Image augmentations on `[n, channels, height, width]` values in [0, 1].
 
-use super::{Augmentation, chance, normal, signed};
+use super::{Augmentation, add_noise, chance, signed};
 use rand::RngExt;
 
 /// Applies `augmentation` to each image of `pixels` with probability `p` and magnitude `m`.
@@ -117,10 +117,7 @@ pub(super) fn apply<R: rand::Rng + ?Sized>(
                 });
             }
             Augmentation::Noise => {
-                let sigma = 0.15 * m;
-                for v in image.iter_mut() {
-                    *v = (*v + sigma * normal(rng)).clamp(0.0, 1.0);
-                }
+                add_noise(image, 0.15 * m, 0.0..=1.0, rng);
             }
             Augmentation::Blur => {
                 let sigma = 2.0 * m * (1.0 - rng.random::<f32>());

@@ -680,11 +680,25 @@ fn signed<R: rand::Rng + ?Sized>(rng: &mut R) -> f32 {
     rng.random::<f32>() * 2.0 - 1.0
 }
 
-/// A standard normal sample (Box-Muller).
-fn normal<R: rand::Rng + ?Sized>(rng: &mut R) -> f32 {
-    let u1: f32 = rng.random_range(f32::EPSILON..1.0);
-    let u2: f32 = rng.random();
-    (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
+/// Adds `sigma` times a standard normal sample to each value (Box-Muller, both outputs of
+/// each pair used), clipping to `range`.
+fn add_noise<R: rand::Rng + ?Sized>(
+    values: &mut [f32],
+    sigma: f32,
+    range: std::ops::RangeInclusive<f32>,
+    rng: &mut R,
+) {
+    let (lo, hi) = (*range.start(), *range.end());
+    for pair in values.chunks_mut(2) {
+        let u1 = 1.0 - rng.random::<f32>(); // in (0, 1]
+        let u2: f32 = rng.random();
+        let radius = sigma * (-2.0 * u1.ln()).sqrt();
+        let (sin, cos) = (std::f32::consts::TAU * u2).sin_cos();
+        pair[0] = (pair[0] + radius * cos).clamp(lo, hi);
+        if let Some(second) = pair.get_mut(1) {
+            *second = (*second + radius * sin).clamp(lo, hi);
+        }
+    }
 }
 
 /// The samples at `indices` of `samples`, augmented as training would see them: entry `v` of

@@ -1,7 +1,7 @@
 //! Sequence augmentations on `[n, time, channels]` values, each sequence zero-padded after
 //! its length: one-hot letters (`alphabet` set) or numeric series.
 
-use super::{Augmentation, chance, normal, signed};
+use super::{Augmentation, add_noise, chance, signed};
 use rand::RngExt;
 
 /// The complement of a nucleotide letter.
@@ -135,9 +135,7 @@ pub(super) fn apply<R: rand::Rng + ?Sized>(
                 let mean = real_values.iter().sum::<f32>() / real as f32;
                 let var = real_values.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / real as f32;
                 let sigma = 0.2 * m * var.sqrt();
-                for v in &mut sequence[..real] {
-                    *v += sigma * normal(rng);
-                }
+                add_noise(&mut sequence[..real], sigma, f32::MIN..=f32::MAX, rng);
             }
             Augmentation::Scaling => {
                 let factors: Vec<f32> = (0..c).map(|_| 1.0 + 0.5 * m * signed(rng)).collect();
