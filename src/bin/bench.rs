@@ -1,5 +1,8 @@
 //! Native training speed on Flex for each model family, the figures the browser numbers are
 //! compared with. Prints one line per workload: `native-flex <workload> <samples/s>`.
+//! For the CNN, 1-D CNN, GRU and GIN workloads it also prints what augmenting a batch costs next to
+//! a training step: `augment-native <workload> <preset> <ms per batch> ...` (lines the report
+//! script skips).
 //!
 //! `cargo run --release --bin bench -- [seconds per workload]`
 
@@ -14,7 +17,8 @@ fn main() {}
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 mod native {
     use burn::prelude::Device;
-    use petri::ml::data::BuiltinDataset;
+    use petri::ml::augment::{AugmentConfig, AugmentContext, Preset, augment_batch, augment_rng};
+    use petri::ml::data::{BuiltinDataset, Dataset};
     use petri::ml::experiment::Experiment;
     use petri::ml::models::{CellKind, ModelConfig, RnnConfig};
     use petri::ml::session::Session;
@@ -81,7 +85,7 @@ mod native {
             };
             let data = Arc::new(dataset.generate(experiment.seed));
             let mut session =
-                Session::new(&experiment, data, &Device::flex()).expect("the model builds");
+                Session::new(&experiment, data.clone(), &Device::flex()).expect("the model builds");
             for _ in 0..3 {
                 session.train_step();
             }
@@ -100,6 +104,37 @@ mod native {
                 "native-flex {name} {:.0}  # {steps} steps of batch {batch_size}",
                 (steps * batch_size) as f64 / elapsed
             );
+            if ["cnn", "cnn1d", "gru", "gin"].contains(&name) {
+                let step_ms = 1000.0 * elapsed / steps as f64;
+                for preset in [Preset::Light, Preset::Strong] {
+                    let ms = augment_ms(&data, preset, batch_size, seconds / 3.0);
+                    println!(
+                        "augment-native {name} {} {ms:.3} ms/batch  # training step {step_ms:.1} ms/batch ({:.1}%)",
+                        preset.id(),
+                        100.0 * ms / step_ms
+                    );
+                }
+            }
         }
+    }
+
+    /// Milliseconds to augment one training batch of `batch_size` with `preset` (measured for
+    /// about `seconds`; copying the batch is not counted).
+    fn augment_ms(data: &Dataset, preset: Preset, batch_size: usize, seconds: f64) -> f64 {
+        let context = AugmentContext::of(data);
+        let config = AugmentConfig::preset(preset, context.kind, context.alphabet.as_deref());
+        let indices: Vec<usize> = (0..batch_size.min(data.train.len())).collect();
+        let batch = data.train.batch(&indices);
+        let (mut total, mut batches) = (0.0, 0u64);
+        while total < seconds || batches < 10 {
+            let mut copies = vec![batch.clone(); 10];
+            let start = Instant::now();
+            for copy in &mut copies {
+                augment_batch(&config, copy, &context, &mut augment_rng(1, batches));
+                batches += 1;
+            }
+            total += start.elapsed().as_secs_f64();
+        }
+        1000.0 * total / batches as f64
     }
 }

@@ -1,6 +1,7 @@
 //! The whole experiment as plain, serialisable data: what the UI edits, the worker runs,
 //! and (later) the URL, exports and lessons carry.
 
+use super::augment::AugmentConfig;
 use super::data::{BuiltinDataset, DataShape};
 use super::models::ModelConfig;
 use serde::{Deserialize, Serialize};
@@ -137,8 +138,12 @@ pub struct Experiment {
     pub learning_rate: f64,
     /// Samples per training step.
     pub batch_size: usize,
-    /// Seeds the data, the split, the sample order, the initial weights and dropout.
+    /// Seeds the data, the split, the sample order, the initial weights, dropout and
+    /// augmentation.
     pub seed: u64,
+    /// Augmentation of training batches (none when absent, so older experiments still load).
+    #[serde(default)]
+    pub augment: AugmentConfig,
 }
 
 impl Default for Experiment {
@@ -151,6 +156,7 @@ impl Default for Experiment {
             learning_rate: 0.005,
             batch_size: 32,
             seed: 1,
+            augment: AugmentConfig::none(),
         }
     }
 }
@@ -166,8 +172,8 @@ impl Experiment {
         self.model.summary(shape, classes).map(|_| ())
     }
 
-    /// Checks the training settings a user types (learning rate, batch size); the message says
-    /// what is wrong and what is allowed.
+    /// Checks the training settings a user types (learning rate, batch size, augmentation
+    /// ranges); the message says what is wrong and what is allowed.
     pub fn validate_settings(&self) -> Result<(), String> {
         if !(self.learning_rate.is_finite()
             && self.learning_rate > 0.0
@@ -184,6 +190,6 @@ impl Experiment {
                 self.batch_size
             ));
         }
-        Ok(())
+        self.augment.validate()
     }
 }

@@ -4,6 +4,7 @@
 //! also used by the UI; the parts that build tensors ([`models`], [`train`], [`session`]) are
 //! used only by the worker, the bench and the tests.
 
+pub mod augment;
 pub mod data;
 pub mod experiment;
 pub mod import;

@@ -18,6 +18,8 @@ pub enum Stream {
     Order = 3,
     /// Model initialisation and dropout (seeds the device).
     Model = 4,
+    /// Data augmentation of training batches (see `augment::augment_rng`).
+    Augment = 5,
 }
 
 /// A generator for `seed` and `stream`; the same pair always gives the same sequence.

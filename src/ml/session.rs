@@ -4,6 +4,7 @@
 //! caller asks ([`Session::read_train_metrics`], [`Session::evaluate`]), asynchronously, so
 //! the same code serves the browser worker (where reads must be async), the bench and tests.
 
+use super::augment::{AugmentContext, augment_batch, augment_rng};
 use super::data::{Batch, Dataset, Standardizer};
 use super::experiment::Experiment;
 use super::metrics::argmax_rows;
@@ -59,6 +60,7 @@ pub struct Session {
     experiment: Experiment,
     dataset: Arc<Dataset>,
     standardizer: Standardizer,
+    augment_context: AugmentContext,
     trainer: Trainer,
     order_rng: Rng,
     order: Vec<usize>,
@@ -88,6 +90,7 @@ impl Session {
         let mut session = Self {
             experiment: experiment.clone(),
             standardizer: Standardizer::fit(&dataset.train),
+            augment_context: AugmentContext::of(&dataset),
             dataset,
             trainer,
             order_rng: rng(experiment.seed, Stream::Order),
@@ -109,6 +112,11 @@ impl Session {
     /// The dataset being learnt.
     pub fn dataset(&self) -> &Arc<Dataset> {
         &self.dataset
+    }
+
+    /// What the augmentation of training batches knows about the data.
+    pub fn augment_context(&self) -> &AugmentContext {
+        &self.augment_context
     }
 
     /// The trainer (model, optimizer, device).
@@ -136,12 +144,14 @@ impl Session {
         self.pending.as_ref().map_or(0, |p| p.steps)
     }
 
-    /// Applies the settings that can change mid-run (learning rate, batch size); returns
-    /// `false`, changing nothing, when `experiment` differs in anything else.
+    /// Applies the settings that can change mid-run (learning rate, batch size,
+    /// augmentation); returns `false`, changing nothing, when `experiment` differs in anything
+    /// else.
     pub fn update(&mut self, experiment: &Experiment) -> bool {
         let live = Experiment {
             learning_rate: self.experiment.learning_rate,
             batch_size: self.experiment.batch_size,
+            augment: self.experiment.augment.clone(),
             ..experiment.clone()
         };
         if live != self.experiment
@@ -157,9 +167,19 @@ impl Session {
     }
 
     /// One optimisation step on the next batch. Returns `true` when it completed an epoch.
+    ///
+    /// The batch is augmented (before standardization) with the experiment's augmentation,
+    /// drawn from [`augment_rng`]`(seed, step)` where `step` counts the steps taken before
+    /// this one.
     pub fn train_step(&mut self) -> bool {
         let end = (self.cursor + self.experiment.batch_size).min(self.order.len());
-        let batch = self.model_batch(&self.dataset.train, &self.order[self.cursor..end]);
+        let mut batch = self.dataset.train.batch(&self.order[self.cursor..end]);
+        let augment = &self.experiment.augment;
+        if !augment.is_identity() {
+            let mut rng = augment_rng(self.experiment.seed, self.step);
+            augment_batch(augment, &mut batch, &self.augment_context, &mut rng);
+        }
+        self.standardizer.apply(&mut batch);
         let output = self.trainer.step(&batch);
         let samples = batch.len();
         let loss_sum = output.loss * samples as f64;

@@ -1,14 +1,14 @@
 //! One training step and evaluation. No loop, no sleeping, no I/O: the caller decides when to
 //! step and when to read results back, so GPU work is never stalled by a read.
 
-use super::data::{Batch, BatchInput, DataShape};
+use super::data::{Batch, BatchInput, DataShape, Mix};
 use super::experiment::OptimizerKind;
 use super::models::{Model, ModelConfig};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
-use burn::tensor::activation::softmax;
+use burn::tensor::activation::{log_softmax, softmax};
 use std::sync::Mutex;
 
 /// The tensors a training step leaves on the device, not yet read back.
@@ -90,9 +90,12 @@ impl Trainer {
         let targets = self.targets(batch);
         let model = self.model.take().expect("model present between steps");
         let logits = model.forward(&batch.input, &self.device);
-        let loss = CrossEntropyLossConfig::new()
-            .init(&self.device)
-            .forward(logits.clone(), targets.clone());
+        let loss = match &batch.mix {
+            None => CrossEntropyLossConfig::new()
+                .init(&self.device)
+                .forward(logits.clone(), targets.clone()),
+            Some(mix) => self.mixed_loss(logits.clone(), batch, mix),
+        };
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         self.model = Some(self.optimizer.step(self.learning_rate, model, grads));
         let correct = logits
@@ -134,6 +137,21 @@ impl Trainer {
     pub fn logits(&self, input: &BatchInput) -> Tensor<2> {
         let device = self.device.clone().without_autodiff();
         self.model().valid().forward(input, &device)
+    }
+
+    /// Mean over the batch of `w · CE(target) + (1 − w) · CE(partner)` (mixup's soft labels).
+    fn mixed_loss(&self, logits: Tensor<2>, batch: &Batch, mix: &Mix) -> Tensor<1> {
+        let [n, classes] = logits.dims();
+        let mut soft = vec![0.0f32; n * classes];
+        for i in 0..n {
+            let w = mix.weight[i];
+            soft[i * classes + batch.targets[i] as usize] += w;
+            soft[i * classes + mix.partner[i] as usize] += 1.0 - w;
+        }
+        let soft = Tensor::<2>::from_data(TensorData::new(soft, [n, classes]), &self.device);
+        (log_softmax(logits, 1) * soft)
+            .sum()
+            .mul_scalar(-1.0 / n.max(1) as f64)
     }
 
     fn targets(&self, batch: &Batch) -> Tensor<1, Int> {

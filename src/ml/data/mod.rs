@@ -221,6 +221,7 @@ impl Samples {
         Batch {
             input,
             targets: indices.iter().map(|&i| i64::from(labels[i])).collect(),
+            mix: None,
         }
     }
 
@@ -347,6 +348,20 @@ pub struct Batch {
     pub input: BatchInput,
     /// The class index of each sample.
     pub targets: Vec<i64>,
+    /// Soft labels of samples blended with others (mixup); `None` for plain hard labels.
+    pub mix: Option<Mix>,
+}
+
+/// Soft labels from mixup: sample `i` is `weight[i]` of class `targets[i]` and
+/// `1 − weight[i]` of class `partner[i]`, so its loss is
+/// `weight · CE(targets) + (1 − weight) · CE(partner)`. Accuracy still counts `targets`
+/// (weights are at least 0.5). Unmixed samples have `partner = target` and weight 1.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mix {
+    /// The class of the sample blended in, per sample.
+    pub partner: Vec<i64>,
+    /// The weight of `targets` (0.5 to 1), per sample.
+    pub weight: Vec<f32>,
 }
 
 impl Batch {
