@@ -323,3 +323,29 @@ fn an_upload_trains_and_a_bad_one_leaves_the_run_untouched() {
             .any(|m| matches!(m, FromWorker::Error(e) if e.contains("No uploaded dataset")))
     );
 }
+
+#[test]
+fn an_uploaded_fasta_trains_with_the_upload_default_model() {
+    use petri::ml::experiment::DatasetId;
+    use petri::ml::models::ModelConfig;
+    let mut engine = engine();
+    send(&mut engine, ToWorker::SetCompute(Compute::Cpu));
+    let reports = import(&mut engine, 1, "assets/examples/sequences.fasta");
+    let Some(FromWorker::Imported(summary)) = reports.last() else {
+        panic!("no summary");
+    };
+    send(
+        &mut engine,
+        ToWorker::Configure(Experiment {
+            dataset: DatasetId::Uploaded,
+            model: ModelConfig::default_for_upload(summary.shape.kind()),
+            ..Experiment::default()
+        }),
+    );
+    send(&mut engine, ToWorker::Start);
+    train_until(
+        &mut engine,
+        3000,
+        |m| matches!(m, FromWorker::Eval(e) if e.accuracy >= 0.75),
+    );
+}

@@ -156,7 +156,7 @@ impl AppState {
                             ModelConfig::default_for_dataset(dataset)
                         }
                         (DatasetId::Uploaded, Some(upload)) => {
-                            ModelConfig::default_for(upload.shape.kind())
+                            ModelConfig::default_for_upload(upload.shape.kind())
                         }
                         (DatasetId::Uploaded, None) => return,
                     };
@@ -251,7 +251,7 @@ impl AppState {
                 if !same_kind {
                     self.experiment = Experiment {
                         dataset: DatasetId::Uploaded,
-                        model: ModelConfig::default_for(kind),
+                        model: ModelConfig::default_for_upload(kind),
                         ..self.experiment.clone()
                     };
                 }

@@ -24,7 +24,7 @@ async function steps(page) {
 /** Uploads `files` with the file input and waits for the inspector to name `name`. */
 async function upload(page, files, name) {
   await page.getByLabel('Upload dataset', { exact: true }).setInputFiles(files);
-  await inspectorShows(page, name);
+  return inspectorShows(page, name);
 }
 
 async function inspectorShows(page, name) {
@@ -52,7 +52,7 @@ test('an upload of each kind is inspected and trains above chance on the CPU', a
     const cases = [
       { files: example('images.zip'), name: 'images', count: /^90 labelled images in 3 classes/, model: 'CNN (convolutional)', target: 0.7 },
       { files: example('table.csv'), name: 'table', count: /^148 labelled table rows in 3 classes/, model: 'MLP (dense layers)', target: 0.8 },
-      { files: example('sequences.fasta'), name: 'sequences', count: /^200 labelled sequences in 2 classes/, model: 'RNN (GRU / LSTM)', target: 0.75 },
+      { files: example('sequences.fasta'), name: 'sequences', count: /^200 labelled sequences in 2 classes/, model: '1-D CNN (convolution along the sequence)', target: 0.75 },
       { files: example('graphs.json'), name: 'graphs', count: /^120 labelled graphs in 2 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.8 },
     ];
     for (const c of cases) {

@@ -204,6 +204,16 @@ impl ModelConfig {
         }
     }
 
+    /// The model a user starts from on an uploaded dataset of `kind`: as [`Self::default_for`],
+    /// but a 1-D CNN for sequences, which finds short motifs from few samples where an RNN
+    /// needs many.
+    pub fn default_for_upload(kind: DataKind) -> Self {
+        match kind {
+            DataKind::Sequence => ModelConfig::Cnn1d(Cnn1dConfig::default()),
+            other => Self::default_for(other),
+        }
+    }
+
     /// The model a user starts from on `dataset`.
     pub fn default_for_dataset(dataset: BuiltinDataset) -> Self {
         match dataset {
