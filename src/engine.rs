@@ -6,15 +6,16 @@
 //! hand every waiting message to [`Engine::handle`]; while [`Engine::is_busy`], call
 //! [`Engine::run_slice`] and let the event loop breathe between slices.
 
-use crate::ml::data::{DataShape, Dataset, Samples, stratified_split3};
+use crate::ml::augment::{self, AugmentConfig, AugmentContext};
+use crate::ml::data::{Batch, BatchInput, DataShape, Dataset, Samples, stratified_split3};
 use crate::ml::experiment::{Compute, DatasetId, Experiment};
 use crate::ml::import::{self, ImportOptions, Imported, UploadFile};
 use crate::ml::layout::stress_layout;
 use crate::ml::metrics::ConfusionMatrix;
 use crate::ml::session::Session;
 use crate::protocol::{
-    AdapterInfo, Backend, CellSamples, EvalReport, FromWorker, GalleryItem, RunInfo, RunState,
-    SampleView, ToWorker, TrainReport, UploadSummary,
+    AdapterInfo, AugmentPreview, Backend, CellSamples, ComparePoint, EvalReport, FromWorker,
+    GalleryItem, RunInfo, RunState, SampleView, ToWorker, TrainReport, UploadSummary,
 };
 use burn::prelude::*;
 use std::future::Future;
@@ -47,6 +48,18 @@ const MAX_DRAWN_NODES: usize = 1000;
 const PROGRESS_MS: f64 = 100.0;
 /// Skipped records listed in an upload summary.
 const SKIPPED_LISTED: usize = 100;
+
+/// Training samples in the augmentation preview, and augmented versions of each.
+const PREVIEW_SAMPLES: usize = 4;
+const PREVIEW_VERSIONS: usize = 5;
+
+/// Two runs trained side by side, differing only in augmentation.
+struct Comparison {
+    runs: [Session; 2],
+    /// Epochs each run has finished.
+    epochs: [usize; 2],
+    target_epochs: usize,
+}
 
 /// The dataset the user uploaded, as read.
 struct Upload {
@@ -95,6 +108,7 @@ pub struct Engine<P: Platform> {
     /// Predicted class and confidence of each validation sample at the last evaluation.
     last_predictions: Option<(Vec<u32>, Vec<f32>)>,
     session: Option<Session>,
+    comparison: Option<Comparison>,
     state: RunState,
     queued_steps: u32,
     last_report_ms: f64,
@@ -117,6 +131,7 @@ impl<P: Platform> Engine<P> {
             layout: None,
             last_predictions: None,
             session: None,
+            comparison: None,
             state: RunState::Paused,
             queued_steps: 0,
             last_report_ms: 0.0,
@@ -133,7 +148,8 @@ impl<P: Platform> Engine<P> {
 
     /// Whether there is training to do.
     pub fn is_busy(&self) -> bool {
-        self.session.is_some() && (self.state == RunState::Running || self.queued_steps > 0)
+        self.comparison.is_some()
+            || self.session.is_some() && (self.state == RunState::Running || self.queued_steps > 0)
     }
 
     /// Carries out one request from the UI.
@@ -160,6 +176,10 @@ impl<P: Platform> Engine<P> {
                 }
             }
             ToWorker::Pause => {
+                if self.comparison.take().is_some() {
+                    self.platform
+                        .post(FromWorker::CompareDone { finished: false });
+                }
                 // Report the steps still queued before saying "paused", so the step count
                 // the UI shows once paused is final.
                 self.queued_steps = 0;
@@ -183,12 +203,22 @@ impl<P: Platform> Engine<P> {
             }
             ToWorker::ShowCell { truth, predicted } => self.show_cell(truth, predicted),
             ToWorker::Import { id, files, options } => self.import(id, &files, &options),
+            ToWorker::PreviewAugment { config, seed } => self.preview_augment(&config, seed),
+            ToWorker::Compare {
+                runs,
+                labelled,
+                epochs,
+            } => self.start_comparison(runs, labelled, epochs).await,
             ToWorker::Crash => panic!("crash requested by the UI (a test of crash recovery)"),
         }
     }
 
     /// Trains for one time slice, reporting and evaluating when due.
     pub async fn run_slice(&mut self) {
+        if self.comparison.is_some() {
+            self.run_comparison_slice().await;
+            return;
+        }
         let start = self.platform.now_ms();
         while self.is_busy() {
             let stepping = self.queued_steps > 0;
@@ -313,6 +343,139 @@ impl<P: Platform> Engine<P> {
             _ => None,
         };
         Ok(data)
+    }
+
+    /// Sends the first training samples of the current dataset and their augmented versions.
+    fn preview_augment(&mut self, config: &AugmentConfig, seed: u64) {
+        if let Err(message) = config.validate() {
+            self.platform.post(FromWorker::Error(message));
+            return;
+        }
+        let dataset = match self.dataset_for(&self.experiment.clone()) {
+            Ok(dataset) => dataset,
+            Err(message) => return self.platform.post(FromWorker::Error(message)),
+        };
+        let train = &dataset.train;
+        let context = AugmentContext::of(&dataset);
+        let indices: Vec<usize> = match train {
+            // Node tasks: one row, the whole graph.
+            Samples::Nodes(_) => vec![0],
+            _ => (0..PREVIEW_SAMPLES.min(train.len())).collect(),
+        };
+        let versions = augment::preview(config, train, &context, &indices, PREVIEW_VERSIONS, seed);
+        let split: Vec<Vec<Batch>> = versions.iter().map(augment::split_batch).collect();
+        let layout = self.layout.as_deref();
+        let rows =
+            indices
+                .iter()
+                .enumerate()
+                .map(|(row, &index)| {
+                    let original = match (train, layout) {
+                        (Samples::Nodes(_), Some(layout)) => network_of(train, layout, None),
+                        _ => sample_view(train, index),
+                    };
+                    std::iter::once(original)
+                        .chain(split.iter().map(|version| {
+                            batch_view(&version[row], train, layout.map(Vec::as_slice))
+                        }))
+                        .collect()
+                })
+                .collect();
+        self.platform
+            .post(FromWorker::AugmentPreview(AugmentPreview {
+                seed,
+                rows,
+                labels: indices.iter().map(|&i| train.labels()[i]).collect(),
+                training_samples: train.len(),
+            }));
+    }
+
+    /// Starts two runs of the current experiment on a labelled subset, one per augmentation.
+    async fn start_comparison(&mut self, runs: [AugmentConfig; 2], labelled: usize, epochs: usize) {
+        if let Some(message) = runs.iter().find_map(|r| r.validate().err()) {
+            return self.platform.post(FromWorker::Error(message));
+        }
+        if epochs == 0 || epochs > 500 {
+            return self
+                .platform
+                .post(FromWorker::Error("Epochs to compare: use 1 to 500.".into()));
+        }
+        let device = self.ensure_backend().await;
+        let dataset = match self.dataset_for(&self.experiment.clone()) {
+            Ok(dataset) => dataset,
+            Err(message) => return self.platform.post(FromWorker::Error(message)),
+        };
+        let subset = Arc::new(labelled_subset(&dataset, labelled));
+        let make = |augment: &AugmentConfig| {
+            let experiment = Experiment {
+                augment: augment.clone(),
+                ..self.experiment.clone()
+            };
+            Session::new(&experiment, subset.clone(), &device)
+        };
+        let sessions = match (make(&runs[0]), make(&runs[1])) {
+            (Ok(a), Ok(b)) => [a, b],
+            (Err(message), _) | (_, Err(message)) => {
+                return self.platform.post(FromWorker::Error(message));
+            }
+        };
+        self.set_state(RunState::Paused);
+        self.queued_steps = 0;
+        self.platform.post(FromWorker::CompareStarted {
+            labelled: subset.train.len(),
+            epochs,
+        });
+        self.comparison = Some(Comparison {
+            runs: sessions,
+            epochs: [0, 0],
+            target_epochs: epochs,
+        });
+    }
+
+    /// Steps both runs of the comparison in turn for one time slice, evaluating each at its
+    /// epoch ends.
+    async fn run_comparison_slice(&mut self) {
+        let start = self.platform.now_ms();
+        while let Some(comparison) = &mut self.comparison {
+            for run in 0..2 {
+                if comparison.epochs[run] >= comparison.target_epochs {
+                    continue;
+                }
+                let session = &mut comparison.runs[run];
+                if session.train_step() {
+                    comparison.epochs[run] += 1;
+                    let _ = session.read_train_metrics().await;
+                    match session.evaluate().await {
+                        Ok(metrics) => self.platform.post(FromWorker::Compare(ComparePoint {
+                            run,
+                            epoch: comparison.epochs[run],
+                            loss: metrics.loss,
+                            accuracy: metrics.accuracy,
+                        })),
+                        Err(message) => {
+                            self.comparison = None;
+                            self.platform.post(FromWorker::Error(message));
+                            self.platform
+                                .post(FromWorker::CompareDone { finished: false });
+                            return;
+                        }
+                    }
+                }
+            }
+            if comparison
+                .epochs
+                .iter()
+                .all(|&e| e >= comparison.target_epochs)
+            {
+                self.comparison = None;
+                self.platform
+                    .post(FromWorker::CompareDone { finished: true });
+                return;
+            }
+            if self.platform.now_ms() - start >= SLICE_MS {
+                return;
+            }
+        }
     }
 
     /// Reads an upload; on success it becomes the uploaded dataset, on failure nothing changes.
@@ -595,6 +758,116 @@ impl<P: Platform> Engine<P> {
     }
 }
 
+/// `dataset` with only (about) `labelled` training samples, the same share of each class,
+/// taken in the order of the (already shuffled) training part; validation is kept whole.
+fn labelled_subset(dataset: &Dataset, labelled: usize) -> Dataset {
+    let labels = dataset.train.labels();
+    let classes = dataset.num_classes().max(1);
+    let mut counts = vec![0usize; classes];
+    for &label in labels {
+        counts[label as usize] += 1;
+    }
+    let share = (labelled as f64 / labels.len().max(1) as f64).min(1.0);
+    let quota: Vec<usize> = counts
+        .iter()
+        .map(|&n| ((n as f64 * share).round() as usize).clamp(n.min(1), n))
+        .collect();
+    let mut taken = vec![0usize; classes];
+    let indices: Vec<usize> = (0..labels.len())
+        .filter(|&i| {
+            let class = labels[i] as usize;
+            let keep = taken[class] < quota[class];
+            taken[class] += usize::from(keep);
+            keep
+        })
+        .collect();
+    Dataset {
+        name: dataset.name.clone(),
+        class_names: dataset.class_names.clone(),
+        train: dataset.train.subset(&indices),
+        valid: dataset.valid.clone(),
+    }
+}
+
+/// One sample of a (one-sample) batch drawn as [`sample_view`] draws it from `samples`.
+fn batch_view(batch: &Batch, samples: &Samples, layout: Option<&[(f32, f32)]>) -> SampleView {
+    let to_bytes = |values: &[f32]| {
+        values
+            .iter()
+            .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+            .collect()
+    };
+    match (&batch.input, samples) {
+        (BatchInput::Images { pixels, shape }, _) => SampleView::Image {
+            channels: shape[1],
+            height: shape[2],
+            width: shape[3],
+            pixels: to_bytes(pixels),
+        },
+        (
+            BatchInput::Sequences {
+                values,
+                shape,
+                lengths,
+            },
+            Samples::Sequences(set),
+        ) => {
+            let channels = shape[2];
+            let real = &values[..lengths[0] * channels];
+            let mut one = crate::ml::data::Sequences::new(channels, set.alphabet.clone());
+            one.push(real.to_vec(), 0);
+            sample_view(&Samples::Sequences(one), 0)
+        }
+        (
+            BatchInput::Graphs {
+                features,
+                feature_dim,
+                edges,
+                ..
+            },
+            Samples::Graphs(set),
+        ) => {
+            let graphs = crate::ml::data::Graphs {
+                feature_dim: *feature_dim,
+                feature_names: set.feature_names.clone(),
+                graphs: vec![crate::ml::data::Graph {
+                    features: features.clone(),
+                    edges: edges.clone(),
+                }],
+                labels: vec![0],
+            };
+            sample_view(&Samples::Graphs(graphs), 0)
+        }
+        (BatchInput::Nodes { edges, .. }, Samples::Nodes(_)) => match layout {
+            Some(layout) => network_of(samples, layout, Some(edges)),
+            None => SampleView::Series { values: vec![] },
+        },
+        (BatchInput::Table { values, .. }, Samples::Table(table)) => SampleView::Row {
+            names: table.feature_names.clone(),
+            values: values.clone(),
+        },
+        _ => SampleView::Series { values: vec![] },
+    }
+}
+
+/// A node dataset's whole graph, with `edges` in place of its own if given.
+fn network_of(
+    samples: &Samples,
+    layout: &[(f32, f32)],
+    edges: Option<&Vec<[u32; 2]>>,
+) -> SampleView {
+    let Samples::Nodes(nodes) = samples else {
+        unreachable!("network views are for node datasets");
+    };
+    SampleView::Network {
+        positions: layout.to_vec(),
+        edges: edges.unwrap_or(&nodes.graph.edges).clone(),
+        truth: nodes.all_labels.to_vec(),
+        predicted: None,
+        highlight: vec![false; nodes.all_labels.len()],
+    }
+}
+
 const NO_UPLOAD: &str = "No uploaded dataset is loaded: choose a file with Upload dataset.";
 
 /// An upload split into training and validation parts, and the held-out test part.
@@ -661,6 +934,10 @@ fn upload_summary(
         format: imported.format.clone(),
         files: files.iter().map(|f| f.name.clone()).collect(),
         shape: samples.shape(),
+        alphabet: match samples {
+            Samples::Sequences(set) => set.alphabet.clone(),
+            _ => None,
+        },
         class_names: imported.class_names.clone(),
         class_counts,
         split: [dataset.train.len(), dataset.valid.len(), test.len()],

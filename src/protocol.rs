@@ -2,6 +2,7 @@
 //!
 //! Both directions travel as JSON strings through `postMessage`.
 
+use crate::ml::augment::AugmentConfig;
 use crate::ml::data::DataShape;
 use crate::ml::experiment::{Compute, Experiment};
 use crate::ml::import::{ColumnInfo, ImportError, ImportOptions, Problem, Progress, UploadFile};
@@ -36,6 +37,17 @@ pub enum ToWorker {
         id: u64,
         files: Vec<UploadFile>,
         options: ImportOptions,
+    },
+    /// Draw a few training samples of the current dataset, each as it is and augmented with
+    /// `config` as training steps `0..versions` of a run seeded `seed` would see them.
+    PreviewAugment { config: AugmentConfig, seed: u64 },
+    /// Train two runs of the current experiment on its first `labelled` training samples for
+    /// `epochs` epochs, one with each augmentation, side by side (same data, split, seed and
+    /// initial weights). Training pauses meanwhile; Pause stops the comparison.
+    Compare {
+        runs: [AugmentConfig; 2],
+        labelled: usize,
+        epochs: usize,
     },
     /// Panic inside the engine on purpose: lets tests check crash recovery.
     Crash,
@@ -210,6 +222,8 @@ pub struct UploadSummary {
     /// The uploaded files' names.
     pub files: Vec<String>,
     pub shape: DataShape,
+    /// The one-hot alphabet of letter sequences.
+    pub alphabet: Option<String>,
     pub class_names: Vec<String>,
     /// Labelled samples per class.
     pub class_counts: Vec<usize>,
@@ -229,6 +243,28 @@ pub struct UploadSummary {
     pub options: ImportOptions,
     /// A few samples to show.
     pub preview: Vec<GalleryItem>,
+}
+
+/// Training samples and their augmented versions, as asked with [`ToWorker::PreviewAugment`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AugmentPreview {
+    pub seed: u64,
+    /// One row per sample: the sample as it is, then its augmented versions.
+    pub rows: Vec<Vec<SampleView>>,
+    /// Each sample's class.
+    pub labels: Vec<u32>,
+    /// Training samples in the dataset (the most a comparison can use).
+    pub training_samples: usize,
+}
+
+/// A validation result of one run of a comparison.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComparePoint {
+    /// Which run (0 or 1, in the order asked).
+    pub run: usize,
+    pub epoch: usize,
+    pub loss: f64,
+    pub accuracy: f64,
 }
 
 /// Worker → UI.
@@ -254,6 +290,14 @@ pub enum FromWorker {
     Imported(Box<UploadSummary>),
     /// An upload could not be read; nothing changed.
     ImportFailed { id: u64, error: ImportError },
+    /// The augmentation preview asked for.
+    AugmentPreview(AugmentPreview),
+    /// A comparison started: how many labelled samples each run trains on.
+    CompareStarted { labelled: usize, epochs: usize },
+    /// One run of the comparison finished an epoch.
+    Compare(ComparePoint),
+    /// The comparison ended; `finished` is false when it was stopped early.
+    CompareDone { finished: bool },
     /// Something the user should know that is not an error (e.g. a restart).
     Notice(String),
     /// A request could not be carried out; nothing else changed.

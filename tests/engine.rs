@@ -349,3 +349,90 @@ fn an_uploaded_fasta_trains_with_the_upload_default_model() {
         |m| matches!(m, FromWorker::Eval(e) if e.accuracy >= 0.75),
     );
 }
+
+#[test]
+fn the_augmentation_preview_and_a_comparison_run_through_the_protocol() {
+    use petri::ml::augment::{AugmentConfig, Preset};
+    use petri::ml::data::DataKind;
+    use petri::protocol::SampleView;
+    let mut engine = engine();
+    send(&mut engine, ToWorker::SetCompute(Compute::Cpu));
+    let light = AugmentConfig::preset(Preset::Light, DataKind::Image, None);
+    send(
+        &mut engine,
+        ToWorker::PreviewAugment {
+            config: light.clone(),
+            seed: 3,
+        },
+    );
+    let reports = take(&engine);
+    let Some(FromWorker::AugmentPreview(preview)) = reports.last() else {
+        panic!(
+            "no preview: {:?}",
+            reports.iter().map(brief).collect::<Vec<_>>()
+        );
+    };
+    assert_eq!(preview.rows.len(), 4);
+    assert!(preview.rows.iter().all(|row| row.len() == 6));
+    assert!(matches!(preview.rows[0][1], SampleView::Image { .. }));
+    assert_ne!(preview.rows[0][0], preview.rows[0][1], "augmented differs");
+    assert_eq!(preview.training_samples, 2400);
+    send(
+        &mut engine,
+        ToWorker::PreviewAugment {
+            config: light.clone(),
+            seed: 3,
+        },
+    );
+    assert_eq!(
+        take(&engine).last(),
+        Some(&FromWorker::AugmentPreview(preview.clone())),
+        "the same seed draws the same preview"
+    );
+    send(
+        &mut engine,
+        ToWorker::PreviewAugment {
+            config: AugmentConfig::none(),
+            seed: 3,
+        },
+    );
+    let Some(FromWorker::AugmentPreview(plain)) = take(&engine).pop() else {
+        panic!("no preview");
+    };
+    assert!(
+        plain
+            .rows
+            .iter()
+            .all(|row| row.iter().all(|v| *v == row[0]))
+    );
+
+    send(
+        &mut engine,
+        ToWorker::Compare {
+            runs: [light, AugmentConfig::none()],
+            labelled: 60,
+            epochs: 3,
+        },
+    );
+    assert!(matches!(
+        take(&engine).last(),
+        Some(FromWorker::CompareStarted {
+            labelled: 60,
+            epochs: 3
+        })
+    ));
+    let seen = train_until(&mut engine, 2000, |m| {
+        matches!(m, FromWorker::CompareDone { finished: true })
+    });
+    for run in 0..2 {
+        let epochs: Vec<usize> = seen
+            .iter()
+            .filter_map(|m| match m {
+                FromWorker::Compare(p) if p.run == run => Some(p.epoch),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(epochs, vec![1, 2, 3], "run {run}");
+    }
+    assert!(!engine.is_busy());
+}

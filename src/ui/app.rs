@@ -1,5 +1,6 @@
-use super::panels::{DataPanel, ModelPanel, TrainingPanel};
+use super::panels::{AugmentPanel, DataPanel, ModelPanel, PanelProps, TrainingPanel};
 use super::state::{Action, AppState, EngineStatus};
+use crate::ml::augment::AugmentConfig;
 use crate::ml::import::ImportOptions;
 use crate::protocol::ToWorker;
 use crate::web::{self, EngineLink, UploadFiles};
@@ -168,6 +169,24 @@ pub fn App() -> Html {
         });
     }
     {
+        // The preview follows every change of augmentation, data or seed.
+        let engine = engine.clone();
+        let key = (
+            state.experiment.augment.clone(),
+            state.experiment.dataset,
+            state.experiment.seed,
+            state.preview_seed,
+            state.upload.as_ref().map(|u| u.id),
+            engine_key,
+        );
+        use_effect_with(key, move |(config, _, _, seed, _, _)| {
+            engine.send(ToWorker::PreviewAugment {
+                config: config.clone(),
+                seed: *seed,
+            });
+        });
+    }
+    {
         let engine = engine.clone();
         use_effect_with((), move |_| {
             if web::debug_requested() {
@@ -213,6 +232,21 @@ pub fn App() -> Html {
             wasm_bindgen_futures::spawn_local(web::clear_upload());
         })
     };
+    let on_compare = {
+        let (engine, augment) = (engine.clone(), state.experiment.augment.clone());
+        Callback::from(move |(labelled, epochs): (usize, usize)| {
+            engine.send(ToWorker::Compare {
+                runs: [augment.clone(), AugmentConfig::none()],
+                labelled,
+                epochs,
+            });
+        })
+    };
+    let on_stop = {
+        let engine = engine.clone();
+        Callback::from(move |()| engine.send(ToWorker::Pause))
+    };
+    let data = state.data_shape();
     let accept_partial = {
         let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
         Callback::from(move |_: MouseEvent| {
@@ -267,9 +301,15 @@ pub fn App() -> Html {
                 <DataPanel experiment={state.experiment.clone()} run={state.run.clone()}
                            upload={state.upload.clone()} importing={state.importing.clone()}
                            dispatch={state.dispatcher()} {on_files} {on_options} {on_remove} />
-                <ModelPanel experiment={state.experiment.clone()} data={state.data_shape()}
+                <ModelPanel experiment={state.experiment.clone()} data={data.clone()}
                             dispatch={state.dispatcher()} />
                 <TrainingPanel state={state.clone()} engine={engine} />
+                <AugmentPanel edit={PanelProps { experiment: state.experiment.clone(), dispatch: state.dispatcher() }}
+                              kind={data.as_ref().map(|(shape, _)| shape.kind())}
+                              alphabet={state.alphabet()}
+                              class_names={data.map(|(_, names)| names).unwrap_or_default()}
+                              preview={state.augment_preview.clone()}
+                              comparison={state.comparison.clone()} {on_compare} {on_stop} />
             </main>
         </>
     }

@@ -1,13 +1,14 @@
 //! The UI's state as plain data and the one function that changes it. No browser APIs, so it
 //! is unit-tested natively.
 
+use crate::ml::augment::AugmentConfig;
 use crate::ml::data::{BuiltinDataset, DataShape};
 use crate::ml::experiment::{Compute, DatasetId, Experiment};
 use crate::ml::import::{ImportError, Progress};
 use crate::ml::models::{ModelConfig, ModelSummary};
 use crate::protocol::{
-    AdapterInfo, Backend, CellSamples, EngineBuild, EvalReport, FromWorker, RunInfo, RunState,
-    TrainReport, UploadSummary,
+    AdapterInfo, AugmentPreview, Backend, CellSamples, ComparePoint, EngineBuild, EvalReport,
+    FromWorker, RunInfo, RunState, TrainReport, UploadSummary,
 };
 use std::rc::Rc;
 
@@ -49,6 +50,25 @@ pub struct Importing {
     pub progress: Option<Progress>,
 }
 
+/// Two runs trained side by side, with and without augmentation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// Labelled training samples each run uses.
+    pub labelled: usize,
+    pub epochs: usize,
+    /// Validation results of each run, by epoch.
+    pub points: [Vec<ComparePoint>; 2],
+    /// `None` while running; then whether it ran to the end.
+    pub finished: Option<bool>,
+}
+
+impl Comparison {
+    /// Each run's last validation accuracy.
+    pub fn last_accuracy(&self) -> [Option<f64>; 2] {
+        [0, 1].map(|run| self.points[run].last().map(|p| p.accuracy))
+    }
+}
+
 /// Everything the UI shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppState {
@@ -80,6 +100,10 @@ pub struct AppState {
     pub importing: Option<Importing>,
     /// A failed upload whose valid part the user may load (its id).
     pub partial_offer: Option<u64>,
+    /// Seeds the augmentation preview; re-roll draws another.
+    pub preview_seed: u64,
+    pub augment_preview: Option<AugmentPreview>,
+    pub comparison: Option<Comparison>,
 }
 
 /// Things that happen to the UI.
@@ -103,6 +127,8 @@ pub enum Action {
     ImportStarted { id: u64, files: Vec<String> },
     /// The user removed the uploaded dataset.
     RemoveUpload,
+    /// The user asked for other augmented versions in the preview.
+    RerollPreview,
 }
 
 impl Default for AppState {
@@ -125,6 +151,9 @@ impl Default for AppState {
             upload: None,
             importing: None,
             partial_offer: None,
+            preview_seed: 1,
+            augment_preview: None,
+            comparison: None,
         }
     }
 }
@@ -162,8 +191,11 @@ impl AppState {
                     };
                     self.experiment = Experiment {
                         model,
+                        augment: AugmentConfig::none(),
                         ..experiment
                     };
+                    self.augment_preview = None;
+                    self.comparison = None;
                 } else {
                     self.experiment = experiment;
                 }
@@ -194,6 +226,7 @@ impl AppState {
                     progress: None,
                 });
             }
+            Action::RerollPreview => self.preview_seed += 1,
             Action::RemoveUpload => {
                 self.upload = None;
                 if self.experiment.dataset == DatasetId::Uploaded {
@@ -252,9 +285,12 @@ impl AppState {
                     self.experiment = Experiment {
                         dataset: DatasetId::Uploaded,
                         model: ModelConfig::default_for_upload(kind),
+                        augment: AugmentConfig::none(),
                         ..self.experiment.clone()
                     };
                 }
+                self.augment_preview = None;
+                self.comparison = None;
                 self.experiment.dataset = DatasetId::Uploaded;
                 self.upload = Some(Rc::new(*summary));
             }
@@ -271,6 +307,27 @@ impl AppState {
                 };
                 self.alert = Some(format!("Upload not loaded: {error}.{advice}"));
                 self.partial_offer = matches!(error, ImportError::Partial { .. }).then_some(id);
+            }
+            FromWorker::AugmentPreview(preview) => self.augment_preview = Some(preview),
+            FromWorker::CompareStarted { labelled, epochs } => {
+                self.comparison = Some(Comparison {
+                    labelled,
+                    epochs,
+                    points: [Vec::new(), Vec::new()],
+                    finished: None,
+                });
+            }
+            FromWorker::Compare(point) => {
+                if let Some(comparison) = &mut self.comparison
+                    && point.run < 2
+                {
+                    comparison.points[point.run].push(point);
+                }
+            }
+            FromWorker::CompareDone { finished } => {
+                if let Some(comparison) = &mut self.comparison {
+                    comparison.finished = Some(finished);
+                }
             }
             FromWorker::Notice(text) => self.notice = Some(text),
             FromWorker::Error(text) => self.alert = Some(text),
@@ -320,6 +377,15 @@ impl AppState {
         match (self.experiment.dataset, &self.upload) {
             (DatasetId::Builtin(dataset), _) => Some((dataset.shape(), dataset.class_names())),
             (DatasetId::Uploaded, Some(upload)) => Some((upload.shape, upload.class_names.clone())),
+            (DatasetId::Uploaded, None) => None,
+        }
+    }
+
+    /// The one-hot alphabet of the chosen dataset's letter sequences, if it has one.
+    pub fn alphabet(&self) -> Option<String> {
+        match (self.experiment.dataset, &self.upload) {
+            (DatasetId::Builtin(dataset), _) => dataset.alphabet().map(str::to_string),
+            (DatasetId::Uploaded, Some(upload)) => upload.alphabet.clone(),
             (DatasetId::Uploaded, None) => None,
         }
     }
@@ -423,6 +489,7 @@ mod tests {
             format: "CSV table".into(),
             files: vec!["table.csv".into()],
             shape,
+            alphabet: None,
             class_names: vec!["a".into(), "b".into()],
             class_counts: vec![5, 5],
             split: [6, 2, 2],

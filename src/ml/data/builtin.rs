@@ -116,6 +116,11 @@ impl BuiltinDataset {
         }
     }
 
+    /// The one-hot alphabet of letter sequences (`None` for other data).
+    pub fn alphabet(self) -> Option<&'static str> {
+        (self == BuiltinDataset::DnaMotif).then_some(dna::ALPHABET)
+    }
+
     /// The kind of samples.
     pub fn kind(self) -> DataKind {
         self.shape().kind()

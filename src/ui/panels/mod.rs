@@ -1,9 +1,11 @@
 //! The three panels: data, model, training.
 
+mod augment;
 mod data;
 mod model;
 mod training;
 
+pub use augment::AugmentPanel;
 pub use data::DataPanel;
 pub use model::ModelPanel;
 pub use training::TrainingPanel;
@@ -14,7 +16,7 @@ use yew::prelude::*;
 
 /// The props of the panels that edit the experiment. Both compare cheaply, so a panel renders
 /// again only when the experiment changes, not on every training report.
-#[derive(Properties, PartialEq)]
+#[derive(Properties, PartialEq, Clone)]
 pub struct PanelProps {
     pub experiment: Experiment,
     pub dispatch: UseReducerDispatcher<AppState>,

@@ -39,6 +39,9 @@ pub struct LineChartProps {
     /// How y-axis labels are written.
     #[prop_or_default]
     pub y_format: YFormat,
+    /// What x counts, written before the last x value.
+    #[prop_or(AttrValue::Static("step"))]
+    pub x_label: AttrValue,
 }
 
 const WIDTH: f64 = 320.0;
@@ -96,7 +99,7 @@ pub fn LineChart(props: &LineChartProps) -> Html {
             <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img" aria-label={props.title.clone()}>
                 { for ticks }
                 <text class="tick" x={WIDTH.to_string()} y={(HEIGHT - 4.0).to_string()}
-                      text-anchor="end">{ format!("step {}", x_max as u64) }</text>
+                      text-anchor="end">{ format!("{} {}", props.x_label, x_max as u64) }</text>
                 { for lines }
             </svg>
         </figure>
