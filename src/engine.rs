@@ -889,6 +889,26 @@ fn split_upload(imported: &Imported, seed: u64) -> (Dataset, Samples) {
     (dataset, samples.subset(&test))
 }
 
+/// Up to `count` sample indices taking each class in turn (uploads often come sorted by
+/// class, so the first samples would all be of one).
+fn class_round_robin(labels: &[u32], classes: usize, count: usize) -> Vec<usize> {
+    let mut by_class: Vec<std::collections::VecDeque<usize>> = vec![Default::default(); classes];
+    for (i, &label) in labels.iter().enumerate() {
+        by_class[label as usize].push_back(i);
+    }
+    let mut picked = Vec::new();
+    while picked.len() < count && by_class.iter().any(|c| !c.is_empty()) {
+        for class in &mut by_class {
+            if picked.len() < count
+                && let Some(i) = class.pop_front()
+            {
+                picked.push(i);
+            }
+        }
+    }
+    picked
+}
+
 /// The inspector's view of an upload.
 fn upload_summary(
     id: u64,
@@ -919,7 +939,8 @@ fn upload_summary(
                 },
             }]
         }
-        _ => (0..PREVIEW.min(samples.len()))
+        _ => class_round_robin(samples.labels(), imported.class_names.len(), PREVIEW)
+            .into_iter()
             .map(|i| GalleryItem {
                 index: i,
                 label: samples.labels()[i],

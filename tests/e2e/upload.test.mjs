@@ -64,8 +64,11 @@ test('an upload of each kind is inspected and trains above chance on the CPU', a
       assert.equal(await page.locator('#model option:checked').textContent(), c.model, c.name);
       await trainTo(page, c.target);
     }
-    // The zip's unlabeled folder is kept; the image size can be changed and is re-read.
+    // The zip's unlabeled folder is kept; the preview shows every class; the image size can
+    // be changed and is re-read.
     let inspector = await upload(page, example('images.zip'), 'images');
+    const captions = await inspector.getByRole('list', { name: 'Uploaded samples' }).locator('figcaption').allTextContents();
+    assert.deepEqual([...new Set(captions)].sort(), ['circle', 'square', 'stripes']);
     assert.match(await inspector.getByLabel('Unlabeled samples').textContent(), /^5 unlabeled/);
     await page.getByLabel('Image size', { exact: true }).selectOption('32');
     await until('the images read again at 32×32', async () => /resized to 32×32/.test(await inspector.textContent()));
