@@ -342,14 +342,13 @@ impl AppState {
         }
     }
 
-    /// Forgets the run's history.
+    /// Forgets the run's history (the engine reports whether it goes on training).
     fn forget_run(&mut self) {
         self.train.clear();
         self.eval.clear();
         self.last_eval = None;
         self.cell = None;
         self.run = None;
-        self.state = RunState::Paused;
     }
 
     /// Forgets what the old engine reported; a new one is loading.
@@ -550,5 +549,22 @@ mod tests {
             DatasetId::Builtin(BuiltinDataset::Shapes)
         );
         assert!(state.model_check().is_ok());
+    }
+
+    #[test]
+    fn a_restart_while_training_keeps_showing_training() {
+        let mut state = AppState::default();
+        state.apply(Action::Engine(FromWorker::State(RunState::Running)));
+        let info = RunInfo {
+            experiment: Experiment::default(),
+            model: state.model_check().unwrap(),
+            class_names: vec![],
+            train_samples: 1,
+            valid_samples: 1,
+            steps_per_epoch: 1,
+            preview: vec![],
+        };
+        state.apply(Action::Engine(FromWorker::RunStarted(info)));
+        assert_eq!(state.state, RunState::Running, "the engine trains on");
     }
 }

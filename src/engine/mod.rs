@@ -6,8 +6,11 @@
 //! hand every waiting message to [`Engine::handle`]; while [`Engine::is_busy`], call
 //! [`Engine::run_slice`] and let the event loop breathe between slices.
 
+mod upload;
+mod views;
+
 use crate::ml::augment::{self, AugmentConfig, AugmentContext};
-use crate::ml::data::{Batch, BatchInput, DataShape, Dataset, Samples, stratified_split3};
+use crate::ml::data::{Batch, DataShape, Dataset, Samples};
 use crate::ml::experiment::{Compute, DatasetId, Experiment};
 use crate::ml::import::{self, ImportOptions, Imported, UploadFile};
 use crate::ml::layout::stress_layout;
@@ -15,11 +18,14 @@ use crate::ml::metrics::ConfusionMatrix;
 use crate::ml::session::Session;
 use crate::protocol::{
     AdapterInfo, AugmentPreview, Backend, CellSamples, ComparePoint, EvalReport, FromWorker,
-    GalleryItem, RunInfo, RunState, SampleView, ToWorker, TrainReport, UploadSummary,
+    GalleryItem, RunInfo, RunState, ToWorker, TrainReport,
 };
 use burn::prelude::*;
 use std::future::Future;
 use std::sync::Arc;
+use upload::{NO_UPLOAD, split_upload, upload_summary};
+pub use views::sample_view;
+use views::{batch_view, network_item, network_of};
 
 /// How long one slice of training may run before the caller's event loop gets a turn (ms).
 const SLICE_MS: f64 = 40.0;
@@ -39,15 +45,10 @@ const GALLERY_MISTAKES: usize = 6;
 const PREVIEW: usize = 12;
 /// Samples sent for a confusion-matrix cell.
 const CELL_SAMPLES: usize = 12;
-/// Shares of an uploaded dataset for validation and the held-out test set.
-const UPLOAD_VALID: f64 = 0.15;
-const UPLOAD_TEST: f64 = 0.15;
 /// Largest graph drawn as a whole network (the layout grows with the square of the nodes).
 const MAX_DRAWN_NODES: usize = 1000;
 /// Shortest time between import progress reports (ms).
 const PROGRESS_MS: f64 = 100.0;
-/// Skipped records listed in an upload summary.
-const SKIPPED_LISTED: usize = 100;
 
 /// Training samples in the augmentation preview, and augmented versions of each.
 const PREVIEW_SAMPLES: usize = 4;
@@ -789,229 +790,6 @@ fn labelled_subset(dataset: &Dataset, labelled: usize) -> Dataset {
     }
 }
 
-/// One sample of a (one-sample) batch drawn as [`sample_view`] draws it from `samples`.
-fn batch_view(batch: &Batch, samples: &Samples, layout: Option<&[(f32, f32)]>) -> SampleView {
-    let to_bytes = |values: &[f32]| {
-        values
-            .iter()
-            .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
-            .collect()
-    };
-    match (&batch.input, samples) {
-        (BatchInput::Images { pixels, shape }, _) => SampleView::Image {
-            channels: shape[1],
-            height: shape[2],
-            width: shape[3],
-            pixels: to_bytes(pixels),
-        },
-        (
-            BatchInput::Sequences {
-                values,
-                shape,
-                lengths,
-            },
-            Samples::Sequences(set),
-        ) => {
-            let channels = shape[2];
-            let real = &values[..lengths[0] * channels];
-            let mut one = crate::ml::data::Sequences::new(channels, set.alphabet.clone());
-            one.push(real.to_vec(), 0);
-            sample_view(&Samples::Sequences(one), 0)
-        }
-        (
-            BatchInput::Graphs {
-                features,
-                feature_dim,
-                edges,
-                ..
-            },
-            Samples::Graphs(set),
-        ) => {
-            let graphs = crate::ml::data::Graphs {
-                feature_dim: *feature_dim,
-                feature_names: set.feature_names.clone(),
-                graphs: vec![crate::ml::data::Graph {
-                    features: features.clone(),
-                    edges: edges.clone(),
-                }],
-                labels: vec![0],
-            };
-            sample_view(&Samples::Graphs(graphs), 0)
-        }
-        (BatchInput::Nodes { edges, .. }, Samples::Nodes(_)) => match layout {
-            Some(layout) => network_of(samples, layout, Some(edges)),
-            None => SampleView::Series { values: vec![] },
-        },
-        (BatchInput::Table { values, .. }, Samples::Table(table)) => SampleView::Row {
-            names: table.feature_names.clone(),
-            values: values.clone(),
-        },
-        _ => SampleView::Series { values: vec![] },
-    }
-}
-
-/// A node dataset's whole graph, with `edges` in place of its own if given.
-fn network_of(
-    samples: &Samples,
-    layout: &[(f32, f32)],
-    edges: Option<&Vec<[u32; 2]>>,
-) -> SampleView {
-    let Samples::Nodes(nodes) = samples else {
-        unreachable!("network views are for node datasets");
-    };
-    SampleView::Network {
-        positions: layout.to_vec(),
-        edges: edges.unwrap_or(&nodes.graph.edges).clone(),
-        truth: nodes.all_labels.to_vec(),
-        predicted: None,
-        highlight: vec![false; nodes.all_labels.len()],
-    }
-}
-
-const NO_UPLOAD: &str = "No uploaded dataset is loaded: choose a file with Upload dataset.";
-
-/// An upload split into training and validation parts, and the held-out test part.
-fn split_upload(imported: &Imported, seed: u64) -> (Dataset, Samples) {
-    let samples = &imported.samples;
-    let (train, valid, test) = stratified_split3(
-        samples.labels(),
-        imported.class_names.len(),
-        UPLOAD_VALID,
-        UPLOAD_TEST,
-        seed,
-    );
-    let dataset = Dataset {
-        name: imported.name.clone(),
-        class_names: imported.class_names.clone(),
-        train: samples.subset(&train),
-        valid: samples.subset(&valid),
-    };
-    (dataset, samples.subset(&test))
-}
-
-/// Up to `count` sample indices taking each class in turn (uploads often come sorted by
-/// class, so the first samples would all be of one).
-fn class_round_robin(labels: &[u32], classes: usize, count: usize) -> Vec<usize> {
-    let mut by_class: Vec<std::collections::VecDeque<usize>> = vec![Default::default(); classes];
-    for (i, &label) in labels.iter().enumerate() {
-        by_class[label as usize].push_back(i);
-    }
-    let mut picked = Vec::new();
-    while picked.len() < count && by_class.iter().any(|c| !c.is_empty()) {
-        for class in &mut by_class {
-            if picked.len() < count
-                && let Some(i) = class.pop_front()
-            {
-                picked.push(i);
-            }
-        }
-    }
-    picked
-}
-
-/// The inspector's view of an upload.
-fn upload_summary(
-    id: u64,
-    files: &[UploadFile],
-    options: &ImportOptions,
-    imported: &Imported,
-    seed: u64,
-) -> UploadSummary {
-    let samples = &imported.samples;
-    let mut class_counts = vec![0; imported.class_names.len()];
-    for &label in samples.labels() {
-        class_counts[label as usize] += 1;
-    }
-    let (dataset, test) = split_upload(imported, seed);
-    let preview = match samples {
-        Samples::Nodes(nodes) if nodes.all_labels.len() <= MAX_DRAWN_NODES => {
-            let positions = stress_layout(nodes.all_labels.len(), &nodes.graph.edges, 150);
-            vec![GalleryItem {
-                index: 0,
-                label: 0,
-                prediction: None,
-                view: SampleView::Network {
-                    positions,
-                    edges: nodes.graph.edges.clone(),
-                    truth: nodes.all_labels.to_vec(),
-                    predicted: None,
-                    highlight: vec![false; nodes.all_labels.len()],
-                },
-            }]
-        }
-        _ => class_round_robin(samples.labels(), imported.class_names.len(), PREVIEW)
-            .into_iter()
-            .map(|i| GalleryItem {
-                index: i,
-                label: samples.labels()[i],
-                prediction: None,
-                view: sample_view(samples, i),
-            })
-            .collect(),
-    };
-    UploadSummary {
-        id,
-        name: imported.name.clone(),
-        format: imported.format.clone(),
-        files: files.iter().map(|f| f.name.clone()).collect(),
-        shape: samples.shape(),
-        alphabet: match samples {
-            Samples::Sequences(set) => set.alphabet.clone(),
-            _ => None,
-        },
-        class_names: imported.class_names.clone(),
-        class_counts,
-        split: [dataset.train.len(), dataset.valid.len(), test.len()],
-        unlabeled: imported.unlabeled.as_ref().map_or(0, Samples::len),
-        skipped: imported
-            .skipped
-            .iter()
-            .take(SKIPPED_LISTED)
-            .cloned()
-            .collect(),
-        skipped_count: imported.skipped.len(),
-        notes: imported.notes.clone(),
-        columns: imported.columns.clone(),
-        options: ImportOptions {
-            label_column: imported.label_column.clone(),
-            feature_columns: (!imported.columns.is_empty())
-                .then(|| imported.feature_columns.clone()),
-            accept_partial: false,
-            ..options.clone()
-        },
-        preview,
-    }
-}
-
-/// The whole graph of a node-classification dataset as one gallery item: emphasised are the
-/// `selected` nodes, or else the validation nodes.
-fn network_item(
-    dataset: &Dataset,
-    layout: &[(f32, f32)],
-    predicted: Option<Vec<u32>>,
-    selected: Option<&[usize]>,
-) -> GalleryItem {
-    let (Samples::Nodes(train), Samples::Nodes(valid)) = (&dataset.train, &dataset.valid) else {
-        unreachable!("network views are for node datasets");
-    };
-    let mut highlight = vec![false; train.all_labels.len()];
-    for &node in selected.unwrap_or(&valid.nodes) {
-        highlight[node] = true;
-    }
-    GalleryItem {
-        index: 0,
-        label: 0,
-        prediction: None,
-        view: SampleView::Network {
-            positions: layout.to_vec(),
-            edges: train.graph.edges.clone(),
-            truth: train.all_labels.to_vec(),
-            predicted,
-            highlight,
-        },
-    }
-}
-
 fn run_info(session: &Session, layout: Option<&Vec<(f32, f32)>>) -> RunInfo {
     let dataset = session.dataset();
     let experiment = session.experiment().clone();
@@ -1037,57 +815,5 @@ fn run_info(session: &Session, layout: Option<&Vec<(f32, f32)>>) -> RunInfo {
                 .collect(),
         },
         experiment,
-    }
-}
-
-/// A sample as the UI draws it (node samples are drawn as the whole network instead).
-pub fn sample_view(samples: &Samples, index: usize) -> SampleView {
-    match samples {
-        Samples::Sequences(set) => match (&set.alphabet, set.letters(index)) {
-            (Some(alphabet), Some(letters)) => SampleView::Letters {
-                alphabet: alphabet.clone(),
-                letters,
-            },
-            _ => SampleView::Series {
-                values: set.values[index]
-                    .iter()
-                    .step_by(set.channels)
-                    .copied()
-                    .collect(),
-            },
-        },
-        Samples::Graphs(set) => {
-            let graph = &set.graphs[index];
-            let nodes = graph.num_nodes(set.feature_dim);
-            SampleView::Graph {
-                positions: stress_layout(nodes, &graph.edges, 100),
-                edges: graph.edges.clone(),
-                node_types: graph
-                    .features
-                    .chunks(set.feature_dim)
-                    .map(|f| crate::ml::metrics::argmax_rows(f, set.feature_dim)[0].0)
-                    .collect(),
-                type_names: set.feature_names.clone(),
-            }
-        }
-        Samples::Nodes(set) => SampleView::Series {
-            values: set.graph.features
-                [set.nodes[index] * set.feature_dim..(set.nodes[index] + 1) * set.feature_dim]
-                .to_vec(),
-        },
-        Samples::Table(table) => SampleView::Row {
-            names: table.feature_names.clone(),
-            values: table.row(index).to_vec(),
-        },
-        Samples::Images(images) => SampleView::Image {
-            channels: images.channels,
-            height: images.height,
-            width: images.width,
-            pixels: images
-                .image(index)
-                .iter()
-                .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
-                .collect(),
-        },
     }
 }
