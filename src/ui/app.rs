@@ -143,8 +143,9 @@ pub fn App() -> Html {
                 let (_, files) = kept.pending.take().expect("just matched");
                 kept.current = Some(files.clone());
                 wasm_bindgen_futures::spawn_local(async move {
-                    if let Err(message) = web::save_upload(&files).await {
-                        dispatch.dispatch(Action::Alert(message));
+                    match web::save_upload(&files).await {
+                        Ok(()) => dispatch.dispatch(Action::UploadKept(id)),
+                        Err(message) => dispatch.dispatch(Action::Alert(message)),
                     }
                 });
             }
@@ -300,6 +301,7 @@ pub fn App() -> Html {
             <main class="layout">
                 <DataPanel experiment={state.experiment.clone()} run={state.run.clone()}
                            upload={state.upload.clone()} importing={state.importing.clone()}
+                           kept={state.upload.as_ref().is_some_and(|u| state.kept_upload == Some(u.id))}
                            dispatch={state.dispatcher()} {on_files} {on_options} {on_remove} />
                 <ModelPanel experiment={state.experiment.clone()} data={data.clone()}
                             dispatch={state.dispatcher()} />

@@ -100,6 +100,8 @@ pub struct AppState {
     pub importing: Option<Importing>,
     /// A failed upload whose valid part the user may load (its id).
     pub partial_offer: Option<u64>,
+    /// The upload kept in the browser's storage for the next visit (its id).
+    pub kept_upload: Option<u64>,
     /// Seeds the augmentation preview; re-roll draws another.
     pub preview_seed: u64,
     pub augment_preview: Option<AugmentPreview>,
@@ -129,6 +131,8 @@ pub enum Action {
     RemoveUpload,
     /// The user asked for other augmented versions in the preview.
     RerollPreview,
+    /// The upload `id` is stored for the next visit.
+    UploadKept(u64),
 }
 
 impl Default for AppState {
@@ -151,6 +155,7 @@ impl Default for AppState {
             upload: None,
             importing: None,
             partial_offer: None,
+            kept_upload: None,
             preview_seed: 1,
             augment_preview: None,
             comparison: None,
@@ -227,6 +232,7 @@ impl AppState {
                 });
             }
             Action::RerollPreview => self.preview_seed += 1,
+            Action::UploadKept(id) => self.kept_upload = Some(id),
             Action::RemoveUpload => {
                 self.upload = None;
                 if self.experiment.dataset == DatasetId::Uploaded {

@@ -167,7 +167,8 @@ test('the uploaded dataset survives a reload and can be removed', async () => {
   try {
     await page.goto(server.url);
     await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
-    await upload(page, example('sequences.fasta'), 'sequences');
+    const uploaded = await upload(page, example('sequences.fasta'), 'sequences');
+    await uploaded.getByLabel('Storage').waitFor();
     await page.reload();
     await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
     const inspector = await inspectorShows(page, 'sequences');

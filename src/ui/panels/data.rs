@@ -17,6 +17,8 @@ pub struct DataPanelProps {
     pub run: Option<Rc<RunInfo>>,
     pub upload: Option<Rc<UploadSummary>>,
     pub importing: Option<Importing>,
+    /// The upload is stored in the browser for the next visit.
+    pub kept: bool,
     pub dispatch: UseReducerDispatcher<AppState>,
     /// Files chosen in the file input or dropped on the panel.
     pub on_files: Callback<Vec<web_sys::File>>,
@@ -184,6 +186,9 @@ fn inspector(props: &DataPanelProps, upload: &Rc<UploadSummary>) -> Html {
                         }
                     </ul>
                 </details>
+            }
+            if props.kept {
+                <p class="hint" aria-label="Storage">{"Kept in this browser: it comes back when you reload."}</p>
             }
             { read_options(props, upload) }
             <SampleGrid items={upload.preview.clone()} class_names={upload.class_names.clone()}
