@@ -6,6 +6,8 @@ use crate::ml::augment::AugmentConfig;
 use crate::ml::data::DataShape;
 use crate::ml::experiment::{Compute, Experiment};
 use crate::ml::import::{ColumnInfo, ImportError, ImportOptions, Problem, Progress, UploadFile};
+use crate::ml::label::AssignedLabel;
+use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::metrics::ConfusionMatrix;
 use crate::ml::models::ModelSummary;
 use serde::{Deserialize, Serialize};
@@ -49,6 +51,27 @@ pub enum ToWorker {
         labelled: usize,
         epochs: usize,
     },
+    /// The labels a person gave to samples of the dataset whose labels are kept under `key`
+    /// ([`Experiment::labels_key`]), and the pseudo-labels they rejected. The whole set each
+    /// time; ignored while the engine's dataset has another key.
+    SetLabels {
+        key: String,
+        labels: Vec<AssignedLabel>,
+        rejected: Vec<String>,
+    },
+    /// Score the unlabeled pool and send the labeling queue and pseudo-label proposals.
+    Score,
+    /// Report accuracy on the held-out test part.
+    EvaluateTest,
+    /// Send a CSV of every sample's prediction ([`FromWorker::Download`]).
+    ExportPredictions,
+    /// Send the assigned labels as a CSV ([`FromWorker::Download`]).
+    ExportLabels,
+    /// Read a labels CSV (`id,label,source`) against the current dataset; answered with
+    /// [`FromWorker::LabelsRead`], or an error naming the lines (then nothing changes).
+    ImportLabels { file: String, text: String },
+    /// Run the label-budget experiment on the current built-in dataset (Pause cancels it).
+    RunBudget(BudgetConfig),
     /// Panic inside the engine on purpose: lets tests check crash recovery.
     Crash,
 }
@@ -174,6 +197,9 @@ pub struct TrainReport {
     pub accuracy: f64,
     /// Training throughput since the last report.
     pub samples_per_second: f64,
+    /// With consistency training: the share of unlabeled samples confident enough to learn.
+    #[serde(default)]
+    pub confident: Option<f64>,
 }
 
 /// One pass over the validation set.
@@ -196,6 +222,12 @@ pub struct RunInfo {
     pub class_names: Vec<String>,
     pub train_samples: usize,
     pub valid_samples: usize,
+    /// Held-out test samples (0 when the dataset has none).
+    pub test_samples: usize,
+    /// Samples without a label (the labeling pool).
+    pub unlabeled_samples: usize,
+    /// Whether the pool's labels are known to Petri (built-in datasets with hidden labels).
+    pub hidden_labels: bool,
     pub steps_per_epoch: usize,
     /// A few training samples to show in the data panel.
     pub preview: Vec<GalleryItem>,
@@ -267,6 +299,70 @@ pub struct ComparePoint {
     pub accuracy: f64,
 }
 
+/// The model's top guesses for a sample: `(class, probability)`, most probable first.
+pub type Guesses = Vec<(u32, f32)>;
+
+/// An unlabeled sample to ask about.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueItem {
+    pub id: String,
+    /// The sample drawn large (for nodes: the graph with the node emphasised).
+    pub view: SampleView,
+    pub guesses: Guesses,
+    /// Node datasets: the node in the graph.
+    pub node: Option<u32>,
+}
+
+/// The labeling queue: the pool scored by the query strategy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LabelQueue {
+    /// The step of the model that scored the pool.
+    pub step: u64,
+    /// The samples to ask about, first first.
+    pub items: Vec<QueueItem>,
+    /// Samples still without a label.
+    pub unlabeled: usize,
+    /// Samples a person labeled, and accepted pseudo-labels.
+    pub human: usize,
+    pub pseudo: usize,
+    /// Built-in datasets with hidden labels: the model's accuracy on the pool's true labels.
+    pub pool_accuracy: Option<f64>,
+    /// Node datasets: every unlabeled node with its id and the model's guesses, so a person
+    /// can pick one in the graph.
+    pub nodes: Vec<(u32, String, Guesses)>,
+    /// Stored labels naming samples this dataset does not have (kept, but unused).
+    pub unknown_labels: usize,
+}
+
+/// A pseudo-label proposal shown to the user.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProposedLabel {
+    pub id: String,
+    pub class: u32,
+    pub confidence: f32,
+    /// Drawn for the first few of each class only.
+    pub view: Option<SampleView>,
+}
+
+/// The unlabeled samples whose prediction passes the confidence threshold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Proposals {
+    pub threshold: f32,
+    /// Every proposal, grouped by class (classes in order), most confident first.
+    pub items: Vec<ProposedLabel>,
+    /// Built-in datasets with hidden labels: how many proposals are right.
+    pub correct: Option<usize>,
+}
+
+/// Accuracy on the held-out test part.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TestReport {
+    pub step: u64,
+    pub samples: usize,
+    pub loss: f64,
+    pub accuracy: f64,
+}
+
 /// Worker → UI.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
@@ -298,6 +394,32 @@ pub enum FromWorker {
     Compare(ComparePoint),
     /// The comparison ended; `finished` is false when it was stopped early.
     CompareDone { finished: bool },
+    /// How far a long job has got (`what` says which: scoring, exporting, the budget
+    /// experiment); `done == total` ends it.
+    Progress {
+        what: String,
+        done: usize,
+        total: usize,
+    },
+    /// The labeling queue after scoring the pool.
+    Queue(LabelQueue),
+    /// Pseudo-label proposals at the current threshold.
+    Proposals(Proposals),
+    /// Accuracy on the held-out test part, as asked with [`ToWorker::EvaluateTest`].
+    Test(TestReport),
+    /// A file for the user to save.
+    Download { name: String, text: String },
+    /// A labels file was read: these labels, by id.
+    LabelsRead(Vec<AssignedLabel>),
+    /// The label-budget experiment started, with these curves.
+    BudgetStarted {
+        arms: Vec<BudgetArm>,
+        config: BudgetConfig,
+    },
+    /// One evaluation of one curve.
+    Budget(BudgetPoint),
+    /// The label-budget experiment ended; `finished` is false when it was cancelled.
+    BudgetDone { finished: bool },
     /// Something the user should know that is not an error (e.g. a restart).
     Notice(String),
     /// A request could not be carried out; nothing else changed.

@@ -319,12 +319,12 @@ fn table_dataset(rows: usize, seed: u64) -> petri::ml::data::Dataset {
     }
     let (train, valid) = stratified_split(&table.labels, 3, 0.25, seed);
     let all = Samples::Table(table);
-    petri::ml::data::Dataset {
-        name: "table".into(),
-        class_names: vec!["x".into(), "y".into(), "z".into()],
-        train: all.subset(&train),
-        valid: all.subset(&valid),
-    }
+    petri::ml::data::Dataset::new(
+        "table".into(),
+        vec!["x".into(), "y".into(), "z".into()],
+        all.subset(&train),
+        all.subset(&valid),
+    )
 }
 
 #[test]

@@ -1,33 +1,44 @@
-//! The training engine: turns [`ToWorker`] requests into training steps and [`FromWorker`]
-//! reports. It owns the device, the dataset and the run.
+//! The training engine: turns [`ToWorker`] requests into training steps and reports
+//! ([`FromWorker`]). It owns the device, the dataset and the run.
 //!
 //! Platform-independent: the browser worker drives it with a [`Platform`] built on
 //! `postMessage` and WebGPU, the native tests with a plain one. The caller's loop is:
 //! hand every waiting message to [`Engine::handle`]; while [`Engine::is_busy`], call
 //! [`Engine::run_slice`] and let the event loop breathe between slices.
+//!
+//! What the engine is doing is one [`Activity`]; every long job (training, a re-scoring of
+//! the pool, an export, a comparison, the label-budget experiment) is one of its variants,
+//! run in slices with progress, and Pause cancels it.
 
+mod backend;
+mod budget;
+mod compare;
+mod labeling;
 mod upload;
 mod views;
 
 use crate::ml::augment::{self, AugmentConfig, AugmentContext};
 use crate::ml::data::{Batch, DataShape, Dataset, Samples};
 use crate::ml::experiment::{Compute, DatasetId, Experiment};
-use crate::ml::import::{self, ImportOptions, Imported, UploadFile};
+use crate::ml::label::Collection;
 use crate::ml::layout::stress_layout;
 use crate::ml::metrics::ConfusionMatrix;
 use crate::ml::session::Session;
 use crate::protocol::{
-    AdapterInfo, AugmentPreview, Backend, CellSamples, ComparePoint, EvalReport, FromWorker,
-    GalleryItem, RunInfo, RunState, ToWorker, TrainReport,
+    AdapterInfo, AugmentPreview, Backend, EvalReport, FromWorker, GalleryItem, RunInfo, RunState,
+    TestReport, ToWorker, TrainReport,
 };
+use budget::BudgetRun;
 use burn::prelude::*;
+use compare::Comparison;
+use labeling::{Labeling, PredictJob};
 use std::future::Future;
 use std::sync::Arc;
-use upload::{NO_UPLOAD, split_upload, upload_summary};
+use upload::{NO_UPLOAD, Upload};
 pub use views::sample_view;
 use views::{batch_view, network_item, network_of};
 
-/// How long one slice of training may run before the caller's event loop gets a turn (ms).
+/// How long one slice of work may run before the caller's event loop gets a turn (ms).
 const SLICE_MS: f64 = 40.0;
 /// Longest time between training reports (ms).
 const REPORT_MS: f64 = 250.0;
@@ -47,33 +58,49 @@ const PREVIEW: usize = 12;
 const CELL_SAMPLES: usize = 12;
 /// Largest graph drawn as a whole network (the layout grows with the square of the nodes).
 const MAX_DRAWN_NODES: usize = 1000;
-/// Shortest time between import progress reports (ms).
+/// Shortest time between progress reports (ms).
 const PROGRESS_MS: f64 = 100.0;
 
 /// Training samples in the augmentation preview, and augmented versions of each.
 const PREVIEW_SAMPLES: usize = 4;
 const PREVIEW_VERSIONS: usize = 5;
 
-/// Two runs trained side by side, differing only in augmentation.
-struct Comparison {
-    runs: [Session; 2],
-    /// Epochs each run has finished.
-    epochs: [usize; 2],
-    target_epochs: usize,
+/// What the engine is doing between messages.
+enum Activity {
+    /// Waiting for a request.
+    Idle,
+    /// Training until paused.
+    Training,
+    /// Training this many more single steps, each evaluated.
+    Stepping(u32),
+    /// Training on new labels until step `until`, then re-scoring the pool.
+    Refining { until: u64 },
+    /// Predicting many samples in chunks (scoring the pool, exporting predictions).
+    Predicting(Box<PredictJob>),
+    /// Two runs side by side, with and without augmentation.
+    Comparing(Comparison),
+    /// The label-budget experiment.
+    Budget(Box<BudgetRun>),
 }
 
-/// The dataset the user uploaded, as read.
-struct Upload {
-    id: u64,
-    imported: Arc<Imported>,
+impl Activity {
+    /// Whether the main run trains on its own (what the Train/Pause button shows).
+    fn runs(&self) -> bool {
+        match self {
+            Activity::Training => true,
+            Activity::Predicting(job) => job.resume_training,
+            _ => false,
+        }
+    }
 }
 
 /// What a generated or split dataset was made from.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, PartialEq)]
 struct DatasetKey {
     id: DatasetId,
     seed: u64,
     upload: Option<u64>,
+    labels_per_class: Option<usize>,
 }
 
 /// A WebGPU device and its adapter.
@@ -102,16 +129,21 @@ pub struct Engine<P: Platform> {
     compute: Compute,
     backend: Option<(Backend, Device)>,
     webgpu: Option<Result<WebGpu, String>>,
-    dataset: Option<(DatasetKey, Arc<Dataset>)>,
+    /// Every sample of the current data, with ids and parts.
+    collection: Option<(DatasetKey, Arc<Collection>)>,
+    /// The collection with the person's labels applied: what the run learns from.
+    dataset: Option<Arc<Dataset>>,
     upload: Option<Upload>,
+    /// The labels a person gave, the pool's scores and the queue.
+    labeling: Labeling,
     /// Node positions for drawing the dataset's graph (node classification only).
     layout: Option<Arc<Vec<(f32, f32)>>>,
     /// Predicted class and confidence of each validation sample at the last evaluation.
     last_predictions: Option<(Vec<u32>, Vec<f32>)>,
     session: Option<Session>,
-    comparison: Option<Comparison>,
-    state: RunState,
-    queued_steps: u32,
+    activity: Activity,
+    /// The run state the UI was last told.
+    reported: RunState,
     last_report_ms: f64,
     samples_since_report: usize,
     evaluated_at: Option<u64>,
@@ -127,14 +159,15 @@ impl<P: Platform> Engine<P> {
             compute: Compute::Auto,
             backend: None,
             webgpu: None,
+            collection: None,
             dataset: None,
             upload: None,
+            labeling: Labeling::default(),
             layout: None,
             last_predictions: None,
             session: None,
-            comparison: None,
-            state: RunState::Paused,
-            queued_steps: 0,
+            activity: Activity::Idle,
+            reported: RunState::Paused,
             last_report_ms: 0.0,
             samples_since_report: 0,
             evaluated_at: None,
@@ -147,10 +180,9 @@ impl<P: Platform> Engine<P> {
         &self.platform
     }
 
-    /// Whether there is training to do.
+    /// Whether there is work to do.
     pub fn is_busy(&self) -> bool {
-        self.comparison.is_some()
-            || self.session.is_some() && (self.state == RunState::Running || self.queued_steps > 0)
+        !matches!(self.activity, Activity::Idle)
     }
 
     /// Carries out one request from the UI.
@@ -173,33 +205,44 @@ impl<P: Platform> Engine<P> {
                 if self.ensure_session().await {
                     self.last_report_ms = self.platform.now_ms();
                     self.samples_since_report = 0;
-                    self.set_state(RunState::Running);
+                    match &mut self.activity {
+                        Activity::Predicting(job) => job.resume_training = true,
+                        _ => {
+                            self.stop_activity();
+                            self.activity = Activity::Training;
+                        }
+                    }
+                    self.report_state();
                 }
             }
             ToWorker::Pause => {
-                if self.comparison.take().is_some() {
-                    self.platform
-                        .post(FromWorker::CompareDone { finished: false });
+                let was_running = self.activity.runs();
+                match &mut self.activity {
+                    // A scoring or export finishes (it is short); training stays paused.
+                    Activity::Predicting(job) => job.resume_training = false,
+                    _ => self.stop_activity(),
                 }
                 // Report the steps still queued before saying "paused", so the step count
                 // the UI shows once paused is final.
-                self.queued_steps = 0;
-                let was_running = self.state == RunState::Running;
-                self.state = RunState::Paused;
                 self.report().await;
                 self.evaluate().await;
                 if was_running {
-                    self.platform.post(FromWorker::State(RunState::Paused));
+                    self.report_state();
                 }
             }
             ToWorker::Step => {
-                if self.state == RunState::Paused && self.ensure_session().await {
-                    self.queued_steps += 1;
+                if matches!(self.activity, Activity::Idle | Activity::Stepping(_))
+                    && self.ensure_session().await
+                {
+                    self.activity = match self.activity {
+                        Activity::Stepping(n) => Activity::Stepping(n + 1),
+                        _ => Activity::Stepping(1),
+                    };
                 }
             }
             ToWorker::Reset => {
-                self.set_state(RunState::Paused);
-                self.queued_steps = 0;
+                self.stop_activity();
+                self.report_state();
                 self.restart().await;
             }
             ToWorker::ShowCell { truth, predicted } => self.show_cell(truth, predicted),
@@ -210,33 +253,95 @@ impl<P: Platform> Engine<P> {
                 labelled,
                 epochs,
             } => self.start_comparison(runs, labelled, epochs).await,
+            ToWorker::SetLabels {
+                key,
+                labels,
+                rejected,
+            } => self.set_labels(key, labels, rejected),
+            ToWorker::Score => self.score().await,
+            ToWorker::EvaluateTest => self.evaluate_test().await,
+            ToWorker::ExportPredictions => self.export_predictions().await,
+            ToWorker::ExportLabels => self.export_labels(),
+            ToWorker::ImportLabels { file, text } => self.import_labels(&file, &text),
+            ToWorker::RunBudget(config) => self.start_budget(config).await,
             ToWorker::Crash => panic!("crash requested by the UI (a test of crash recovery)"),
         }
     }
 
-    /// Trains for one time slice, reporting and evaluating when due.
+    /// Works on the current activity for one time slice.
     pub async fn run_slice(&mut self) {
-        if self.comparison.is_some() {
-            self.run_comparison_slice().await;
-            return;
+        match self.activity {
+            Activity::Idle => {}
+            Activity::Training | Activity::Stepping(_) | Activity::Refining { .. } => {
+                self.train_slice().await
+            }
+            Activity::Predicting(_) => self.predict_slice().await,
+            Activity::Comparing(_) => self.compare_slice().await,
+            Activity::Budget(_) => self.budget_slice().await,
         }
+    }
+
+    /// Ends the current activity, telling the UI about a job that was cut short.
+    fn stop_activity(&mut self) {
+        match std::mem::replace(&mut self.activity, Activity::Idle) {
+            Activity::Comparing(_) => self
+                .platform
+                .post(FromWorker::CompareDone { finished: false }),
+            Activity::Budget(_) => self
+                .platform
+                .post(FromWorker::BudgetDone { finished: false }),
+            Activity::Predicting(job) => self.platform.post(job.cancelled()),
+            Activity::Refining { .. } => self.platform.post(labeling::refined()),
+            Activity::Idle | Activity::Training | Activity::Stepping(_) => {}
+        }
+    }
+
+    /// Switches to `activity` and tells the UI if training started or stopped.
+    fn set_activity(&mut self, activity: Activity) {
+        self.activity = activity;
+        self.report_state();
+    }
+
+    fn report_state(&mut self) {
+        let state = if self.activity.runs() {
+            RunState::Running
+        } else {
+            RunState::Paused
+        };
+        if state != self.reported {
+            self.reported = state;
+            self.platform.post(FromWorker::State(state));
+        }
+    }
+
+    /// Trains the main run for one time slice, reporting and evaluating when due.
+    async fn train_slice(&mut self) {
         let start = self.platform.now_ms();
-        while self.is_busy() {
-            let stepping = self.queued_steps > 0;
-            let session = self.session.as_mut().expect("busy implies a session");
+        loop {
+            let stepping = matches!(self.activity, Activity::Stepping(_));
+            let Some(session) = self.session.as_mut() else {
+                self.set_activity(Activity::Idle);
+                return;
+            };
             let batch = session
                 .experiment()
                 .batch_size
                 .min(session.dataset().train.len());
             let epoch_done = session.train_step();
+            let step = session.step();
+            let unread = session.unread_steps();
             self.samples_since_report += batch;
-            self.queued_steps = self.queued_steps.saturating_sub(1);
+            if let Activity::Stepping(n) = &mut self.activity {
+                *n -= 1;
+                if *n == 0 {
+                    self.activity = Activity::Idle;
+                }
+            }
             let max_unread = match self.backend {
                 Some((Backend::WebGpu, _)) => GPU_MAX_UNREAD,
                 _ => CPU_MAX_UNREAD,
             };
             let now = self.platform.now_ms();
-            let unread = self.session.as_ref().map_or(0, Session::unread_steps);
             if stepping || unread >= max_unread || now - self.last_report_ms >= REPORT_MS {
                 self.report().await;
             }
@@ -244,8 +349,14 @@ impl<P: Platform> Engine<P> {
             if stepping || eval_due {
                 self.evaluate().await;
             }
-            if self.platform.now_ms() - start >= SLICE_MS {
-                break;
+            if self.labeling_due(step)
+                || !matches!(
+                    self.activity,
+                    Activity::Training | Activity::Refining { .. }
+                )
+                || self.platform.now_ms() - start >= SLICE_MS
+            {
+                return;
             }
         }
     }
@@ -258,9 +369,11 @@ impl<P: Platform> Engine<P> {
             self.platform.post(FromWorker::Error(message));
             return;
         }
+        let before = self.experiment.labeling.clone();
         if let Some(session) = &mut self.session {
             if session.update(&experiment) {
                 self.experiment = experiment;
+                self.labeling_changed(&before).await;
                 return;
             }
             let restarting = session.step() > 0;
@@ -287,8 +400,10 @@ impl<P: Platform> Engine<P> {
                 self.platform.post(FromWorker::RunStarted(run_info(
                     &session,
                     self.layout.as_deref(),
+                    self.collection_pool_truth(),
                 )));
                 self.session = Some(session);
+                self.labeling.run_started();
                 self.last_predictions = None;
                 self.evaluated_at = None;
                 self.last_eval_ms = f64::NEG_INFINITY;
@@ -318,32 +433,56 @@ impl<P: Platform> Engine<P> {
         }
     }
 
-    fn dataset_for(&mut self, experiment: &Experiment) -> Result<Arc<Dataset>, String> {
+    /// The collection of `experiment`'s data (made once per data, seed and hidden labels).
+    fn collection_for(&mut self, experiment: &Experiment) -> Result<Arc<Collection>, String> {
         let key = DatasetKey {
             id: experiment.dataset,
             seed: experiment.seed,
             upload: self.upload.as_ref().map(|u| u.id),
+            labels_per_class: experiment.labeling.labels_per_class,
         };
-        if let Some((cached, data)) = &self.dataset
+        if let Some((cached, collection)) = &self.collection
             && *cached == key
         {
-            return Ok(data.clone());
+            return Ok(collection.clone());
         }
-        let data = Arc::new(match (experiment.dataset, &self.upload) {
-            (DatasetId::Builtin(dataset), _) => dataset.generate(experiment.seed),
+        let collection = Arc::new(match (experiment.dataset, &self.upload) {
+            (DatasetId::Builtin(dataset), _) => Collection::builtin(
+                dataset,
+                experiment.seed,
+                experiment.labeling.labels_per_class,
+            ),
             (DatasetId::Uploaded, Some(upload)) => {
-                split_upload(&upload.imported, experiment.seed).0
+                Collection::upload(&upload.imported, experiment.seed)
             }
             (DatasetId::Uploaded, None) => return Err(NO_UPLOAD.into()),
         });
-        self.dataset = Some((key, data.clone()));
-        self.layout = match &data.train {
+        self.layout = match &collection.train {
             Samples::Nodes(nodes) if nodes.all_labels.len() <= MAX_DRAWN_NODES => Some(Arc::new(
                 stress_layout(nodes.all_labels.len(), &nodes.graph.edges, 150),
             )),
             _ => None,
         };
-        Ok(data)
+        self.collection = Some((key, collection.clone()));
+        self.dataset = None;
+        Ok(collection)
+    }
+
+    /// The dataset `experiment` learns from: its collection with the person's labels.
+    fn dataset_for(&mut self, experiment: &Experiment) -> Result<Arc<Dataset>, String> {
+        let collection = self.collection_for(experiment)?;
+        if let Some(dataset) = &self.dataset {
+            return Ok(dataset.clone());
+        }
+        let dataset = Arc::new(self.labeling.dataset(&collection, &experiment.labels_key()));
+        self.dataset = Some(dataset.clone());
+        Ok(dataset)
+    }
+
+    fn collection_pool_truth(&self) -> bool {
+        self.collection
+            .as_ref()
+            .is_some_and(|(_, c)| c.pool_truth.is_some())
     }
 
     /// Sends the first training samples of the current dataset and their augmented versions.
@@ -391,253 +530,6 @@ impl<P: Platform> Engine<P> {
             }));
     }
 
-    /// Starts two runs of the current experiment on a labelled subset, one per augmentation.
-    async fn start_comparison(&mut self, runs: [AugmentConfig; 2], labelled: usize, epochs: usize) {
-        if let Some(message) = runs.iter().find_map(|r| r.validate().err()) {
-            return self.platform.post(FromWorker::Error(message));
-        }
-        if epochs == 0 || epochs > 500 {
-            return self
-                .platform
-                .post(FromWorker::Error("Epochs to compare: use 1 to 500.".into()));
-        }
-        let device = self.ensure_backend().await;
-        let dataset = match self.dataset_for(&self.experiment.clone()) {
-            Ok(dataset) => dataset,
-            Err(message) => return self.platform.post(FromWorker::Error(message)),
-        };
-        let subset = Arc::new(labelled_subset(&dataset, labelled));
-        let make = |augment: &AugmentConfig| {
-            let experiment = Experiment {
-                augment: augment.clone(),
-                ..self.experiment.clone()
-            };
-            Session::new(&experiment, subset.clone(), &device)
-        };
-        let sessions = match (make(&runs[0]), make(&runs[1])) {
-            (Ok(a), Ok(b)) => [a, b],
-            (Err(message), _) | (_, Err(message)) => {
-                return self.platform.post(FromWorker::Error(message));
-            }
-        };
-        self.set_state(RunState::Paused);
-        self.queued_steps = 0;
-        self.platform.post(FromWorker::CompareStarted {
-            labelled: subset.train.len(),
-            epochs,
-        });
-        self.comparison = Some(Comparison {
-            runs: sessions,
-            epochs: [0, 0],
-            target_epochs: epochs,
-        });
-    }
-
-    /// Steps both runs of the comparison in turn for one time slice, evaluating each at its
-    /// epoch ends.
-    async fn run_comparison_slice(&mut self) {
-        let start = self.platform.now_ms();
-        while let Some(comparison) = &mut self.comparison {
-            for run in 0..2 {
-                if comparison.epochs[run] >= comparison.target_epochs {
-                    continue;
-                }
-                let session = &mut comparison.runs[run];
-                if session.train_step() {
-                    comparison.epochs[run] += 1;
-                    let _ = session.read_train_metrics().await;
-                    match session.evaluate().await {
-                        Ok(metrics) => self.platform.post(FromWorker::Compare(ComparePoint {
-                            run,
-                            epoch: comparison.epochs[run],
-                            loss: metrics.loss,
-                            accuracy: metrics.accuracy,
-                        })),
-                        Err(message) => {
-                            self.comparison = None;
-                            self.platform.post(FromWorker::Error(message));
-                            self.platform
-                                .post(FromWorker::CompareDone { finished: false });
-                            return;
-                        }
-                    }
-                }
-            }
-            if comparison
-                .epochs
-                .iter()
-                .all(|&e| e >= comparison.target_epochs)
-            {
-                self.comparison = None;
-                self.platform
-                    .post(FromWorker::CompareDone { finished: true });
-                return;
-            }
-            if self.platform.now_ms() - start >= SLICE_MS {
-                return;
-            }
-        }
-    }
-
-    /// Reads an upload; on success it becomes the uploaded dataset, on failure nothing changes.
-    fn import(&mut self, id: u64, files: &[UploadFile], options: &ImportOptions) {
-        let mut last_progress = f64::NEG_INFINITY;
-        let platform = &self.platform;
-        let result = import::import(files, options, &mut |progress| {
-            let now = platform.now_ms();
-            if now - last_progress >= PROGRESS_MS {
-                last_progress = now;
-                platform.post(FromWorker::Importing(progress));
-            }
-        });
-        let imported = match result {
-            Ok(imported) => Arc::new(imported),
-            Err(error) => {
-                self.platform.post(FromWorker::ImportFailed { id, error });
-                return;
-            }
-        };
-        let summary = upload_summary(id, files, options, &imported, self.experiment.seed);
-        self.upload = Some(Upload { id, imported });
-        if self.experiment.dataset == DatasetId::Uploaded {
-            // The old run learnt the previous upload; the UI configures the next one.
-            self.session = None;
-            self.set_state(RunState::Paused);
-            self.queued_steps = 0;
-        }
-        self.platform.post(FromWorker::Imported(Box::new(summary)));
-    }
-
-    fn set_state(&mut self, state: RunState) {
-        if self.state != state {
-            self.state = state;
-            self.platform.post(FromWorker::State(state));
-        }
-    }
-
-    /// The device for the chosen compute, deciding and announcing it the first time.
-    async fn ensure_backend(&mut self) -> Device {
-        if let Some((_, device)) = &self.backend {
-            return device.clone();
-        }
-        let (backend, device, reason) = match self.compute {
-            Compute::Cpu => (
-                Backend::Cpu,
-                Device::flex(),
-                "chosen in Compute".to_string(),
-            ),
-            Compute::WebGpu => match self.webgpu().await {
-                Ok(gpu) => (
-                    Backend::WebGpu,
-                    gpu.device,
-                    format!("chosen in Compute; adapter: {}", gpu.adapter.name),
-                ),
-                Err(error) => (
-                    Backend::Cpu,
-                    Device::flex(),
-                    format!("WebGPU is not available here ({error}), so the CPU is used"),
-                ),
-            },
-            Compute::Auto => self.choose_automatically().await,
-        };
-        self.platform.post(FromWorker::Backend { backend, reason });
-        self.backend = Some((backend, device.clone()));
-        device
-    }
-
-    async fn webgpu(&mut self) -> Result<WebGpu, String> {
-        if self.webgpu.is_none() {
-            let gpu = match self.platform.adapter().await {
-                Ok(adapter) => self
-                    .platform
-                    .init_webgpu()
-                    .await
-                    .map(|device| WebGpu { device, adapter }),
-                Err(error) => Err(error),
-            };
-            self.webgpu = Some(gpu);
-        }
-        self.webgpu.clone().expect("just set")
-    }
-
-    /// Auto: no adapter or a software one → CPU; otherwise a short timed probe decides.
-    async fn choose_automatically(&mut self) -> (Backend, Device, String) {
-        match self.platform.adapter().await {
-            Err(error) => {
-                return (
-                    Backend::Cpu,
-                    Device::flex(),
-                    format!("Auto: no WebGPU adapter ({error})"),
-                );
-            }
-            Ok(adapter) if adapter.software => {
-                return (
-                    Backend::Cpu,
-                    Device::flex(),
-                    format!(
-                        "Auto: the WebGPU adapter ({}) is a software renderer, far slower than the CPU",
-                        adapter.name
-                    ),
-                );
-            }
-            Ok(_) => {}
-        }
-        let gpu = match self.webgpu().await {
-            Ok(gpu) => gpu,
-            Err(error) => {
-                return (
-                    Backend::Cpu,
-                    Device::flex(),
-                    format!("Auto: WebGPU could not be started ({error})"),
-                );
-            }
-        };
-        let experiment = self.experiment.clone();
-        let gpu_speed = self.probe(&experiment, &gpu.device).await;
-        let cpu_speed = self.probe(&experiment, &Device::flex()).await;
-        match (gpu_speed, cpu_speed) {
-            (Ok(g), Ok(c)) if g >= c => (
-                Backend::WebGpu,
-                gpu.device,
-                format!(
-                    "Auto: WebGPU ({}) measured {g:.0} samples/s vs CPU {c:.0}",
-                    gpu.adapter.name
-                ),
-            ),
-            (Ok(g), Ok(c)) => (
-                Backend::Cpu,
-                Device::flex(),
-                format!("Auto: CPU measured {c:.0} samples/s vs WebGPU {g:.0}"),
-            ),
-            (Err(error), _) => (
-                Backend::Cpu,
-                Device::flex(),
-                format!("Auto: WebGPU failed a test run ({error})"),
-            ),
-            (Ok(_), Err(error)) => (
-                Backend::WebGpu,
-                gpu.device,
-                format!("Auto: the CPU failed a test run ({error})"),
-            ),
-        }
-    }
-
-    /// Training samples per second of `experiment` on `device` over a few steps.
-    async fn probe(&mut self, experiment: &Experiment, device: &Device) -> Result<f64, String> {
-        let dataset = self.dataset_for(experiment)?;
-        let mut session = Session::new(experiment, dataset, device)?;
-        session.train_step();
-        session.read_train_metrics().await?;
-        let start = self.platform.now_ms();
-        let steps = 4;
-        for _ in 0..steps {
-            session.train_step();
-        }
-        session.read_train_metrics().await?;
-        let seconds = ((self.platform.now_ms() - start) / 1000.0).max(1e-6);
-        Ok((steps * experiment.batch_size) as f64 / seconds)
-    }
-
     async fn report(&mut self) {
         let Some(session) = &mut self.session else {
             return;
@@ -655,6 +547,7 @@ impl<P: Platform> Engine<P> {
                     loss: metrics.loss,
                     accuracy: metrics.accuracy,
                     samples_per_second,
+                    confident: metrics.confident,
                 }));
             }
             Ok(None) => {}
@@ -716,9 +609,32 @@ impl<P: Platform> Engine<P> {
             Err(message) => self.platform.post(FromWorker::Error(message)),
         }
     }
-}
 
-impl<P: Platform> Engine<P> {
+    /// Reports accuracy on the held-out test part.
+    async fn evaluate_test(&mut self) {
+        if !self.ensure_session().await {
+            return;
+        }
+        let session = self.session.as_ref().expect("ensured");
+        let test = &session.dataset().test;
+        if test.is_empty() {
+            return self.platform.post(FromWorker::Error(
+                "This dataset has no held-out test part (a single small graph is split into \
+                 training and validation only)."
+                    .into(),
+            ));
+        }
+        match session.evaluate_on(test).await {
+            Ok(metrics) => self.platform.post(FromWorker::Test(TestReport {
+                step: metrics.step,
+                samples: test.len(),
+                loss: metrics.loss,
+                accuracy: metrics.accuracy,
+            })),
+            Err(message) => self.platform.post(FromWorker::Error(message)),
+        }
+    }
+
     /// Sends the validation samples of one confusion-matrix cell.
     fn show_cell(&self, truth: u32, predicted: u32) {
         let (Some(session), Some((predictions, confidences))) =
@@ -750,47 +666,17 @@ impl<P: Platform> Engine<P> {
                 })
                 .collect(),
         };
-        self.platform.post(FromWorker::Cell(CellSamples {
-            truth,
-            predicted,
-            count: members.len(),
-            items,
-        }));
+        self.platform
+            .post(FromWorker::Cell(crate::protocol::CellSamples {
+                truth,
+                predicted,
+                count: members.len(),
+                items,
+            }));
     }
 }
 
-/// `dataset` with only (about) `labelled` training samples, the same share of each class,
-/// taken in the order of the (already shuffled) training part; validation is kept whole.
-fn labelled_subset(dataset: &Dataset, labelled: usize) -> Dataset {
-    let labels = dataset.train.labels();
-    let classes = dataset.num_classes().max(1);
-    let mut counts = vec![0usize; classes];
-    for &label in labels {
-        counts[label as usize] += 1;
-    }
-    let share = (labelled as f64 / labels.len().max(1) as f64).min(1.0);
-    let quota: Vec<usize> = counts
-        .iter()
-        .map(|&n| ((n as f64 * share).round() as usize).clamp(n.min(1), n))
-        .collect();
-    let mut taken = vec![0usize; classes];
-    let indices: Vec<usize> = (0..labels.len())
-        .filter(|&i| {
-            let class = labels[i] as usize;
-            let keep = taken[class] < quota[class];
-            taken[class] += usize::from(keep);
-            keep
-        })
-        .collect();
-    Dataset {
-        name: dataset.name.clone(),
-        class_names: dataset.class_names.clone(),
-        train: dataset.train.subset(&indices),
-        valid: dataset.valid.clone(),
-    }
-}
-
-fn run_info(session: &Session, layout: Option<&Vec<(f32, f32)>>) -> RunInfo {
+fn run_info(session: &Session, layout: Option<&Vec<(f32, f32)>>, hidden_labels: bool) -> RunInfo {
     let dataset = session.dataset();
     let experiment = session.experiment().clone();
     let model = experiment
@@ -802,6 +688,9 @@ fn run_info(session: &Session, layout: Option<&Vec<(f32, f32)>>) -> RunInfo {
         class_names: dataset.class_names.clone(),
         train_samples: dataset.train.len(),
         valid_samples: dataset.valid.len(),
+        test_samples: dataset.test.len(),
+        unlabeled_samples: dataset.unlabeled.len(),
+        hidden_labels,
         steps_per_epoch: session.steps_per_epoch(),
         preview: match layout {
             Some(layout) => vec![network_item(dataset, layout, None, None)],

@@ -1,38 +1,56 @@
-//! Uploaded datasets on the engine side: their split and the inspector's summary.
+//! Uploaded datasets on the engine side: reading them, and the inspector's summary.
 
 use super::views::{network_of, sample_view};
-use super::{MAX_DRAWN_NODES, PREVIEW};
-use crate::ml::data::{Dataset, Samples, stratified_split3};
-use crate::ml::import::{ImportOptions, Imported, UploadFile};
+use super::{Activity, Engine, MAX_DRAWN_NODES, PREVIEW, PROGRESS_MS, Platform};
+use crate::ml::data::Samples;
+use crate::ml::experiment::DatasetId;
+use crate::ml::import::{self, ImportOptions, Imported, UploadFile};
+use crate::ml::label::Collection;
 use crate::ml::layout::stress_layout;
-use crate::protocol::{GalleryItem, UploadSummary};
+use crate::protocol::{FromWorker, GalleryItem, UploadSummary};
+use std::sync::Arc;
 
-/// Shares of an uploaded dataset for validation and the held-out test set.
-const UPLOAD_VALID: f64 = 0.15;
-const UPLOAD_TEST: f64 = 0.15;
 /// Skipped records listed in an upload summary.
 const SKIPPED_LISTED: usize = 100;
 
 pub(super) const NO_UPLOAD: &str =
     "No uploaded dataset is loaded: choose a file with Upload dataset.";
 
-/// An upload split into training and validation parts, and the held-out test part.
-pub(super) fn split_upload(imported: &Imported, seed: u64) -> (Dataset, Samples) {
-    let samples = &imported.samples;
-    let (train, valid, test) = stratified_split3(
-        samples.labels(),
-        imported.class_names.len(),
-        UPLOAD_VALID,
-        UPLOAD_TEST,
-        seed,
-    );
-    let dataset = Dataset {
-        name: imported.name.clone(),
-        class_names: imported.class_names.clone(),
-        train: samples.subset(&train),
-        valid: samples.subset(&valid),
-    };
-    (dataset, samples.subset(&test))
+/// The dataset the user uploaded, as read.
+pub(super) struct Upload {
+    pub id: u64,
+    pub imported: Arc<Imported>,
+}
+
+impl<P: Platform> Engine<P> {
+    /// Reads an upload; on success it becomes the uploaded dataset, on failure nothing changes.
+    pub(super) fn import(&mut self, id: u64, files: &[UploadFile], options: &ImportOptions) {
+        let mut last_progress = f64::NEG_INFINITY;
+        let platform = &self.platform;
+        let result = import::import(files, options, &mut |progress| {
+            let now = platform.now_ms();
+            if now - last_progress >= PROGRESS_MS {
+                last_progress = now;
+                platform.post(FromWorker::Importing(progress));
+            }
+        });
+        let imported = match result {
+            Ok(imported) => Arc::new(imported),
+            Err(error) => {
+                self.platform.post(FromWorker::ImportFailed { id, error });
+                return;
+            }
+        };
+        let summary = upload_summary(id, files, options, &imported, self.experiment.seed);
+        self.upload = Some(Upload { id, imported });
+        if self.experiment.dataset == DatasetId::Uploaded {
+            // The old run learnt the previous upload; the UI configures the next one.
+            self.session = None;
+            self.stop_activity();
+            self.set_activity(Activity::Idle);
+        }
+        self.platform.post(FromWorker::Imported(Box::new(summary)));
+    }
 }
 
 /// Up to `count` sample indices taking each class in turn (uploads often come sorted by
@@ -68,7 +86,7 @@ pub(super) fn upload_summary(
     for &label in samples.labels() {
         class_counts[label as usize] += 1;
     }
-    let (dataset, test) = split_upload(imported, seed);
+    let collection = Collection::upload(imported, seed);
     let preview = match samples {
         Samples::Nodes(nodes) if nodes.all_labels.len() <= MAX_DRAWN_NODES => {
             let positions = stress_layout(nodes.all_labels.len(), &nodes.graph.edges, 150);
@@ -101,7 +119,11 @@ pub(super) fn upload_summary(
         },
         class_names: imported.class_names.clone(),
         class_counts,
-        split: [dataset.train.len(), dataset.valid.len(), test.len()],
+        split: [
+            collection.train.len(),
+            collection.valid.len(),
+            collection.test.len(),
+        ],
         unlabeled: imported.unlabeled.as_ref().map_or(0, Samples::len),
         skipped: imported
             .skipped

@@ -3,6 +3,7 @@
 
 use super::augment::AugmentConfig;
 use super::data::{BuiltinDataset, DataShape};
+use super::label::LabelingConfig;
 use super::models::ModelConfig;
 use serde::{Deserialize, Serialize};
 
@@ -144,6 +145,9 @@ pub struct Experiment {
     /// Augmentation of training batches (none when absent, so older experiments still load).
     #[serde(default)]
     pub augment: AugmentConfig,
+    /// Hidden labels, the labeling queue, pseudo-labels and consistency training.
+    #[serde(default)]
+    pub labeling: LabelingConfig,
 }
 
 impl Default for Experiment {
@@ -157,6 +161,7 @@ impl Default for Experiment {
             batch_size: 32,
             seed: 1,
             augment: AugmentConfig::none(),
+            labeling: LabelingConfig::default(),
         }
     }
 }
@@ -165,6 +170,22 @@ impl Default for Experiment {
 pub const MAX_BATCH_SIZE: usize = 1024;
 
 impl Experiment {
+    /// The name under which the labels a person gives to this experiment's data are kept: one
+    /// book per built-in dataset, seed and labels-per-class setting, and one for the upload.
+    pub fn labels_key(&self) -> String {
+        match self.dataset {
+            DatasetId::Builtin(dataset) => format!(
+                "{}/seed-{}/{}",
+                dataset.id(),
+                self.seed,
+                self.labeling
+                    .labels_per_class
+                    .map_or("all".to_string(), |n| format!("{n}-per-class"))
+            ),
+            DatasetId::Uploaded => "upload".into(),
+        }
+    }
+
     /// Checks everything: the training settings and that the model can be built for samples
     /// of `shape` in `classes` classes.
     pub fn validate(&self, shape: &DataShape, classes: usize) -> Result<(), String> {
@@ -190,6 +211,7 @@ impl Experiment {
                 self.batch_size
             ));
         }
-        self.augment.validate()
+        self.augment.validate()?;
+        self.labeling.validate()
     }
 }

@@ -8,6 +8,7 @@ pub mod augment;
 pub mod data;
 pub mod experiment;
 pub mod import;
+pub mod label;
 pub mod layout;
 pub mod metrics;
 pub mod models;

@@ -20,6 +20,12 @@ pub enum Stream {
     Model = 4,
     /// Data augmentation of training batches (see `augment::augment_rng`).
     Augment = 5,
+    /// Query strategies' random order and subsets.
+    Query = 6,
+    /// Which unlabeled samples a consistency-training step draws.
+    Unlabeled = 7,
+    /// Which labels a built-in dataset keeps when its labels are cut down.
+    Labels = 8,
 }
 
 /// A generator for `seed` and `stream`; the same pair always gives the same sequence.

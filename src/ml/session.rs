@@ -4,13 +4,16 @@
 //! caller asks ([`Session::read_train_metrics`], [`Session::evaluate`]), asynchronously, so
 //! the same code serves the browser worker (where reads must be async), the bench and tests.
 
-use super::augment::{AugmentContext, augment_batch, augment_rng};
-use super::data::{Batch, Dataset, Standardizer};
+use super::augment::{
+    AugmentConfig, AugmentContext, Augmentation, Preset, augment_batch, augment_rng,
+};
+use super::data::{Batch, Dataset, Samples, Standardizer};
 use super::experiment::Experiment;
 use super::metrics::argmax_rows;
 use super::rng::{Rng, Stream, device_seed, rng};
-use super::train::Trainer;
+use super::train::{Consistency, Prediction, Trainer};
 use burn::prelude::*;
+use rand::RngExt;
 use rand::seq::SliceRandom;
 use std::sync::Arc;
 
@@ -30,6 +33,9 @@ pub struct TrainMetrics {
     pub accuracy: f64,
     /// Number of samples those steps saw.
     pub samples: usize,
+    /// With consistency training: the share of unlabeled samples whose proposal passed the
+    /// confidence threshold.
+    pub confident: Option<f64>,
 }
 
 /// Results of one pass over the validation set.
@@ -53,6 +59,8 @@ struct Pending {
     correct: Tensor<1, Int>,
     steps: u64,
     samples: usize,
+    /// Unlabeled samples that passed the threshold, and how many were drawn.
+    confident: Option<(Tensor<1>, usize)>,
 }
 
 /// A training run in progress.
@@ -63,6 +71,8 @@ pub struct Session {
     augment_context: AugmentContext,
     trainer: Trainer,
     order_rng: Rng,
+    /// Draws the unlabeled samples of consistency steps.
+    unlabeled_rng: Rng,
     order: Vec<usize>,
     cursor: usize,
     step: u64,
@@ -94,6 +104,7 @@ impl Session {
             dataset,
             trainer,
             order_rng: rng(experiment.seed, Stream::Order),
+            unlabeled_rng: rng(experiment.seed, Stream::Unlabeled),
             order: Vec::new(),
             cursor: 0,
             step: 0,
@@ -145,14 +156,18 @@ impl Session {
     }
 
     /// Applies the settings that can change mid-run (learning rate, batch size,
-    /// augmentation); returns `false`, changing nothing, when `experiment` differs in anything
-    /// else.
+    /// augmentation, and every labeling setting but the labels kept per class); returns
+    /// `false`, changing nothing, when `experiment` differs in anything else.
     pub fn update(&mut self, experiment: &Experiment) -> bool {
-        let live = Experiment {
+        let mut live = Experiment {
             learning_rate: self.experiment.learning_rate,
             batch_size: self.experiment.batch_size,
             augment: self.experiment.augment.clone(),
             ..experiment.clone()
+        };
+        live.labeling = super::label::LabelingConfig {
+            labels_per_class: experiment.labeling.labels_per_class,
+            ..self.experiment.labeling.clone()
         };
         if live != self.experiment
             || experiment
@@ -166,35 +181,86 @@ impl Session {
         true
     }
 
+    /// Goes on training the same model on `dataset` (new labels joined it, or left it): the
+    /// next batch starts a fresh pass over its training part. The standardization stays as
+    /// the run began, so the model's inputs do not shift.
+    pub fn set_dataset(&mut self, dataset: Arc<Dataset>) {
+        self.dataset = dataset;
+        self.shuffle();
+    }
+
+    /// Whether a step draws unlabeled samples for consistency training.
+    pub fn uses_consistency(&self) -> bool {
+        self.experiment.labeling.consistency && !self.dataset.unlabeled.is_empty()
+    }
+
     /// One optimisation step on the next batch. Returns `true` when it completed an epoch.
     ///
     /// The batch is augmented (before standardization) with the experiment's augmentation,
     /// drawn from [`augment_rng`]`(seed, step)` where `step` counts the steps taken before
-    /// this one.
+    /// this one. Accepted pseudo-labels weigh `labeling.pseudo_weight`. With consistency
+    /// training, `labeling.unlabeled_ratio` times as many unlabeled samples join the step,
+    /// weakly augmented (the light preset) to propose labels and strongly augmented (the
+    /// experiment's augmentation, or the strong preset when it has none) to learn them.
     pub fn train_step(&mut self) -> bool {
         let end = (self.cursor + self.experiment.batch_size).min(self.order.len());
-        let mut batch = self.dataset.train.batch(&self.order[self.cursor..end]);
+        let indices = &self.order[self.cursor..end];
+        let mut batch = self.dataset.train.batch(indices);
+        let labeling = &self.experiment.labeling;
+        if indices.iter().any(|&i| self.dataset.is_pseudo(i)) {
+            batch.weights = Some(
+                indices
+                    .iter()
+                    .map(|&i| {
+                        if self.dataset.is_pseudo(i) {
+                            labeling.pseudo_weight
+                        } else {
+                            1.0
+                        }
+                    })
+                    .collect(),
+            );
+        }
         let augment = &self.experiment.augment;
         if !augment.is_identity() {
             let mut rng = augment_rng(self.experiment.seed, self.step);
             augment_batch(augment, &mut batch, &self.augment_context, &mut rng);
         }
         self.standardizer.apply(&mut batch);
-        let output = self.trainer.step(&batch);
+        let unlabeled = self
+            .uses_consistency()
+            .then(|| self.consistency_batches(batch.len()));
+        let output = self.trainer.step_with(
+            &batch,
+            unlabeled.as_ref().map(|(weak, strong)| Consistency {
+                weak,
+                strong,
+                threshold: self.experiment.labeling.threshold,
+                weight: self.experiment.labeling.consistency_weight,
+            }),
+        );
         let samples = batch.len();
         let loss_sum = output.loss * samples as f64;
+        let confident = output
+            .confident
+            .zip(unlabeled.as_ref().map(|(weak, _)| weak.len()));
         self.pending = Some(match self.pending.take() {
             None => Pending {
                 loss_sum,
                 correct: output.correct,
                 steps: 1,
                 samples,
+                confident,
             },
             Some(p) => Pending {
                 loss_sum: p.loss_sum + loss_sum,
                 correct: p.correct + output.correct,
                 steps: p.steps + 1,
                 samples: p.samples + samples,
+                confident: match (p.confident, confident) {
+                    (Some((a, n)), Some((b, m))) => Some((a + b, n + m)),
+                    (a, b) => a.or(b),
+                },
             },
         });
         self.step += 1;
@@ -224,18 +290,69 @@ impl Session {
             .next()
             .unwrap_or(0);
         let samples = pending.samples.max(1) as f64;
+        let confident = match pending.confident {
+            Some((count, drawn)) => Some(read_scalar(count).await? / drawn.max(1) as f64),
+            None => None,
+        };
         Ok(Some(TrainMetrics {
             step: self.step,
             epoch: self.epoch(),
             loss: loss_sum / samples,
             accuracy: correct as f64 / samples,
             samples: pending.samples,
+            confident,
         }))
+    }
+
+    /// The weakly and the strongly augmented versions of `ratio × labeled` unlabeled samples
+    /// drawn for one consistency step, standardized.
+    fn consistency_batches(&mut self, labeled: usize) -> (Batch, Batch) {
+        let pool = &self.dataset.unlabeled;
+        let count = (labeled * self.experiment.labeling.unlabeled_ratio).min(pool.len());
+        let indices: Vec<usize> = (0..count)
+            .map(|_| pool[self.unlabeled_rng.random_range(0..pool.len())])
+            .collect();
+        let context = &self.augment_context;
+        let kind = context.kind;
+        let alphabet = context.alphabet.as_deref();
+        let mut weak = self.dataset.pool.batch(&indices);
+        let mut strong = weak.clone();
+        let mut rng = augment_rng(self.experiment.seed ^ 0x5eed_u64, self.step);
+        augment_batch(
+            &AugmentConfig::preset(Preset::Light, kind, alphabet),
+            &mut weak,
+            context,
+            &mut rng,
+        );
+        // Mixup blends two samples' labels, which a proposal for one cannot follow.
+        let mut strong_config = if self.experiment.augment.is_identity() {
+            AugmentConfig::preset(Preset::Strong, kind, alphabet)
+        } else {
+            self.experiment.augment.clone()
+        };
+        strong_config
+            .steps
+            .retain(|s| s.augmentation != Augmentation::Mixup);
+        augment_batch(&strong_config, &mut strong, context, &mut rng);
+        self.standardizer.apply(&mut weak);
+        self.standardizer.apply(&mut strong);
+        (weak, strong)
     }
 
     /// Loss, accuracy and every prediction on the validation set.
     pub async fn evaluate(&self) -> Result<EvalMetrics, String> {
-        let valid = &self.dataset.valid;
+        self.evaluate_on(&self.dataset.valid).await
+    }
+
+    /// Class probabilities and embeddings of `samples` at `indices`, left on the device.
+    pub fn predict(&self, samples: &Samples, indices: &[usize]) -> Prediction {
+        self.trainer
+            .predict(&self.model_batch(samples, indices).input)
+    }
+
+    /// Loss, accuracy and every prediction on the labeled `samples`.
+    pub async fn evaluate_on(&self, samples: &Samples) -> Result<EvalMetrics, String> {
+        let valid = samples;
         let indices: Vec<usize> = (0..valid.len()).collect();
         let mut loss_sum: Option<Tensor<1>> = None;
         let mut probabilities = Vec::new();
@@ -248,7 +365,7 @@ impl Session {
             probabilities.push(output.probabilities);
         }
         let Some(loss_sum) = loss_sum else {
-            return Err("the validation set is empty".into());
+            return Err("there are no samples to evaluate".into());
         };
         let loss = read_scalar(loss_sum).await? / valid.len() as f64;
         let probabilities = Tensor::cat(probabilities, 0)

@@ -1,9 +1,9 @@
 //! One training step and evaluation. No loop, no sleeping, no I/O: the caller decides when to
 //! step and when to read results back, so GPU work is never stalled by a read.
 
-use super::data::{Batch, BatchInput, DataShape, Mix};
+use super::data::{Batch, BatchInput, DataShape};
 use super::experiment::OptimizerKind;
-use super::models::{Model, ModelConfig};
+use super::models::{Model, ModelConfig, ModelInput};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
@@ -13,10 +13,45 @@ use std::sync::Mutex;
 
 /// The tensors a training step leaves on the device, not yet read back.
 pub struct StepOutput {
-    /// Mean cross-entropy of the batch. `[1]`
+    /// The step's loss (weighted soft-target cross-entropy, plus the consistency term). `[1]`
     pub loss: Tensor<1>,
     /// Number of correctly classified samples in the batch. `[1]`
     pub correct: Tensor<1, Int>,
+    /// With consistency training: how many unlabeled samples passed the threshold. `[1]`
+    pub confident: Option<Tensor<1>>,
+}
+
+/// The unlabeled half of a consistency-training step (see [`Trainer::step_with`]).
+pub struct Consistency<'a> {
+    /// Unlabeled samples, weakly augmented: their predictions propose pseudo-labels.
+    pub weak: &'a Batch,
+    /// The same samples, strongly augmented: trained towards those proposals.
+    pub strong: &'a Batch,
+    /// The confidence a proposal needs to count.
+    pub threshold: f32,
+    /// The unlabeled loss's weight.
+    pub weight: f32,
+}
+
+/// Predictions left on the device by [`Trainer::predict`].
+pub struct Prediction {
+    /// Class probabilities. `[batch, classes]`
+    pub probabilities: Tensor<2>,
+    /// Penultimate representations. `[batch, width]`
+    pub embeddings: Tensor<2>,
+}
+
+/// `Σᵢ Σ_c −targetᵢ_c · log softmax(logitsᵢ)_c / batch`: cross-entropy against soft targets
+/// whose rows already carry each sample's weight.
+///
+/// # Shapes
+/// - logits, targets: `[batch, classes]`
+/// - output: `[1]`
+pub fn soft_cross_entropy(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
+    let [n, _] = logits.dims();
+    (log_softmax(logits, 1) * targets)
+        .sum()
+        .mul_scalar(-1.0 / n.max(1) as f64)
 }
 
 /// The tensors an evaluation pass leaves on the device.
@@ -87,15 +122,47 @@ impl Trainer {
 
     /// One optimisation step on `batch`. The returned tensors are detached and unread.
     pub fn step(&mut self, batch: &Batch) -> StepOutput {
+        self.step_with(batch, None)
+    }
+
+    /// One optimisation step on `batch` and, if given, an unlabeled consistency batch: the loss
+    /// is the weighted soft-target cross-entropy of `batch` ([`Batch::soft_targets`]) plus
+    /// `consistency.weight` times that of the strongly augmented unlabeled samples towards
+    /// the pseudo-labels the weakly augmented ones propose with confidence at least
+    /// `consistency.threshold` (FixMatch, with ReMixMatch's distribution alignment of the
+    /// proposals; the proposals carry no gradient).
+    pub fn step_with(&mut self, batch: &Batch, consistency: Option<Consistency>) -> StepOutput {
         let targets = self.targets(batch);
         let model = self.model.take().expect("model present between steps");
         let logits = model.forward(&batch.input, &self.device);
-        let loss = match &batch.mix {
-            None => CrossEntropyLossConfig::new()
-                .init(&self.device)
-                .forward(logits.clone(), targets.clone()),
-            Some(mix) => self.mixed_loss(logits.clone(), batch, mix),
-        };
+        let [n, classes] = logits.dims();
+        let (soft, weights) = batch.soft_targets(classes);
+        let soft = Tensor::<2>::from_data(TensorData::new(soft, [n, classes]), &self.device);
+        let weights = Tensor::<2>::from_data(TensorData::new(weights, [n, 1]), &self.device);
+        let mut loss = soft_cross_entropy(logits.clone(), soft * weights);
+        let mut confident = None;
+        if let Some(unlabeled) = consistency {
+            let proposals = softmax(
+                model.forward(&unlabeled.weak.input, &self.device).detach(),
+                1,
+            );
+            let [m, _] = proposals.dims();
+            // Distribution alignment (ReMixMatch): divided by the batch's mean prediction,
+            // proposals do not all fall into the class the model already favours, which with
+            // a few labels per class otherwise makes self-training collapse.
+            let aligned = proposals.clone() / proposals.mean_dim(0);
+            let proposals = aligned.clone() / aligned.sum_dim(1);
+            let confidence = proposals.clone().max_dim(1);
+            let mask = confidence
+                .clone()
+                .greater_equal_elem(unlabeled.threshold)
+                .float();
+            let pseudo = proposals.equal(confidence.expand([m, classes])).float() * mask.clone();
+            let strong = model.forward(&unlabeled.strong.input, &self.device);
+            loss =
+                loss + soft_cross_entropy(strong, pseudo).mul_scalar(f64::from(unlabeled.weight));
+            confident = Some(mask.sum());
+        }
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         self.model = Some(self.optimizer.step(self.learning_rate, model, grads));
         let correct = logits
@@ -108,6 +175,7 @@ impl Trainer {
         StepOutput {
             loss: loss.detach(),
             correct,
+            confident: confident.map(Tensor::detach),
         }
     }
 
@@ -130,6 +198,17 @@ impl Trainer {
         }
     }
 
+    /// Class probabilities and penultimate embeddings of `input` in inference mode.
+    pub fn predict(&self, input: &BatchInput) -> Prediction {
+        let model = self.model().valid();
+        let device = self.device.clone().without_autodiff();
+        let embeddings = model.embed(&ModelInput::from_batch(input, &device));
+        Prediction {
+            probabilities: softmax(model.head(embeddings.clone()), 1),
+            embeddings,
+        }
+    }
+
     /// Class scores of `input` in inference mode.
     ///
     /// # Shapes
@@ -137,21 +216,6 @@ impl Trainer {
     pub fn logits(&self, input: &BatchInput) -> Tensor<2> {
         let device = self.device.clone().without_autodiff();
         self.model().valid().forward(input, &device)
-    }
-
-    /// Mean over the batch of `w · CE(target) + (1 − w) · CE(partner)` (mixup's soft labels).
-    fn mixed_loss(&self, logits: Tensor<2>, batch: &Batch, mix: &Mix) -> Tensor<1> {
-        let [n, classes] = logits.dims();
-        let mut soft = vec![0.0f32; n * classes];
-        for i in 0..n {
-            let w = mix.weight[i];
-            soft[i * classes + batch.targets[i] as usize] += w;
-            soft[i * classes + mix.partner[i] as usize] += 1.0 - w;
-        }
-        let soft = Tensor::<2>::from_data(TensorData::new(soft, [n, classes]), &self.device);
-        (log_softmax(logits, 1) * soft)
-            .sum()
-            .mul_scalar(-1.0 / n.max(1) as f64)
     }
 
     fn targets(&self, batch: &Batch) -> Tensor<1, Int> {

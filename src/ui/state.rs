@@ -5,10 +5,13 @@ use crate::ml::augment::AugmentConfig;
 use crate::ml::data::{BuiltinDataset, DataShape};
 use crate::ml::experiment::{Compute, DatasetId, Experiment};
 use crate::ml::import::{ImportError, Progress};
+use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
+use crate::ml::label::{AssignedLabel, LabelSource};
 use crate::ml::models::{ModelConfig, ModelSummary};
 use crate::protocol::{
     AdapterInfo, AugmentPreview, Backend, CellSamples, ComparePoint, EngineBuild, EvalReport,
-    FromWorker, RunInfo, RunState, TrainReport, UploadSummary,
+    FromWorker, Guesses, LabelQueue, Proposals, RunInfo, RunState, SampleView, TestReport,
+    TrainReport, UploadSummary,
 };
 use std::rc::Rc;
 
@@ -69,6 +72,148 @@ impl Comparison {
     }
 }
 
+/// The panels below Data, Model and Training, one visible at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    Augmentation,
+    Labeling,
+}
+
+impl Tab {
+    /// Every tab, in order.
+    pub const ALL: [Tab; 2] = [Tab::Augmentation, Tab::Labeling];
+
+    /// Its name in the URL fragment (`#labeling`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Tab::Augmentation => "augmentation",
+            Tab::Labeling => "labeling",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Augmentation => "Augmentation",
+            Tab::Labeling => "Labeling",
+        }
+    }
+
+    /// The tab named `id`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.id() == id)
+    }
+}
+
+/// A long job of the engine, as last reported.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobProgress {
+    pub what: String,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// The label-budget experiment as reported so far.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BudgetView {
+    pub arms: Vec<BudgetArm>,
+    pub config: BudgetConfig,
+    /// Each arm's points.
+    pub curves: Vec<Vec<BudgetPoint>>,
+    /// `None` while running; then whether it ran to the end.
+    pub finished: Option<bool>,
+}
+
+/// The sample the labeling panel asks about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Asked {
+    pub id: String,
+    /// Drawn large (`None` for a node picked in the graph: the graph is drawn anyway).
+    pub view: Option<SampleView>,
+    pub guesses: Guesses,
+    pub node: Option<u32>,
+}
+
+/// The labeling panel's state: the person's labels (their work, kept in the browser) and
+/// what the engine reported about the pool.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct LabelingState {
+    /// The book the labels belong to ([`Experiment::labels_key`]); `None` until the stored
+    /// labels were read (nothing is sent or stored before).
+    pub key: Option<String>,
+    /// Every label given, oldest first.
+    pub labels: Vec<AssignedLabel>,
+    /// Ids whose proposals were rejected.
+    pub rejected: Vec<String>,
+    /// Ids skipped: asked again after the rest of the queue.
+    pub skipped: Vec<String>,
+    pub queue: Option<LabelQueue>,
+    pub proposals: Option<Proposals>,
+    /// A node the person picked in the graph: asked about before the queue.
+    pub picked: Option<String>,
+    pub test: Option<TestReport>,
+    pub budget: Option<BudgetView>,
+}
+
+impl LabelingState {
+    fn labeled(&self, id: &str) -> bool {
+        self.labels.iter().any(|l| l.id == id)
+    }
+
+    /// The sample to label next: the picked node, else the queue's first that is neither
+    /// labeled nor skipped, else the skipped ones in turn.
+    pub fn asked(&self) -> Option<Asked> {
+        let queue = self.queue.as_ref()?;
+        if let Some(id) = &self.picked
+            && let Some((node, _, guesses)) = queue.nodes.iter().find(|n| &n.1 == id)
+            && !self.labeled(id)
+        {
+            return Some(Asked {
+                id: id.clone(),
+                view: None,
+                guesses: guesses.clone(),
+                node: Some(*node),
+            });
+        }
+        let open = |item: &&crate::protocol::QueueItem| !self.labeled(&item.id);
+        let fresh = queue
+            .items
+            .iter()
+            .filter(open)
+            .find(|item| !self.skipped.contains(&item.id));
+        let item = fresh.or_else(|| {
+            self.skipped
+                .iter()
+                .find_map(|id| queue.items.iter().filter(open).find(|i| &i.id == id))
+        })?;
+        Some(Asked {
+            id: item.id.clone(),
+            view: Some(item.view.clone()),
+            guesses: item.guesses.clone(),
+            node: item.node,
+        })
+    }
+
+    /// Queue samples still to ask about (not labeled since the queue came).
+    pub fn waiting(&self) -> usize {
+        self.queue.as_ref().map_or(0, |q| {
+            q.items.iter().filter(|i| !self.labeled(&i.id)).count()
+        })
+    }
+
+    /// Labels given by a person, or accepted pseudo-labels.
+    pub fn count(&self, source: LabelSource) -> usize {
+        self.labels.iter().filter(|l| l.source == source).count()
+    }
+
+    /// Sets `id`'s label (replacing an earlier one).
+    fn give(&mut self, id: String, class: u32, source: LabelSource) {
+        self.labels.retain(|l| l.id != id);
+        self.skipped.retain(|s| *s != id);
+        self.labels.push(AssignedLabel { id, class, source });
+    }
+}
+
 /// Everything the UI shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppState {
@@ -106,6 +251,13 @@ pub struct AppState {
     pub preview_seed: u64,
     pub augment_preview: Option<AugmentPreview>,
     pub comparison: Option<Comparison>,
+    /// The open tab below the three panels.
+    pub tab: Tab,
+    pub labeling: LabelingState,
+    /// The engine's long job in progress (scoring, an export, the budget experiment).
+    pub progress: Option<JobProgress>,
+    /// A file the engine made for the user to save (taken by the app).
+    pub download: Option<(u64, String, String)>,
 }
 
 /// Things that happen to the UI.
@@ -133,6 +285,26 @@ pub enum Action {
     RerollPreview,
     /// The upload `id` is stored for the next visit.
     UploadKept(u64),
+    /// The user opened a tab.
+    SetTab(Tab),
+    /// The labels kept in the browser for book `key` were read.
+    LabelsLoaded {
+        key: String,
+        labels: Vec<AssignedLabel>,
+        rejected: Vec<String>,
+    },
+    /// The person labels the sample asked about as `class`.
+    Label(u32),
+    /// The person skips the sample asked about.
+    Skip,
+    /// The person takes back their last label.
+    Undo,
+    /// The person picks a node of the graph to label.
+    Pick(String),
+    /// Accept the proposal for `id`, or every proposal shown (`None`).
+    AcceptProposals(Option<String>),
+    /// Reject the proposal for `id`.
+    RejectProposal(String),
 }
 
 impl Default for AppState {
@@ -159,6 +331,10 @@ impl Default for AppState {
             preview_seed: 1,
             augment_preview: None,
             comparison: None,
+            tab: Tab::default(),
+            labeling: LabelingState::default(),
+            progress: None,
+            download: None,
         }
     }
 }
@@ -183,26 +359,10 @@ impl AppState {
                     self.alert = Some(format!("{message} The previous value is kept."));
                     return;
                 }
-                if experiment.dataset != self.experiment.dataset {
-                    // A new dataset starts from the model that suits it.
-                    let model = match (experiment.dataset, &self.upload) {
-                        (DatasetId::Builtin(dataset), _) => {
-                            ModelConfig::default_for_dataset(dataset)
-                        }
-                        (DatasetId::Uploaded, Some(upload)) => {
-                            ModelConfig::default_for_upload(upload.shape.kind())
-                        }
-                        (DatasetId::Uploaded, None) => return,
-                    };
-                    self.experiment = Experiment {
-                        model,
-                        augment: AugmentConfig::none(),
-                        ..experiment
-                    };
-                    self.augment_preview = None;
-                    self.comparison = None;
-                } else {
-                    self.experiment = experiment;
+                let key = self.experiment.labels_key();
+                self.apply_edit(experiment);
+                if self.experiment.labels_key() != key {
+                    self.labeling = LabelingState::default();
                 }
             }
             Action::SetCompute(compute) => {
@@ -232,6 +392,64 @@ impl AppState {
                 });
             }
             Action::RerollPreview => self.preview_seed += 1,
+            Action::SetTab(tab) => self.tab = tab,
+            Action::LabelsLoaded {
+                key,
+                labels,
+                rejected,
+            } => {
+                if key == self.experiment.labels_key() {
+                    self.labeling.key = Some(key);
+                    self.labeling.labels = labels;
+                    self.labeling.rejected = rejected;
+                }
+            }
+            Action::Label(class) => {
+                let classes = self.data_shape().map_or(0, |(_, names)| names.len());
+                if let Some(asked) = self.labeling.asked()
+                    && (class as usize) < classes
+                {
+                    self.labeling.give(asked.id, class, LabelSource::Human);
+                    self.labeling.picked = None;
+                }
+            }
+            Action::Skip => {
+                if let Some(asked) = self.labeling.asked() {
+                    self.labeling.skipped.retain(|s| *s != asked.id);
+                    self.labeling.skipped.push(asked.id);
+                    self.labeling.picked = None;
+                }
+            }
+            Action::Undo => {
+                if let Some(last) = self
+                    .labeling
+                    .labels
+                    .iter()
+                    .rposition(|l| l.source == LabelSource::Human)
+                {
+                    self.labeling.labels.remove(last);
+                }
+            }
+            Action::Pick(id) => self.labeling.picked = Some(id),
+            Action::AcceptProposals(which) => {
+                if let Some(proposals) = self.labeling.proposals.clone() {
+                    for p in proposals.items {
+                        if which.as_ref().is_none_or(|id| *id == p.id)
+                            && !self.labeling.labeled(&p.id)
+                        {
+                            self.labeling.give(p.id, p.class, LabelSource::Pseudo);
+                        }
+                    }
+                }
+            }
+            Action::RejectProposal(id) => {
+                if !self.labeling.rejected.contains(&id) {
+                    self.labeling.rejected.push(id.clone());
+                }
+                if let Some(proposals) = &mut self.labeling.proposals {
+                    proposals.items.retain(|p| p.id != id);
+                }
+            }
             Action::UploadKept(id) => self.kept_upload = Some(id),
             Action::RemoveUpload => {
                 self.upload = None;
@@ -247,6 +465,30 @@ impl AppState {
         }
     }
 
+    /// Takes an edited experiment (already checked): a new dataset starts from the model that
+    /// suits it, without augmentation.
+    fn apply_edit(&mut self, experiment: Experiment) {
+        if experiment.dataset != self.experiment.dataset {
+            // A new dataset starts from the model that suits it.
+            let model = match (experiment.dataset, &self.upload) {
+                (DatasetId::Builtin(dataset), _) => ModelConfig::default_for_dataset(dataset),
+                (DatasetId::Uploaded, Some(upload)) => {
+                    ModelConfig::default_for_upload(upload.shape.kind())
+                }
+                (DatasetId::Uploaded, None) => return,
+            };
+            self.experiment = Experiment {
+                model,
+                augment: AugmentConfig::none(),
+                ..experiment
+            };
+            self.augment_preview = None;
+            self.comparison = None;
+        } else {
+            self.experiment = experiment;
+        }
+    }
+
     fn apply_report(&mut self, message: FromWorker) {
         match message {
             FromWorker::Ready => self.engine = EngineStatus::Ready,
@@ -254,6 +496,50 @@ impl AppState {
             FromWorker::RunStarted(info) => {
                 self.forget_run();
                 self.run = Some(Rc::new(info));
+                // A new model: its queue and proposals come after it scores the pool.
+                self.labeling.queue = None;
+                self.labeling.proposals = None;
+                self.labeling.test = None;
+            }
+            FromWorker::Progress { what, done, total } => {
+                self.progress = (done < total).then_some(JobProgress { what, done, total });
+            }
+            FromWorker::Queue(queue) => self.labeling.queue = Some(queue),
+            FromWorker::Proposals(proposals) => self.labeling.proposals = Some(proposals),
+            FromWorker::Test(report) => self.labeling.test = Some(report),
+            FromWorker::Download { name, text } => {
+                let serial = self.download.as_ref().map_or(0, |d| d.0) + 1;
+                self.download = Some((serial, name, text));
+            }
+            FromWorker::LabelsRead(labels) => {
+                let count = labels.len();
+                for label in labels {
+                    self.labeling.give(label.id, label.class, label.source);
+                }
+                self.notice = Some(format!(
+                    "Imported {count} label{}.",
+                    if count == 1 { "" } else { "s" }
+                ));
+            }
+            FromWorker::BudgetStarted { arms, config } => {
+                self.labeling.budget = Some(BudgetView {
+                    curves: vec![Vec::new(); arms.len()],
+                    arms,
+                    config,
+                    finished: None,
+                });
+            }
+            FromWorker::Budget(point) => {
+                if let Some(budget) = &mut self.labeling.budget
+                    && let Some(curve) = budget.curves.get_mut(point.arm)
+                {
+                    curve.push(point);
+                }
+            }
+            FromWorker::BudgetDone { finished } => {
+                if let Some(budget) = &mut self.labeling.budget {
+                    budget.finished = Some(finished);
+                }
             }
             FromWorker::State(state) => self.state = state,
             FromWorker::Train(report) => {
@@ -423,6 +709,7 @@ mod tests {
             loss: 1.0,
             accuracy: 0.5,
             samples_per_second: 100.0,
+            confident: None,
         })
     }
 
@@ -441,6 +728,9 @@ mod tests {
             class_names: vec![],
             train_samples: 1,
             valid_samples: 1,
+            test_samples: 0,
+            unlabeled_samples: 0,
+            hidden_labels: false,
             steps_per_epoch: 1,
             preview: vec![],
         };
@@ -567,6 +857,9 @@ mod tests {
             class_names: vec![],
             train_samples: 1,
             valid_samples: 1,
+            test_samples: 0,
+            unlabeled_samples: 0,
+            hidden_labels: false,
             steps_per_epoch: 1,
             preview: vec![],
         };

@@ -800,6 +800,7 @@ pub fn split_batch(batch: &Batch) -> Vec<Batch> {
                     partner: vec![mix.partner[i]],
                     weight: vec![mix.weight[i]],
                 }),
+                weights: batch.weights.as_ref().map(|w| vec![w[i]]),
             }
         })
         .collect()

@@ -1,6 +1,6 @@
 use super::{
     DataKind, DataShape, Dataset, Samples, cells, communities, dna, karate, molecules, shapes,
-    stratified_split, waveforms,
+    stratified_split, stratified_split3, waveforms,
 };
 use serde::{Deserialize, Serialize};
 
@@ -174,25 +174,53 @@ impl BuiltinDataset {
     }
 
     /// Generates the dataset for `seed`: the same seed always gives the same samples and split.
+    /// Image, sequence and graph datasets hold out a test part as large as validation; the
+    /// node datasets (one small graph) have none.
     pub fn generate(self, seed: u64) -> Dataset {
-        let class_names = self.class_names();
-        let (all, valid_fraction) = match self {
-            BuiltinDataset::Shapes => (Samples::Images(shapes::generate(3000, seed)), 0.2),
-            BuiltinDataset::Cells => (Samples::Images(cells::generate(3000, seed)), 0.2),
-            BuiltinDataset::DnaMotif => (Samples::Sequences(dna::generate(2500, seed)), 0.2),
-            BuiltinDataset::Waveforms => (Samples::Sequences(waveforms::generate(2000, seed)), 0.2),
-            BuiltinDataset::Molecules => (Samples::Graphs(molecules::generate(1500, seed)), 0.2),
-            BuiltinDataset::Communities => (Samples::Nodes(communities::generate(seed)), 0.5),
-            BuiltinDataset::KarateClub => (Samples::Nodes(karate::generate()), 0.5),
+        let (all, [train, valid, test]) = self.generate_split(seed);
+        let mut dataset = Dataset::new(
+            self.title().to_string(),
+            self.class_names(),
+            all.subset(&train),
+            all.subset(&valid),
+        );
+        dataset.test = all.subset(&test);
+        dataset
+    }
+
+    /// Every sample for `seed`, in generation order (a sample's number there is its id), and
+    /// the indices of the training, validation and test parts.
+    pub fn generate_split(self, seed: u64) -> (Samples, [Vec<usize>; 3]) {
+        let classes = self.class_names().len();
+        let sixth = 1.0 / 6.0;
+        let (all, valid_fraction, test_fraction) = match self {
+            BuiltinDataset::Shapes => (Samples::Images(shapes::generate(3600, seed)), sixth, sixth),
+            BuiltinDataset::Cells => (Samples::Images(cells::generate(3600, seed)), sixth, sixth),
+            BuiltinDataset::DnaMotif => {
+                (Samples::Sequences(dna::generate(3000, seed)), sixth, sixth)
+            }
+            BuiltinDataset::Waveforms => (
+                Samples::Sequences(waveforms::generate(2400, seed)),
+                sixth,
+                sixth,
+            ),
+            BuiltinDataset::Molecules => (
+                Samples::Graphs(molecules::generate(1800, seed)),
+                sixth,
+                sixth,
+            ),
+            BuiltinDataset::Communities => (Samples::Nodes(communities::generate(seed)), 0.5, 0.0),
+            BuiltinDataset::KarateClub => (Samples::Nodes(karate::generate()), 0.5, 0.0),
         };
-        let (train, valid) =
-            stratified_split(all.labels(), class_names.len(), valid_fraction, seed);
-        Dataset {
-            name: self.title().to_string(),
-            class_names,
-            train: all.subset(&train),
-            valid: all.subset(&valid),
-        }
+        let parts = if test_fraction > 0.0 {
+            let (train, valid, test) =
+                stratified_split3(all.labels(), classes, valid_fraction, test_fraction, seed);
+            [train, valid, test]
+        } else {
+            let (train, valid) = stratified_split(all.labels(), classes, valid_fraction, seed);
+            [train, valid, Vec::new()]
+        };
+        (all, parts)
     }
 }
 

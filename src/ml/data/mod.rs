@@ -24,6 +24,7 @@ pub use split::{stratified_split, stratified_split3};
 pub use table::Table;
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// What kind of samples a dataset holds; decides which models and views fit it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,20 +86,55 @@ impl DataShape {
     }
 }
 
-/// A labelled dataset with its training and validation parts.
+/// The label of a sample whose class is not known (an unlabeled sample). Never a class index:
+/// a batch that would train on it is refused (see [`Samples::batch`]).
+pub const NO_LABEL: u32 = u32::MAX;
+
+/// A dataset as a run sees it: labeled training, validation and test parts, and the pool of
+/// samples without a label.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
     /// Shown in the UI.
     pub name: String,
     /// One name per class; labels index into it.
     pub class_names: Vec<String>,
-    /// Samples the model learns from.
+    /// Samples the model learns from (labels from the data, a person, or accepted
+    /// pseudo-labels).
     pub train: Samples,
+    /// Which training samples carry an accepted pseudo-label (empty: none do).
+    pub train_pseudo: Vec<bool>,
     /// Samples held out to measure generalisation.
     pub valid: Samples,
+    /// Samples held out for a final check (may be empty).
+    pub test: Samples,
+    /// Every sample that came without a (visible) label, labeled since or not. Shared, so a
+    /// new labeling does not copy it.
+    pub pool: Arc<Samples>,
+    /// The pool samples still without a label, as indices into `pool`.
+    pub unlabeled: Vec<usize>,
 }
 
 impl Dataset {
+    /// A dataset of fully labeled training and validation parts, with no test part or pool.
+    pub fn new(name: String, class_names: Vec<String>, train: Samples, valid: Samples) -> Self {
+        let empty = train.subset(&[]);
+        Self {
+            name,
+            class_names,
+            train,
+            train_pseudo: Vec::new(),
+            valid,
+            test: empty.clone(),
+            pool: Arc::new(empty),
+            unlabeled: Vec::new(),
+        }
+    }
+
+    /// Whether training sample `index` carries a pseudo-label.
+    pub fn is_pseudo(&self, index: usize) -> bool {
+        self.train_pseudo.get(index).copied().unwrap_or(false)
+    }
+
     /// The kind of samples held.
     pub fn kind(&self) -> DataKind {
         self.train.kind()
@@ -220,8 +256,61 @@ impl Samples {
         let labels = self.labels();
         Batch {
             input,
-            targets: indices.iter().map(|&i| i64::from(labels[i])).collect(),
+            targets: indices
+                .iter()
+                .map(|&i| match labels[i] {
+                    NO_LABEL => UNLABELED_TARGET,
+                    label => i64::from(label),
+                })
+                .collect(),
             mix: None,
+            weights: None,
+        }
+    }
+
+    /// The same samples with these labels (one per sample).
+    pub fn with_labels(mut self, labels: Vec<u32>) -> Samples {
+        assert_eq!(labels.len(), self.len(), "one label per sample");
+        match &mut self {
+            Samples::Images(set) => set.labels = labels,
+            Samples::Sequences(set) => set.labels = labels,
+            Samples::Graphs(set) => set.labels = labels,
+            Samples::Nodes(set) => set.labels = labels,
+            Samples::Table(set) => set.labels = labels,
+        }
+        self
+    }
+
+    /// Appends the samples of `other`, which must be of the same kind and shape (for nodes:
+    /// of the same graph).
+    pub fn append(&mut self, other: &Samples) {
+        match (self, other) {
+            (Samples::Images(a), Samples::Images(b)) => {
+                assert_eq!(a.image_len(), b.image_len(), "image size mismatch");
+                a.pixels.extend_from_slice(&b.pixels);
+                a.labels.extend_from_slice(&b.labels);
+            }
+            (Samples::Sequences(a), Samples::Sequences(b)) => {
+                assert_eq!(a.channels, b.channels, "channel mismatch");
+                a.values.extend(b.values.iter().cloned());
+                a.labels.extend_from_slice(&b.labels);
+            }
+            (Samples::Graphs(a), Samples::Graphs(b)) => {
+                assert_eq!(a.feature_dim, b.feature_dim, "feature mismatch");
+                a.graphs.extend(b.graphs.iter().cloned());
+                a.labels.extend_from_slice(&b.labels);
+            }
+            (Samples::Nodes(a), Samples::Nodes(b)) => {
+                assert!(Arc::ptr_eq(&a.graph, &b.graph), "nodes of another graph");
+                a.nodes.extend_from_slice(&b.nodes);
+                a.labels.extend_from_slice(&b.labels);
+            }
+            (Samples::Table(a), Samples::Table(b)) => {
+                assert_eq!(a.features(), b.features(), "column mismatch");
+                a.values.extend_from_slice(&b.values);
+                a.labels.extend_from_slice(&b.labels);
+            }
+            _ => panic!("cannot append samples of another kind"),
         }
     }
 
@@ -341,15 +430,21 @@ pub enum BatchInput {
     Table { values: Vec<f32>, shape: [usize; 2] },
 }
 
+/// The target of a batch sample without a label ([`NO_LABEL`]): out of every class's range, so
+/// a loss that reads it fails loudly instead of learning class 0.
+pub const UNLABELED_TARGET: i64 = -1;
+
 /// One batch: model input and the class index of each sample.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch {
     /// The model input.
     pub input: BatchInput,
-    /// The class index of each sample.
+    /// The class index of each sample ([`UNLABELED_TARGET`] for an unlabeled one).
     pub targets: Vec<i64>,
     /// Soft labels of samples blended with others (mixup); `None` for plain hard labels.
     pub mix: Option<Mix>,
+    /// How much each sample counts in the loss (`None`: 1 each), e.g. less for pseudo-labels.
+    pub weights: Option<Vec<f32>>,
 }
 
 /// Soft labels from mixup: sample `i` is `weight[i]` of class `targets[i]` and
@@ -365,6 +460,36 @@ pub struct Mix {
 }
 
 impl Batch {
+    /// Soft targets `[len, classes]` (row-major) and per-sample weights: one-hot rows for hard
+    /// labels, two classes blended for mixed samples. Every loss Petri trains with is
+    /// `Σᵢ wᵢ · CE(softᵢ, pᵢ) / len`.
+    ///
+    /// # Panics
+    /// On an unlabeled sample ([`UNLABELED_TARGET`]) or a class out of range.
+    pub fn soft_targets(&self, classes: usize) -> (Vec<f32>, Vec<f32>) {
+        let n = self.len();
+        let mut soft = vec![0.0f32; n * classes];
+        let class = |t: i64| {
+            assert!(
+                (0..classes as i64).contains(&t),
+                "training target {t} is not a class (an unlabeled sample reached a loss)"
+            );
+            t as usize
+        };
+        for i in 0..n {
+            let target = class(self.targets[i]);
+            match &self.mix {
+                Some(mix) => {
+                    soft[i * classes + target] += mix.weight[i];
+                    soft[i * classes + class(mix.partner[i])] += 1.0 - mix.weight[i];
+                }
+                None => soft[i * classes + target] = 1.0,
+            }
+        }
+        let weights = self.weights.clone().unwrap_or_else(|| vec![1.0; n]);
+        (soft, weights)
+    }
+
     /// The number of samples in the batch.
     pub fn len(&self) -> usize {
         self.targets.len()

@@ -6,7 +6,7 @@ use super::{
     Classes, Context, ImportError, Imported, MAX_SEQUENCE_LENGTH, UploadFile, fatal, imported,
     is_missing, named, shown, stem, text_of,
 };
-use crate::ml::data::{Samples, Sequences};
+use crate::ml::data::{NO_LABEL, Samples, Sequences};
 use std::collections::HashMap;
 
 /// One sequence as read, before encoding.
@@ -230,11 +230,18 @@ pub(crate) fn build(
     classes.check(file, "the label")?;
     let mut samples = Sequences::new(alphabet.len(), Some(alphabet.to_string()));
     let mut unlabeled = Sequences::new(alphabet.len(), Some(alphabet.to_string()));
+    let (mut ids, mut unlabeled_ids) = (Vec::new(), Vec::new());
     for r in &kept {
         let values = Sequences::one_hot(alphabet, &r.letters);
         match &r.label {
-            Some(l) => samples.push(values, classes.get(l)),
-            None => unlabeled.push(values, 0),
+            Some(l) => {
+                samples.push(values, classes.get(l));
+                ids.push(r.id.clone());
+            }
+            None => {
+                unlabeled.push(values, NO_LABEL);
+                unlabeled_ids.push(r.id.clone());
+            }
         }
     }
     ctx.tick(file, total, total);
@@ -263,6 +270,8 @@ pub(crate) fn build(
         Samples::Sequences(samples),
     );
     out.unlabeled = (!unlabeled.is_empty()).then_some(Samples::Sequences(unlabeled));
+    out.ids = ids;
+    out.unlabeled_ids = unlabeled_ids;
     out.notes = notes;
     Ok(out)
 }

@@ -6,7 +6,7 @@ use super::{
     Classes, Context, ImportError, Imported, UploadFile, fatal, imported, is_missing, named,
     parse_number, shown, stem, text_of,
 };
-use crate::ml::data::{Graph, Graphs, Nodes, Samples};
+use crate::ml::data::{Graph, Graphs, NO_LABEL, Nodes, Samples};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -256,7 +256,7 @@ fn graph_classification(
             .filter_map(|g| g.get("nodes").and_then(Value::as_array))
             .flatten(),
     );
-    let mut kept: Vec<(Graph, Option<String>)> = Vec::new();
+    let mut kept: Vec<(Graph, Option<String>, String)> = Vec::new();
     let mut loops = 0;
     for (g, item) in list.iter().enumerate() {
         ctx.tick(name, g, list.len());
@@ -298,7 +298,12 @@ fn graph_classification(
             continue;
         }
         loops += l;
-        kept.push((Graph { features, edges }, label));
+        let id = match item.get("id") {
+            Some(Value::String(id)) => id.clone(),
+            Some(Value::Number(id)) => id.to_string(),
+            _ => g.to_string(),
+        };
+        kept.push((Graph { features, edges }, label, id));
     }
     ctx.tick(name, list.len(), list.len());
     let classes = Classes::new(kept.iter().filter_map(|k| k.1.as_deref()));
@@ -317,15 +322,18 @@ fn graph_classification(
         graphs: Vec::new(),
         labels: Vec::new(),
     };
-    for (graph, label) in kept {
+    let (mut ids, mut unlabeled_ids) = (Vec::new(), Vec::new());
+    for (graph, label, id) in kept {
         match label {
             Some(l) => {
                 samples.labels.push(classes.get(&l));
                 samples.graphs.push(graph);
+                ids.push(id);
             }
             None => {
-                unlabeled.labels.push(0);
+                unlabeled.labels.push(NO_LABEL);
                 unlabeled.graphs.push(graph);
+                unlabeled_ids.push(id);
             }
         }
     }
@@ -355,6 +363,8 @@ fn graph_classification(
         Samples::Graphs(samples),
     );
     out.unlabeled = (!unlabeled.graphs.is_empty()).then_some(Samples::Graphs(unlabeled));
+    out.ids = ids;
+    out.unlabeled_ids = unlabeled_ids;
     out.notes = notes;
     Ok(out)
 }
@@ -417,6 +427,7 @@ fn node_classification(
         Graph { features, edges },
         feature_dim,
         node_labels,
+        (0..nodes.len()).map(|i| i.to_string()).collect(),
         loops,
         "graph nodes (JSON)",
     )?;
@@ -433,6 +444,7 @@ fn nodes_dataset(
     graph: Graph,
     feature_dim: usize,
     labels: Vec<Option<String>>,
+    node_ids: Vec<String>,
     loops: usize,
     format: &str,
 ) -> Result<Imported, ImportError> {
@@ -440,7 +452,7 @@ fn nodes_dataset(
     classes.check(name, "the labels")?;
     let all_labels: Vec<u32> = labels
         .iter()
-        .map(|l| l.as_deref().map_or(0, |l| classes.get(l)))
+        .map(|l| l.as_deref().map_or(NO_LABEL, |l| classes.get(l)))
         .collect();
     let (labelled, unlabelled): (Vec<usize>, Vec<usize>) =
         (0..labels.len()).partition(|&i| labels[i].is_some());
@@ -453,7 +465,7 @@ fn nodes_dataset(
         all_labels: all_labels.clone(),
         labels: nodes
             .iter()
-            .map(|&i| if real { all_labels[i] } else { 0 })
+            .map(|&i| if real { all_labels[i] } else { NO_LABEL })
             .collect(),
         nodes,
     };
@@ -471,12 +483,15 @@ fn nodes_dataset(
             unlabelled.len()
         ));
     }
+    let ids = labelled.iter().map(|&i| node_ids[i].clone()).collect();
     let mut out = imported(
         stem(name),
         format,
         classes.names,
         Samples::Nodes(part(labelled, true)),
     );
+    out.ids = ids;
+    out.unlabeled_ids = unlabelled.iter().map(|&i| node_ids[i].clone()).collect();
     out.unlabeled = (!unlabelled.is_empty()).then(|| Samples::Nodes(part(unlabelled, false)));
     out.notes = notes;
     Ok(out)
@@ -556,6 +571,7 @@ pub(crate) fn from_csvs(
     let mut index = HashMap::new();
     let mut values = Vec::new();
     let mut labels = Vec::new();
+    let mut node_ids = Vec::new();
     for row in &nr {
         let key = row.fields[id].clone();
         if index.contains_key(&key) {
@@ -566,7 +582,8 @@ pub(crate) fn from_csvs(
             );
             continue;
         }
-        index.insert(key, labels.len());
+        index.insert(key.clone(), labels.len());
+        node_ids.push(key);
         if features.is_empty() {
             values.push(1.0);
         }
@@ -620,6 +637,7 @@ pub(crate) fn from_csvs(
         graph,
         feature_dim,
         labels,
+        node_ids,
         loops,
         "graph nodes (edge and node CSVs)",
     )?;

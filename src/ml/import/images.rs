@@ -6,7 +6,7 @@ use super::{
     MAX_SAMPLES, MAX_UNZIPPED_BYTES, UploadFile, base_name, extension, fatal, imported, is_missing,
     megabytes, named, stem,
 };
-use crate::ml::data::{Images, Samples};
+use crate::ml::data::{Images, NO_LABEL, Samples};
 use image::{DynamicImage, ImageReader, Limits, RgbImage, imageops};
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
@@ -18,6 +18,8 @@ const UNLABELED: &str = "unlabeled";
 
 /// One image brought to the training size, RGB, before the colour is decided.
 struct Picture {
+    /// The sample's id: its path in the zip, or the uploaded file's name.
+    id: String,
     rgb: Vec<u8>,
     colored: bool,
     label: Option<String>,
@@ -230,6 +232,7 @@ pub(crate) fn from_zip(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
         let label = (!class.eq_ignore_ascii_case(UNLABELED)).then(|| class.clone());
         match picture(&bytes, size, ctx.options.image_fit) {
             Ok((rgb, colored)) => pictures.push(Picture {
+                id: path.clone(),
                 rgb,
                 colored,
                 label,
@@ -304,6 +307,7 @@ pub(crate) fn from_files(
         matched += 1;
         match picture(&file.bytes, size, ctx.options.image_fit) {
             Ok((rgb, colored)) => pictures.push(Picture {
+                id: file.name.clone(),
                 rgb,
                 colored,
                 label: label.clone(),
@@ -342,6 +346,7 @@ fn finish(
     let channels = if rgb { 3 } else { 1 };
     let mut samples = Images::new(channels, size, size);
     let mut unlabeled = Images::new(channels, size, size);
+    let (mut ids, mut unlabeled_ids) = (Vec::new(), Vec::new());
     let mut values = vec![0.0f32; channels * size * size];
     for p in &pictures {
         let plane = size * size;
@@ -357,8 +362,14 @@ fn finish(
             }
         }
         match &p.label {
-            Some(l) => samples.push(&values, classes.get(l)),
-            None => unlabeled.push(&values, 0),
+            Some(l) => {
+                samples.push(&values, classes.get(l));
+                ids.push(p.id.clone());
+            }
+            None => {
+                unlabeled.push(&values, NO_LABEL);
+                unlabeled_ids.push(p.id.clone());
+            }
         }
     }
     let mut notes = vec![format!(
@@ -378,6 +389,8 @@ fn finish(
     }
     let mut out = imported(stem(file), format, classes.names, Samples::Images(samples));
     out.unlabeled = (!unlabeled.is_empty()).then_some(Samples::Images(unlabeled));
+    out.ids = ids;
+    out.unlabeled_ids = unlabeled_ids;
     out.notes = notes;
     Ok(out)
 }

@@ -188,8 +188,15 @@ pub struct Imported {
     pub class_names: Vec<String>,
     /// Every labelled sample.
     pub samples: Samples,
-    /// Samples without a label (kept for labelling later), if any.
+    /// Samples without a label (kept for labeling later), if any; their labels are
+    /// [`crate::ml::data::NO_LABEL`].
     pub unlabeled: Option<Samples>,
+    /// Each labeled sample's id as the upload names it: the file name (a zip entry's path),
+    /// the FASTA id, the line number of a table row, the node id, or the graph's id (its
+    /// position in the list when it has none).
+    pub ids: Vec<String>,
+    /// Each unlabeled sample's id.
+    pub unlabeled_ids: Vec<String>,
     /// Records left out, and why (only non-empty when the user accepted a partial load, or for
     /// rows dropped for missing values).
     pub skipped: Vec<Problem>,
@@ -725,6 +732,8 @@ pub(crate) fn imported(
         class_names: classes,
         samples,
         unlabeled: None,
+        ids: Vec::new(),
+        unlabeled_ids: Vec::new(),
         skipped: Vec::new(),
         notes: Vec::new(),
         columns: Vec::new(),

@@ -4,7 +4,7 @@ use super::{
     Classes, ColumnInfo, Context, ImportError, Imported, MissingValues, TableAs, UploadFile, fatal,
     imported, is_missing, named, parse_number, problem, shown, stem, text_of,
 };
-use crate::ml::data::{Samples, Sequences, Table};
+use crate::ml::data::{NO_LABEL, Samples, Sequences, Table};
 use std::collections::HashSet;
 
 /// One data row of a CSV file.
@@ -171,7 +171,7 @@ pub(crate) fn from_csv(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
             let records = rows
                 .iter()
                 .map(|r| super::fasta::Record {
-                    id: format!("line {}", r.line),
+                    id: r.line.to_string(),
                     line: r.line,
                     label: Some(r.fields[label].clone()).filter(|l| !is_missing(l)),
                     letters: r.fields[seq].clone(),
@@ -322,23 +322,26 @@ pub(crate) fn from_csv(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
         |p: &Parsed| -> Vec<f32> { p.2.iter().map(|v| v.unwrap_or(0.0) as f32).collect() };
     let (labelled, unlabelled): (Vec<_>, Vec<_>) = parsed.iter().partition(|p| p.1.is_some());
     let make = |part: &[&Parsed]| -> Samples {
+        let class = |p: &Parsed| p.1.as_deref().map_or(NO_LABEL, |l| classes.get(l));
         match options.table_as {
             TableAs::Features => {
                 let mut table = Table::new(feature_names.clone());
                 for p in part {
-                    table.push(&row_values(p), p.1.as_deref().map_or(0, |l| classes.get(l)));
+                    table.push(&row_values(p), class(p));
                 }
                 Samples::Table(table)
             }
             TableAs::Series => {
                 let mut set = Sequences::new(1, None);
                 for p in part {
-                    set.push(row_values(p), p.1.as_deref().map_or(0, |l| classes.get(l)));
+                    set.push(row_values(p), class(p));
                 }
                 Samples::Sequences(set)
             }
         }
     };
+    let line_ids =
+        |part: &[&Parsed]| -> Vec<String> { part.iter().map(|p| p.0.to_string()).collect() };
     let samples = make(&labelled);
     let unlabeled = (!unlabelled.is_empty()).then(|| make(&unlabelled));
     let csv = if super::extension(name) == "tsv" {
@@ -376,6 +379,8 @@ pub(crate) fn from_csv(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
     }
     let mut out = imported(stem(name), &format, classes.names, samples);
     out.unlabeled = unlabeled;
+    out.ids = line_ids(&labelled);
+    out.unlabeled_ids = line_ids(&unlabelled);
     out.skipped = skipped;
     out.notes = notes;
     out.columns = columns;

@@ -229,9 +229,25 @@ impl Cnn {
     /// - input: `[batch, channels, height, width]`
     /// - output: `[batch, classes]`
     pub fn forward(&self, input: Tensor<4>) -> Tensor<2> {
-        let x = self.features(input);
-        let x = self.dropout.forward(x.flatten(1, 3));
-        self.head.forward(x)
+        self.head(self.embed(input))
+    }
+
+    /// The flattened output of the last conv block: what the head reads.
+    ///
+    /// # Shapes
+    /// - input: `[batch, channels, height, width]`
+    /// - output: `[batch, channels' × height' × width']`
+    pub fn embed(&self, input: Tensor<4>) -> Tensor<2> {
+        self.features(input).flatten(1, 3)
+    }
+
+    /// Class scores from [`Cnn::embed`]'s output.
+    ///
+    /// # Shapes
+    /// - embedding: `[batch, width]`
+    /// - output: `[batch, classes]`
+    pub fn head(&self, embedding: Tensor<2>) -> Tensor<2> {
+        self.head.forward(self.dropout.forward(embedding))
     }
 
     /// The output of the last conv block.

@@ -167,6 +167,24 @@ impl Cnn1d {
     /// - input: `[batch, time, channels]`, sequence `i` real for its first `lengths[i]` steps
     /// - output: `[batch, classes]`
     pub fn forward(&self, input: Tensor<3>, lengths: &[usize]) -> Tensor<2> {
+        self.head(self.embed(input, lengths))
+    }
+
+    /// Class scores from [`Cnn1d::embed`]'s output.
+    ///
+    /// # Shapes
+    /// - embedding: `[batch, channels]`
+    /// - output: `[batch, classes]`
+    pub fn head(&self, embedding: Tensor<2>) -> Tensor<2> {
+        self.head.forward(self.dropout.forward(embedding))
+    }
+
+    /// Each channel's maximum over the real positions: what the head reads.
+    ///
+    /// # Shapes
+    /// - input: `[batch, time, channels]`, sequence `i` real for its first `lengths[i]` steps
+    /// - output: `[batch, channels']`
+    pub fn embed(&self, input: Tensor<3>, lengths: &[usize]) -> Tensor<2> {
         let device = input.device();
         let mut lengths = lengths.to_vec();
         let mut x = input.swap_dims(1, 2); // [batch, channels, time]
@@ -202,7 +220,6 @@ impl Cnn1d {
             }
         }
         let penalty = Tensor::<3>::from_data(TensorData::new(penalty, [batch, 1, time]), &device);
-        let pooled = (x + penalty).max_dim(2).reshape([batch, channels]);
-        self.head.forward(self.dropout.forward(pooled))
+        (x + penalty).max_dim(2).reshape([batch, channels])
     }
 }

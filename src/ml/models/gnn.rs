@@ -291,7 +291,16 @@ impl Gnn {
     /// - features: `[nodes, features]`
     /// - output: `[nodes, classes]`
     pub fn forward_nodes(&self, features: Tensor<2>, graph: &GraphTensors) -> Tensor<2> {
-        self.head.forward(self.embed(features, graph))
+        self.head(self.embed(features, graph))
+    }
+
+    /// Class scores from node vectors or a graph readout.
+    ///
+    /// # Shapes
+    /// - embedding: `[rows, hidden]`
+    /// - output: `[rows, classes]`
+    pub fn head(&self, embedding: Tensor<2>) -> Tensor<2> {
+        self.head.forward(embedding)
     }
 
     /// Class scores per graph of a block-diagonal batch; `node_graph[i]` is node `i`'s graph.
@@ -300,6 +309,21 @@ impl Gnn {
     /// - features: `[nodes, features]`
     /// - output: `[graphs, classes]`
     pub fn forward_graphs(
+        &self,
+        features: Tensor<2>,
+        graph: &GraphTensors,
+        node_graph: &[u32],
+        graphs: usize,
+    ) -> Tensor<2> {
+        self.head(self.readout(features, graph, node_graph, graphs))
+    }
+
+    /// The readout of each graph of a block-diagonal batch: what the head reads.
+    ///
+    /// # Shapes
+    /// - features: `[nodes, features]`
+    /// - output: `[graphs, hidden]`
+    pub fn readout(
         &self,
         features: Tensor<2>,
         graph: &GraphTensors,
@@ -316,7 +340,7 @@ impl Gnn {
             ),
             &device,
         );
-        let pooled = match self.readout {
+        match self.readout {
             Readout::Sum | Readout::Mean => {
                 let sum = Tensor::zeros([graphs, width], &device).select_assign(
                     0,
@@ -361,7 +385,6 @@ impl Gnn {
                     .max_dim(1)
                     .reshape([graphs, width])
             }
-        };
-        self.head.forward(pooled)
+        }
     }
 }

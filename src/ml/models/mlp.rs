@@ -121,12 +121,30 @@ impl Mlp {
     /// - input: `[batch, features]`
     /// - output: `[batch, classes]`
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
+        self.head(self.embed(input))
+    }
+
+    /// The last hidden layer's output (the input itself without hidden layers).
+    ///
+    /// # Shapes
+    /// - input: `[batch, features]`
+    /// - output: `[batch, width]`
+    pub fn embed(&self, input: Tensor<2>) -> Tensor<2> {
         let mut x = input;
         for layer in &self.hidden {
             x = self
                 .dropout
                 .forward(self.activation.forward(layer.forward(x)));
         }
-        self.head.forward(x)
+        x
+    }
+
+    /// Class scores from [`Mlp::embed`]'s output.
+    ///
+    /// # Shapes
+    /// - embedding: `[batch, width]`
+    /// - output: `[batch, classes]`
+    pub fn head(&self, embedding: Tensor<2>) -> Tensor<2> {
+        self.head.forward(embedding)
     }
 }

@@ -319,6 +319,92 @@ pub enum Model {
     Mlp(mlp::Mlp),
 }
 
+/// A batch's model input as tensors. The caller creates them, so it can ask for their
+/// gradient (attribution) or keep them across calls.
+#[cfg(feature = "engine")]
+#[derive(Clone, Debug)]
+pub enum ModelInput {
+    /// `[batch, channels, height, width]`
+    Images(Tensor<4>),
+    /// `[batch, time, channels]`, sequence `i` real for its first `lengths[i]` positions.
+    Sequences {
+        values: Tensor<3>,
+        lengths: Vec<usize>,
+    },
+    /// Node features `[nodes, features]` of a block-diagonal batch of graphs, its edges, and
+    /// each node's graph.
+    Graphs {
+        features: Tensor<2>,
+        edges: Vec<[u32; 2]>,
+        node_graph: Vec<u32>,
+        graphs: usize,
+    },
+    /// Node features `[nodes, features]` of one graph, its edges, and the nodes classified.
+    Nodes {
+        features: Tensor<2>,
+        edges: Vec<[u32; 2]>,
+        targets: Vec<u32>,
+    },
+    /// `[batch, features]`
+    Table(Tensor<2>),
+}
+
+#[cfg(feature = "engine")]
+impl ModelInput {
+    /// The tensors of `input` on `device`.
+    pub fn from_batch(input: &BatchInput, device: &Device) -> Self {
+        match input {
+            BatchInput::Images { pixels, shape } => ModelInput::Images(Tensor::from_data(
+                TensorData::new(pixels.clone(), *shape),
+                device,
+            )),
+            BatchInput::Sequences {
+                values,
+                shape,
+                lengths,
+            } => ModelInput::Sequences {
+                values: Tensor::from_data(TensorData::new(values.clone(), *shape), device),
+                lengths: lengths.clone(),
+            },
+            BatchInput::Graphs {
+                features,
+                feature_dim,
+                edges,
+                node_graph,
+                graphs,
+            } => ModelInput::Graphs {
+                features: Tensor::from_data(
+                    TensorData::new(features.clone(), [node_graph.len(), *feature_dim]),
+                    device,
+                ),
+                edges: edges.clone(),
+                node_graph: node_graph.clone(),
+                graphs: *graphs,
+            },
+            BatchInput::Nodes {
+                features,
+                feature_dim,
+                edges,
+                targets,
+            } => ModelInput::Nodes {
+                features: Tensor::from_data(
+                    TensorData::new(
+                        features.clone(),
+                        [features.len() / (*feature_dim).max(1), *feature_dim],
+                    ),
+                    device,
+                ),
+                edges: edges.clone(),
+                targets: targets.clone(),
+            },
+            BatchInput::Table { values, shape } => ModelInput::Table(Tensor::from_data(
+                TensorData::new(values.clone(), *shape),
+                device,
+            )),
+        }
+    }
+}
+
 #[cfg(feature = "engine")]
 impl Model {
     /// Class scores (logits) for a batch.
@@ -326,72 +412,73 @@ impl Model {
     /// # Shapes
     /// - output: `[batch, classes]`
     pub fn forward(&self, input: &BatchInput, device: &Device) -> Tensor<2> {
+        self.head(self.embed(&ModelInput::from_batch(input, device)))
+    }
+
+    /// The penultimate representation of each sample: what the linear head reads (pooled
+    /// conv features, the pooled recurrent state, a graph readout or a node's vector).
+    ///
+    /// # Shapes
+    /// - output: `[batch, width]`
+    pub fn embed(&self, input: &ModelInput) -> Tensor<2> {
         match (self, input) {
-            (Model::Cnn(cnn), BatchInput::Images { pixels, shape }) => {
-                let x = Tensor::<4>::from_data(TensorData::new(pixels.clone(), *shape), device);
-                cnn.forward(x)
+            (Model::Cnn(cnn), ModelInput::Images(x)) => cnn.embed(x.clone()),
+            (Model::Rnn(rnn), ModelInput::Sequences { values, lengths }) => {
+                rnn.embed(values.clone(), lengths)
             }
-            (
-                Model::Rnn(_) | Model::Cnn1d(_),
-                BatchInput::Sequences {
-                    values,
-                    shape,
-                    lengths,
-                },
-            ) => {
-                let x = Tensor::<3>::from_data(TensorData::new(values.clone(), *shape), device);
-                match self {
-                    Model::Rnn(rnn) => rnn.forward(x, lengths),
-                    Model::Cnn1d(cnn) => cnn.forward(x, lengths),
-                    _ => unreachable!(),
-                }
+            (Model::Cnn1d(cnn), ModelInput::Sequences { values, lengths }) => {
+                cnn.embed(values.clone(), lengths)
             }
             (
                 Model::Gnn(gnn),
-                BatchInput::Graphs {
+                ModelInput::Graphs {
                     features,
-                    feature_dim,
                     edges,
                     node_graph,
                     graphs,
                 },
             ) => {
-                let nodes = node_graph.len();
-                let x = Tensor::<2>::from_data(
-                    TensorData::new(features.clone(), [nodes, *feature_dim]),
-                    device,
-                );
-                let graph = gnn::GraphTensors::new(gnn.kind(), nodes, edges, device);
-                gnn.forward_graphs(x, &graph, node_graph, *graphs)
+                let graph =
+                    gnn::GraphTensors::new(gnn.kind(), node_graph.len(), edges, &features.device());
+                gnn.readout(features.clone(), &graph, node_graph, *graphs)
             }
             (
                 Model::Gnn(gnn),
-                BatchInput::Nodes {
+                ModelInput::Nodes {
                     features,
-                    feature_dim,
                     edges,
                     targets,
                 },
             ) => {
-                let nodes = features.len() / feature_dim;
-                let x = Tensor::<2>::from_data(
-                    TensorData::new(features.clone(), [nodes, *feature_dim]),
-                    device,
-                );
-                let graph = gnn::GraphTensors::new(gnn.kind(), nodes, edges, device);
+                let device = features.device();
+                let [nodes, _] = features.dims();
+                let graph = gnn::GraphTensors::new(gnn.kind(), nodes, edges, &device);
                 let targets = Tensor::<1, Int>::from_data(
                     TensorData::new(
                         targets.iter().map(|&t| i64::from(t)).collect::<Vec<_>>(),
                         [targets.len()],
                     ),
-                    device,
+                    &device,
                 );
-                gnn.forward_nodes(x, &graph).select(0, targets)
+                gnn.embed(features.clone(), &graph).select(0, targets)
             }
-            (Model::Mlp(mlp), BatchInput::Table { values, shape }) => mlp.forward(
-                Tensor::<2>::from_data(TensorData::new(values.clone(), *shape), device),
-            ),
+            (Model::Mlp(mlp), ModelInput::Table(x)) => mlp.embed(x.clone()),
             _ => panic!("the model does not fit this batch (a bug: summary() checks this)"),
+        }
+    }
+
+    /// Class scores from [`Model::embed`]'s output.
+    ///
+    /// # Shapes
+    /// - embedding: `[batch, width]`
+    /// - output: `[batch, classes]`
+    pub fn head(&self, embedding: Tensor<2>) -> Tensor<2> {
+        match self {
+            Model::Cnn(m) => m.head(embedding),
+            Model::Rnn(m) => m.head(embedding),
+            Model::Cnn1d(m) => m.head(embedding),
+            Model::Gnn(m) => m.head(embedding),
+            Model::Mlp(m) => m.head(embedding),
         }
     }
 }

@@ -266,11 +266,29 @@ impl Rnn {
     /// - input: `[batch, time, channels]`, sequence `i` real for its first `lengths[i]` steps
     /// - output: `[batch, classes]`
     pub fn forward(&self, input: Tensor<3>, lengths: &[usize]) -> Tensor<2> {
+        self.head(self.embed(input, lengths))
+    }
+
+    /// Class scores from [`Rnn::embed`]'s output.
+    ///
+    /// # Shapes
+    /// - embedding: `[batch, hidden × directions]`
+    /// - output: `[batch, classes]`
+    pub fn head(&self, embedding: Tensor<2>) -> Tensor<2> {
+        self.head.forward(self.dropout.forward(embedding))
+    }
+
+    /// The pooled state (last or mean over the real positions): what the head reads.
+    ///
+    /// # Shapes
+    /// - input: `[batch, time, channels]`, sequence `i` real for its first `lengths[i]` steps
+    /// - output: `[batch, hidden × directions]`
+    pub fn embed(&self, input: Tensor<3>, lengths: &[usize]) -> Tensor<2> {
         let device = input.device();
         let [batch, time, _] = input.dims();
         let x = self.sequence_outputs(input, lengths);
         let [_, _, width] = x.dims();
-        let pooled = match self.pooling {
+        match self.pooling {
             Pooling::Last => {
                 let flat = x.reshape([batch * time, width]);
                 let last = rows(
@@ -304,7 +322,6 @@ impl Rnn {
                 let mask = Tensor::<3>::from_data(TensorData::new(mask, [batch, time, 1]), &device);
                 (x * mask).sum_dim(1).reshape([batch, width])
             }
-        };
-        self.head.forward(self.dropout.forward(pooled))
+        }
     }
 }

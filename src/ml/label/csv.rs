@@ -1,0 +1,324 @@
+//! Labels and predictions as CSV files: what a person exports, keeps and imports again.
+
+use super::{AssignedLabel, LabelSource};
+use crate::ml::import::{MAX_PROBLEMS_SHOWN, Problem};
+use std::collections::HashMap;
+
+/// The header of a labels file.
+pub const LABELS_HEADER: [&str; 3] = ["id", "label", "source"];
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new())
+}
+
+fn finish(writer: csv::Writer<Vec<u8>>) -> String {
+    let bytes = writer.into_inner().expect("writing to memory cannot fail");
+    String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
+}
+
+/// `id,label,source` rows of the assigned labels, in the order given; labels by class name.
+pub fn labels_to_csv(labels: &[AssignedLabel], class_names: &[String]) -> String {
+    let mut out = writer();
+    out.write_record(LABELS_HEADER).expect("in memory");
+    for label in labels {
+        let class = class_names
+            .get(label.class as usize)
+            .map_or("", String::as_str);
+        out.write_record([label.id.as_str(), class, label.source.id()])
+            .expect("in memory");
+    }
+    finish(out)
+}
+
+/// Reads a labels file (`id,label` and optionally `source`; the columns in any order, found by
+/// their header). Every row must name a sample of `ids` (`ids[id]` = anything) and a class of
+/// `class_names`; `source` is `human` (the default) or `pseudo`. Any problem refuses the
+/// whole file: the problems name the file and each line (at most [`MAX_PROBLEMS_SHOWN`]).
+pub fn parse_labels<T>(
+    file: &str,
+    text: &str,
+    ids: &HashMap<String, T>,
+    class_names: &[String],
+) -> Result<Vec<AssignedLabel>, Vec<Problem>> {
+    let problem = |line: usize, message: String| Problem {
+        file: file.to_string(),
+        location: if line == 0 {
+            String::new()
+        } else {
+            format!("line {line}")
+        },
+        message,
+    };
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header: Vec<String> = match records.next() {
+        Some(Ok(record)) => record.iter().map(|f| f.trim().to_lowercase()).collect(),
+        Some(Err(e)) => return Err(vec![problem(1, format!("not a CSV file ({e})"))]),
+        None => return Err(vec![problem(0, "the file is empty".into())]),
+    };
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let (Some(id_col), Some(label_col)) = (column("id"), column("label")) else {
+        return Err(vec![problem(
+            1,
+            format!(
+                "the header must name the columns id and label (and optionally source); it is \"{}\"",
+                header.join(",")
+            ),
+        )]);
+    };
+    let source_col = column("source");
+    let class_of: HashMap<&str, u32> = class_names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.as_str(), i as u32))
+        .collect();
+    let mut labels = Vec::new();
+    let mut problems = Vec::new();
+    let mut first_line: HashMap<String, usize> = HashMap::new();
+    for record in records {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                problems.push(problem(line, format!("unreadable row ({e})")));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let field = |c: usize| record.get(c).map_or("", str::trim);
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let id = field(id_col);
+        let label = field(label_col);
+        if !ids.contains_key(id) {
+            problems.push(problem(
+                line,
+                format!("no unlabeled sample of this dataset has the id \"{id}\""),
+            ));
+            continue;
+        }
+        let Some(&class) = class_of.get(label) else {
+            problems.push(problem(
+                line,
+                if label.is_empty() {
+                    "the label is empty".into()
+                } else {
+                    format!(
+                        "\"{label}\" is not a class of this dataset (classes: {})",
+                        class_names.join(", ")
+                    )
+                },
+            ));
+            continue;
+        };
+        let source = match source_col.map(field) {
+            None | Some("") => LabelSource::Human,
+            Some(word) => match LabelSource::from_id(&word.to_lowercase()) {
+                Some(source) => source,
+                None => {
+                    problems.push(problem(
+                        line,
+                        format!("source \"{word}\" is neither human nor pseudo"),
+                    ));
+                    continue;
+                }
+            },
+        };
+        if let Some(first) = first_line.insert(id.to_string(), line) {
+            problems.push(problem(
+                line,
+                format!("the id \"{id}\" is labeled again (first on line {first})"),
+            ));
+            continue;
+        }
+        labels.push(AssignedLabel {
+            id: id.to_string(),
+            class,
+            source,
+        });
+    }
+    if problems.is_empty() {
+        Ok(labels)
+    } else {
+        problems.truncate(MAX_PROBLEMS_SHOWN);
+        Err(problems)
+    }
+}
+
+/// One row of a predictions file.
+pub struct PredictionRow<'a> {
+    pub id: &'a str,
+    /// `train`, `valid`, `test` or `unlabeled`.
+    pub split: &'a str,
+    /// The sample's label (from the data, a person, or an accepted pseudo-label).
+    pub label: Option<u32>,
+    /// Who gave the label, if not the data.
+    pub source: Option<LabelSource>,
+    /// The model's class probabilities.
+    pub probabilities: &'a [f32],
+}
+
+/// A predictions file: `id, split, label, label_source, predicted, confidence` and one
+/// `p_<class>` column per class.
+pub fn predictions_csv<'a>(
+    class_names: &[String],
+    rows: impl IntoIterator<Item = PredictionRow<'a>>,
+) -> String {
+    let mut out = writer();
+    let mut header: Vec<String> = [
+        "id",
+        "split",
+        "label",
+        "label_source",
+        "predicted",
+        "confidence",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(class_names.iter().map(|c| format!("p_{c}")));
+    out.write_record(&header).expect("in memory");
+    let name = |c: u32| class_names.get(c as usize).cloned().unwrap_or_default();
+    for row in rows {
+        let (predicted, confidence) =
+            row.probabilities
+                .iter()
+                .enumerate()
+                .fold((0, f32::NEG_INFINITY), |best, (i, &p)| {
+                    if p > best.1 { (i as u32, p) } else { best }
+                });
+        let mut record = vec![
+            row.id.to_string(),
+            row.split.to_string(),
+            row.label.map(name).unwrap_or_default(),
+            row.source.map(|s| s.id().to_string()).unwrap_or_default(),
+            name(predicted),
+            format!("{confidence:.6}"),
+        ];
+        record.extend(row.probabilities.iter().map(|p| format!("{p:.6}")));
+        out.write_record(&record).expect("in memory");
+    }
+    finish(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classes() -> Vec<String> {
+        vec!["cat".into(), "dog, big".into()]
+    }
+
+    fn ids(names: &[&str]) -> HashMap<String, ()> {
+        names.iter().map(|n| (n.to_string(), ())).collect()
+    }
+
+    #[test]
+    fn labels_round_trip_through_csv() {
+        let labels = vec![
+            AssignedLabel {
+                id: "unlabeled/a 1.png".into(),
+                class: 1,
+                source: LabelSource::Human,
+            },
+            AssignedLabel {
+                id: "x,\"y\"".into(),
+                class: 0,
+                source: LabelSource::Pseudo,
+            },
+        ];
+        let text = labels_to_csv(&labels, &classes());
+        assert!(text.starts_with("id,label,source\r\n"));
+        let known = ids(&["unlabeled/a 1.png", "x,\"y\"", "other"]);
+        assert_eq!(
+            parse_labels("labels.csv", &text, &known, &classes()),
+            Ok(labels)
+        );
+    }
+
+    #[test]
+    fn unknown_ids_and_classes_are_refused_with_their_lines() {
+        let text = "label,id\ncat,a\ncat,nope\nbird,b\n,a2\n\"dog, big\",b\n";
+        let known = ids(&["a", "b", "a2"]);
+        let problems = parse_labels("mine.csv", text, &known, &classes()).unwrap_err();
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            vec![
+                "mine.csv, line 3: no unlabeled sample of this dataset has the id \"nope\"",
+                "mine.csv, line 4: \"bird\" is not a class of this dataset (classes: cat, dog, big)",
+                "mine.csv, line 5: the label is empty",
+            ]
+        );
+        let twice = "id,label\na,cat\na,cat\n";
+        let problems = parse_labels("t.csv", twice, &known, &classes()).unwrap_err();
+        assert_eq!(
+            problems[0].to_string(),
+            "t.csv, line 3: the id \"a\" is labeled again (first on line 2)"
+        );
+        let no_header = parse_labels("h.csv", "a,cat\n", &known, &classes()).unwrap_err();
+        assert!(
+            no_header[0]
+                .to_string()
+                .starts_with("h.csv, line 1: the header must name")
+        );
+        assert!(parse_labels("e.csv", "", &known, &classes()).is_err());
+        let bad_source = parse_labels(
+            "s.csv",
+            "id,label,source\na,cat,robot\n",
+            &known,
+            &classes(),
+        );
+        assert!(bad_source.unwrap_err()[0].message.contains("robot"));
+    }
+
+    #[test]
+    fn predictions_have_a_row_per_sample_and_a_column_per_class() {
+        let text = predictions_csv(
+            &classes(),
+            [
+                PredictionRow {
+                    id: "a",
+                    split: "train",
+                    label: Some(0),
+                    source: None,
+                    probabilities: &[0.9, 0.1],
+                },
+                PredictionRow {
+                    id: "b",
+                    split: "unlabeled",
+                    label: None,
+                    source: None,
+                    probabilities: &[0.2, 0.8],
+                },
+                PredictionRow {
+                    id: "c",
+                    split: "train",
+                    label: Some(1),
+                    source: Some(LabelSource::Pseudo),
+                    probabilities: &[0.3, 0.7],
+                },
+            ],
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "id,split,label,label_source,predicted,confidence,p_cat,\"p_dog, big\""
+        );
+        assert_eq!(lines[1], "a,train,cat,,cat,0.900000,0.900000,0.100000");
+        assert_eq!(
+            lines[2],
+            "b,unlabeled,,,\"dog, big\",0.800000,0.200000,0.800000"
+        );
+        assert_eq!(
+            lines[3],
+            "c,train,\"dog, big\",pseudo,\"dog, big\",0.700000,0.300000,0.700000"
+        );
+    }
+}
