@@ -5,7 +5,10 @@ const records = [];
 for await (const line of readline.createInterface({ input: process.stdin })) {
   const trimmed = line.trim();
   if (trimmed.startsWith('{')) records.push(JSON.parse(trimmed));
-  else if (/^(native|wasi)-flex /.test(trimmed)) {
+  else if (/^labeling (native|wasm) /.test(trimmed)) {
+    const [, where, what, ms] = trimmed.split(/\s+/);
+    records.push({ kind: 'labeling', where, what, ms: +ms });
+  } else if (/^(native|wasi)-flex /.test(trimmed)) {
     const [where, workload, speed] = trimmed.split(/\s+/);
     records.push({ kind: where.startsWith('wasi') ? 'wasi' : 'native', workload, samples_per_s: +speed });
   }
@@ -57,3 +60,19 @@ if (start) {
   console.log(`Time to the app shell: ${start.shell_ms} ms; to "engine ready": ${start.ready_ms} ms (localhost)`);
 }
 for (const r of records.filter((r) => r.error)) console.log(`(${r.backend} ${r.workload}: ${r.error})`);
+const labeling = records.filter((r) => r.kind === 'labeling');
+if (labeling.length) {
+  const ms = (where, what) => {
+    const r = labeling.find((l) => l.where === where && l.what === what);
+    return r ? `${r.ms.toFixed(1)} ms` : '—';
+  };
+  console.log('\nLabeling on the CPU engine (Flex), ms:\n');
+  console.log('| work | native | WebAssembly (Node) |');
+  console.log('|---|---:|---:|');
+  for (const [what, title] of [
+    ['rescore-images', 'Re-score a pool of 2,000 images (CNN, predict + rank)'],
+    ['rescore-sequences', 'Re-score a pool of 2,000 DNA sequences (1-D CNN)'],
+    ['step-supervised', 'Training step, Shapes CNN, batch 32'],
+    ['step-consistency', 'Consistency step, batch 32 + 96 unlabeled'],
+  ]) console.log(`| ${title} | ${ms('native', what)} | ${ms('wasm', what)} |`);
+}

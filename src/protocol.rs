@@ -43,12 +43,12 @@ pub enum ToWorker {
     /// Draw a few training samples of the current dataset, each as it is and augmented with
     /// `config` as training steps `0..versions` of a run seeded `seed` would see them.
     PreviewAugment { config: AugmentConfig, seed: u64 },
-    /// Train two runs of the current experiment on its first `labelled` training samples for
+    /// Train two runs of the current experiment on its first `labeled` training samples for
     /// `epochs` epochs, one with each augmentation, side by side (same data, split, seed and
     /// initial weights). Training pauses meanwhile; Pause stops the comparison.
     Compare {
         runs: [AugmentConfig; 2],
-        labelled: usize,
+        labeled: usize,
         epochs: usize,
     },
     /// The labels a person gave to samples of the dataset whose labels are kept under `key`
@@ -257,11 +257,11 @@ pub struct UploadSummary {
     /// The one-hot alphabet of letter sequences.
     pub alphabet: Option<String>,
     pub class_names: Vec<String>,
-    /// Labelled samples per class.
+    /// Labeled samples per class.
     pub class_counts: Vec<usize>,
     /// Training, validation and held-out test samples (seeded, stratified).
     pub split: [usize; 3],
-    /// Samples without a label, kept for labelling.
+    /// Samples without a label, kept for labeling.
     pub unlabeled: usize,
     /// The first records left out, and why.
     pub skipped: Vec<Problem>,
@@ -327,8 +327,8 @@ pub struct LabelQueue {
     pub pseudo: usize,
     /// Built-in datasets with hidden labels: the model's accuracy on the pool's true labels.
     pub pool_accuracy: Option<f64>,
-    /// Node datasets: every unlabeled node with its id and the model's guesses, so a person
-    /// can pick one in the graph.
+    /// Node datasets: every node of the pool with its id and, while unlabeled, the model's
+    /// guesses, so a person can pick one in the graph.
     pub nodes: Vec<(u32, String, Guesses)>,
     /// Stored labels naming samples this dataset does not have (kept, but unused).
     pub unknown_labels: usize,
@@ -388,8 +388,8 @@ pub enum FromWorker {
     ImportFailed { id: u64, error: ImportError },
     /// The augmentation preview asked for.
     AugmentPreview(AugmentPreview),
-    /// A comparison started: how many labelled samples each run trains on.
-    CompareStarted { labelled: usize, epochs: usize },
+    /// A comparison started: how many labeled samples each run trains on.
+    CompareStarted { labeled: usize, epochs: usize },
     /// One run of the comparison finished an epoch.
     Compare(ComparePoint),
     /// The comparison ended; `finished` is false when it was stopped early.

@@ -228,7 +228,9 @@ fn bad_settings_are_refused_and_the_run_goes_on() {
 }
 
 fn example(name: &str) -> petri::ml::import::UploadFile {
-    let path = format!("{}/{name}", env!("CARGO_MANIFEST_DIR"));
+    // Tests run from the package root; a path baked in at compile time would point into
+    // whichever checkout last built this binary (the build cache is shared).
+    let path = name.to_string();
     petri::ml::import::UploadFile {
         name: name.rsplit('/').next().unwrap().to_string(),
         bytes: std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
@@ -410,14 +412,14 @@ fn the_augmentation_preview_and_a_comparison_run_through_the_protocol() {
         &mut engine,
         ToWorker::Compare {
             runs: [light, AugmentConfig::none()],
-            labelled: 60,
+            labeled: 60,
             epochs: 3,
         },
     );
     assert!(matches!(
         take(&engine).last(),
         Some(FromWorker::CompareStarted {
-            labelled: 60,
+            labeled: 60,
             epochs: 3
         })
     ));

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::Path;
 
 fn read(path: &str) -> UploadFile {
-    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let full = Path::new(path).to_path_buf();
     UploadFile {
         name: full.file_name().unwrap().to_string_lossy().into_owned(),
         bytes: std::fs::read(&full).unwrap_or_else(|e| panic!("{path}: {e}")),
@@ -35,7 +35,7 @@ fn ok(files: &[UploadFile]) -> Imported {
 }
 
 fn loose_images() -> Vec<UploadFile> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/images-loose");
+    let dir = Path::new("assets/examples/images-loose");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

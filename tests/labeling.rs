@@ -387,7 +387,7 @@ fn label_files_are_refused_by_line_and_read_when_right() {
 fn an_upload_with_unlabeled_images_and_a_node_dataset_have_queues() {
     let _lock = one_model_at_a_time();
     let mut engine = engine();
-    let path = format!("{}/assets/examples/images.zip", env!("CARGO_MANIFEST_DIR"));
+    let path = "assets/examples/images.zip".to_string();
     send(
         &mut engine,
         ToWorker::Import {
@@ -427,6 +427,10 @@ fn an_upload_with_unlabeled_images_and_a_node_dataset_have_queues() {
     let nodes = run_until(&mut engine, 200, queue);
     assert_eq!(nodes.unlabeled, 14);
     assert_eq!(nodes.nodes.len(), 14);
+    assert!(
+        nodes.nodes.iter().all(|n| !n.2.is_empty()),
+        "every unlabeled node has guesses"
+    );
     assert!(nodes.items.iter().all(|i| i.node.is_some()));
 }
 

@@ -4,6 +4,10 @@
 //! a training step: `augment-native <workload> <preset> <ms per batch> ...` (lines the report
 //! script skips).
 //!
+//! It also prints what labeling costs: `labeling native rescore-images <ms>` (predicting and
+//! ranking a pool of 2,000), the same for sequences, and a supervised against a consistency
+//! training step (`step-supervised`, `step-consistency`, ms).
+//!
 //! `cargo run --release --bin bench -- [seconds per workload]`
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
@@ -20,6 +24,8 @@ mod native {
     use petri::ml::augment::{AugmentConfig, AugmentContext, Preset, augment_batch, augment_rng};
     use petri::ml::data::{BuiltinDataset, Dataset};
     use petri::ml::experiment::Experiment;
+    use petri::ml::label::query::{Candidates, rank};
+    use petri::ml::label::{Collection, QueryStrategy};
     use petri::ml::models::{CellKind, ModelConfig, RnnConfig};
     use petri::ml::session::Session;
     use std::sync::Arc;
@@ -104,6 +110,10 @@ mod native {
                 "native-flex {name} {:.0}  # {steps} steps of batch {batch_size}",
                 (steps * batch_size) as f64 / elapsed
             );
+            if name == "cnn" || name == "cnn1d" {
+                let what = if name == "cnn" { "images" } else { "sequences" };
+                println!("labeling native rescore-{what} {:.1}", rescore_ms(&session));
+            }
             if ["cnn", "cnn1d", "gru", "gin"].contains(&name) {
                 let step_ms = 1000.0 * elapsed / steps as f64;
                 for preset in [Preset::Light, Preset::Strong] {
@@ -115,6 +125,77 @@ mod native {
                     );
                 }
             }
+        }
+        labeling_steps(seconds);
+    }
+
+    /// Milliseconds to score a pool of 2,000 samples of `session`'s data and rank it by
+    /// entropy, as the labeling queue does: predictions in chunks of 256, read back.
+    fn rescore_ms(session: &Session) -> f64 {
+        const POOL: usize = 2000;
+        let experiment = session.experiment();
+        let dataset = experiment.dataset.builtin().expect("a built-in workload");
+        let (all, _) = dataset.generate_split(experiment.seed);
+        let indices: Vec<usize> = (0..POOL.min(all.len())).collect();
+        let classes = dataset.class_names().len();
+        let once = || {
+            let mut probabilities = Vec::new();
+            for chunk in indices.chunks(256) {
+                let prediction = session.predict(&all, chunk);
+                let read = pollster::block_on(prediction.probabilities.into_data_async())
+                    .expect("predictions");
+                probabilities.extend(read.iter::<f32>());
+                pollster::block_on(prediction.embeddings.into_data_async()).expect("embeddings");
+            }
+            let candidates = Candidates {
+                probabilities: &probabilities,
+                classes,
+                embeddings: &[],
+                labeled: &[],
+                width: 1,
+            };
+            rank(QueryStrategy::Entropy, &candidates, 12, 1).len()
+        };
+        once();
+        let start = Instant::now();
+        let runs = 3;
+        for _ in 0..runs {
+            once();
+        }
+        1000.0 * start.elapsed().as_secs_f64() / runs as f64
+    }
+
+    /// Milliseconds per training step on Shapes with 50 labels per class and the rest as the
+    /// pool: supervised (batch 32), and with consistency training (96 unlabeled samples more).
+    pub fn labeling_steps(seconds: f64) {
+        for consistency in [false, true] {
+            let mut experiment = Experiment::default();
+            experiment.labeling.labels_per_class = Some(50);
+            experiment.labeling.consistency = consistency;
+            let collection = Collection::builtin(BuiltinDataset::Shapes, experiment.seed, Some(50));
+            let dataset = Arc::new(collection.dataset(&vec![None; collection.pool.len()]));
+            let mut session =
+                Session::new(&experiment, dataset, &Device::flex()).expect("the model builds");
+            for _ in 0..3 {
+                session.train_step();
+            }
+            pollster::block_on(session.read_train_metrics()).expect("warm-up metrics");
+            let start = Instant::now();
+            let mut steps = 0;
+            while start.elapsed().as_secs_f64() < seconds {
+                for _ in 0..5 {
+                    session.train_step();
+                }
+                pollster::block_on(session.read_train_metrics()).expect("metrics");
+                steps += 5;
+            }
+            let ms = 1000.0 * start.elapsed().as_secs_f64() / steps as f64;
+            let what = if consistency {
+                "consistency"
+            } else {
+                "supervised"
+            };
+            println!("labeling native step-{what} {ms:.2}");
         }
     }
 

@@ -53,14 +53,14 @@ impl<P: Platform> Engine<P> {
         };
         self.stop_activity();
         self.platform.post(FromWorker::CompareStarted {
-            labelled: subset.train.len(),
+            labeled: subset.train.len(),
             epochs,
         });
-        self.set_activity(Activity::Comparing(Comparison {
+        self.set_activity(Activity::Comparing(Box::new(Comparison {
             runs: sessions,
             epochs: [0, 0],
             target_epochs: epochs,
-        }));
+        })));
     }
 
     /// Steps both runs of the comparison in turn for one time slice, evaluating each at its

@@ -468,11 +468,20 @@ impl<P: Platform> Engine<P> {
             })
             .collect();
         let nodes = match &*dataset.pool {
-            Samples::Nodes(_) => pool
-                .iter()
-                .enumerate()
-                .map(|(k, &i)| (node_of(i).expect("nodes"), ids[i].clone(), guesses(row(k))))
-                .collect(),
+            Samples::Nodes(_) => {
+                let scored: std::collections::HashMap<usize, usize> =
+                    pool.iter().enumerate().map(|(k, &i)| (i, k)).collect();
+                (0..dataset.pool.len())
+                    .map(|i| {
+                        let guessed = scored.get(&i).map(|&k| guesses(row(k)));
+                        (
+                            node_of(i).expect("nodes"),
+                            ids[i].clone(),
+                            guessed.unwrap_or_default(),
+                        )
+                    })
+                    .collect()
+            }
             _ => Vec::new(),
         };
         let count = |source: LabelSource| {

@@ -78,7 +78,7 @@ enum Activity {
     /// Predicting many samples in chunks (scoring the pool, exporting predictions).
     Predicting(Box<PredictJob>),
     /// Two runs side by side, with and without augmentation.
-    Comparing(Comparison),
+    Comparing(Box<Comparison>),
     /// The label-budget experiment.
     Budget(Box<BudgetRun>),
 }
@@ -250,9 +250,9 @@ impl<P: Platform> Engine<P> {
             ToWorker::PreviewAugment { config, seed } => self.preview_augment(&config, seed),
             ToWorker::Compare {
                 runs,
-                labelled,
+                labeled,
                 epochs,
-            } => self.start_comparison(runs, labelled, epochs).await,
+            } => self.start_comparison(runs, labeled, epochs).await,
             ToWorker::SetLabels {
                 key,
                 labels,

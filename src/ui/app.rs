@@ -1,5 +1,7 @@
-use super::panels::{AugmentPanel, DataPanel, ModelPanel, PanelProps, TrainingPanel};
-use super::state::{Action, AppState, EngineStatus};
+use super::panels::{
+    AugmentPanel, DataPanel, LabelingPanel, ModelPanel, PanelProps, TrainingPanel,
+};
+use super::state::{Action, AppState, EngineStatus, Tab};
 use crate::ml::augment::AugmentConfig;
 use crate::ml::import::ImportOptions;
 use crate::protocol::ToWorker;
@@ -34,11 +36,6 @@ impl Engine {
             link.send(&message);
         }
     }
-
-    /// Whether an engine is running.
-    fn is_running(&self) -> bool {
-        self.0.borrow().is_some()
-    }
 }
 
 /// The uploaded files, kept as the browser's buffers (not in [`AppState`]).
@@ -46,27 +43,27 @@ impl Engine {
 struct Uploads {
     /// The files of the uploaded dataset the engine holds.
     current: Option<UploadFiles>,
-    /// Files being read, or whose valid part the user may still accept.
+    /// Files sent to be read (or waiting for the engine to start), or whose valid part the
+    /// user may still accept.
     pending: Option<(u64, UploadFiles)>,
     /// The last upload id handed out.
     last_id: u64,
 }
 
-/// Sends `files` to the engine to read, as the newest upload.
+/// Sends `files` to the engine to read, as the newest upload. Before an engine exists they
+/// wait, and [`sync_engine`] sends them to the first one.
 fn start_import(
     uploads: &Rc<RefCell<Uploads>>,
     engine: &Engine,
     dispatch: &UseReducerDispatcher<AppState>,
     files: UploadFiles,
 ) {
-    let link = engine.0.borrow();
-    let Some(link) = link.as_ref() else {
-        return;
-    };
     let mut uploads = uploads.borrow_mut();
     let id = (js_sys::Date::now() as u64).max(uploads.last_id + 1);
     uploads.last_id = id;
-    link.send_import(id, &files);
+    if let Some(link) = engine.0.borrow().as_ref() {
+        link.send_import(id, &files);
+    }
     dispatch.dispatch(Action::ImportStarted {
         id,
         files: files.names.clone(),
@@ -74,9 +71,47 @@ fn start_import(
     uploads.pending = Some((id, files));
 }
 
+/// Brings a new engine up to date, in order: the upload it must read (and one the user chose
+/// meanwhile), the compute, the experiment, the person's labels.
+fn sync_engine(
+    state: &AppState,
+    engine: &Engine,
+    uploads: &Rc<RefCell<Uploads>>,
+    dispatch: &UseReducerDispatcher<AppState>,
+) {
+    let (current, pending) = {
+        let kept = uploads.borrow();
+        (kept.current.clone(), kept.pending.clone())
+    };
+    if let Some(files) = current {
+        start_import(uploads, engine, dispatch, files);
+    }
+    if let Some((_, files)) = pending {
+        start_import(uploads, engine, dispatch, files);
+    }
+    engine.send(ToWorker::SetCompute(state.compute));
+    if state.model_check().is_ok() {
+        engine.send(ToWorker::Configure(state.experiment.clone()));
+    }
+    send_labels(state, engine);
+}
+
+fn send_labels(state: &AppState, engine: &Engine) {
+    if let Some(key) = &state.labeling.key {
+        engine.send(ToWorker::SetLabels {
+            key: key.clone(),
+            labels: state.labeling.labels.clone(),
+            rejected: state.labeling.rejected.clone(),
+        });
+    }
+}
+
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(AppState::default);
+    let state = use_reducer(|| AppState {
+        tab: Tab::from_id(&web::fragment()).unwrap_or_default(),
+        ..AppState::default()
+    });
     let link = use_mut_ref(|| None::<EngineLink>);
     let engine = Engine(link.clone());
     let uploads = use_mut_ref(Uploads::default);
@@ -89,11 +124,23 @@ pub fn App() -> Html {
             });
         });
     }
-    // A new engine whenever the needed build changes or the old one crashed. The effects
-    // below depend on the same values, so they re-send the settings to each new engine.
+    {
+        // A link to a tab (#labeling) opens it, also when the fragment changes later.
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = web::Listener::window("hashchange", move |_| {
+                if let Some(tab) = Tab::from_id(&web::fragment()) {
+                    dispatcher.dispatch(Action::SetTab(tab));
+                }
+            });
+            move || drop(listener)
+        });
+    }
+    // A new engine whenever the needed build changes or the old one crashed.
     let engine_key = (state.engine_generation, state.engine_build());
     {
         let dispatcher = state.dispatcher();
+        let link = link.clone();
         use_effect_with(engine_key, move |(_, build)| {
             if let Some(build) = *build {
                 let deliver = dispatcher.clone();
@@ -109,13 +156,10 @@ pub fn App() -> Html {
         });
     }
     {
-        // A new engine reads the current upload again before it hears the experiment.
         let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
+        let snapshot = state.clone();
         use_effect_with(engine_key, move |_| {
-            let current = uploads.borrow().current.clone();
-            if let Some(files) = current {
-                start_import(&uploads, &engine, &dispatch, files);
-            }
+            sync_engine(&snapshot, &engine, &uploads, &dispatch);
         });
     }
     {
@@ -125,15 +169,14 @@ pub fn App() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Some(files) = web::load_upload().await {
                     uploads.borrow_mut().current = Some(files.clone());
-                    if engine.is_running() {
-                        start_import(&uploads, &engine, &dispatch, files);
-                    }
+                    start_import(&uploads, &engine, &dispatch, files);
                 }
             });
         });
     }
     {
-        // An upload the engine accepted becomes the current one, kept for the next visit.
+        // An upload the engine accepted becomes the current one, kept for the next visit;
+        // new files (not the same ones read again) start a new book of labels.
         let (uploads, dispatch) = (uploads.clone(), state.dispatcher());
         use_effect_with(state.upload.as_ref().map(|u| u.id), move |id| {
             let mut kept = uploads.borrow_mut();
@@ -141,8 +184,24 @@ pub fn App() -> Html {
                 && *pending == id
             {
                 let (_, files) = kept.pending.take().expect("just matched");
+                let same_files = kept.current.as_ref().is_some_and(|current| {
+                    current.buffers.len() == files.buffers.len()
+                        && current
+                            .buffers
+                            .iter()
+                            .zip(&files.buffers)
+                            .all(|(a, b)| js_sys::Object::is(a, b))
+                });
                 kept.current = Some(files.clone());
                 wasm_bindgen_futures::spawn_local(async move {
+                    if !same_files {
+                        web::clear_labels(UPLOAD_LABELS).await;
+                        dispatch.dispatch(Action::LabelsLoaded {
+                            key: UPLOAD_LABELS.into(),
+                            labels: Vec::new(),
+                            rejected: Vec::new(),
+                        });
+                    }
                     match web::save_upload(&files).await {
                         Ok(()) => dispatch.dispatch(Action::UploadKept(id)),
                         Err(message) => dispatch.dispatch(Action::Alert(message)),
@@ -154,19 +213,80 @@ pub fn App() -> Html {
     {
         let engine = engine.clone();
         let valid = state.model_check().is_ok();
+        use_effect_with(state.experiment.clone(), move |experiment| {
+            if valid {
+                engine.send(ToWorker::Configure(experiment.clone()));
+            }
+        });
+    }
+    {
+        let engine = engine.clone();
+        use_effect_with(state.compute, move |compute| {
+            engine.send(ToWorker::SetCompute(*compute));
+        });
+    }
+    {
+        // The labels kept in this browser for the data in use.
+        let dispatch = state.dispatcher();
+        use_effect_with(state.experiment.labels_key(), move |key| {
+            let key = key.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let stored = web::load_labels(&key).await;
+                dispatch.dispatch(Action::LabelsLoaded {
+                    key,
+                    labels: stored.labels,
+                    rejected: stored.rejected,
+                });
+            });
+        });
+    }
+    {
+        // Every change of the labels goes to the engine and into the browser's storage.
+        let (engine, dispatch, snapshot) = (engine.clone(), state.dispatcher(), state.clone());
+        let key = (
+            state.labeling.key.clone(),
+            state.labeling.labels.clone(),
+            state.labeling.rejected.clone(),
+        );
+        use_effect_with(key, move |(key, labels, rejected)| {
+            send_labels(&snapshot, &engine);
+            if let Some(key) = key.clone() {
+                let stored = web::StoredLabels {
+                    labels: labels.clone(),
+                    rejected: rejected.clone(),
+                };
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Err(message) = web::save_labels(&key, &stored).await {
+                        dispatch.dispatch(Action::Alert(message));
+                    }
+                });
+            }
+        });
+    }
+    {
+        // The open Labeling tab asks for the queue whenever it has none.
+        let engine = engine.clone();
+        let wanted = state.tab == Tab::Labeling
+            && state.labeling.queue.is_none()
+            && state.labeling.key.is_some()
+            && state.engine == EngineStatus::Ready
+            && state.model_check().is_ok();
         use_effect_with(
-            (state.experiment.clone(), engine_key),
-            move |(experiment, _)| {
-                if valid {
-                    engine.send(ToWorker::Configure(experiment.clone()));
+            (wanted, state.run.as_ref().map(Rc::as_ptr), engine_key),
+            move |(wanted, _, _)| {
+                if *wanted {
+                    engine.send(ToWorker::Score);
                 }
             },
         );
     }
     {
-        let engine = engine.clone();
-        use_effect_with((state.compute, engine_key), move |(compute, _)| {
-            engine.send(ToWorker::SetCompute(*compute));
+        // A file the engine made is offered to the user.
+        let download = state.download.clone();
+        use_effect_with(download.as_ref().map(|d| d.0), move |_| {
+            if let Some((_, name, text)) = download {
+                web::save_text(&name, &text);
+            }
         });
     }
     {
@@ -176,11 +296,12 @@ pub fn App() -> Html {
             state.experiment.augment.clone(),
             state.experiment.dataset,
             state.experiment.seed,
+            state.experiment.labeling.labels_per_class,
             state.preview_seed,
             state.upload.as_ref().map(|u| u.id),
             engine_key,
         );
-        use_effect_with(key, move |(config, _, _, seed, _, _)| {
+        use_effect_with(key, move |(config, _, _, _, seed, _, _)| {
             engine.send(ToWorker::PreviewAugment {
                 config: config.clone(),
                 seed: *seed,
@@ -230,15 +351,18 @@ pub fn App() -> Html {
         Callback::from(move |()| {
             uploads.borrow_mut().current = None;
             dispatch.dispatch(Action::RemoveUpload);
-            wasm_bindgen_futures::spawn_local(web::clear_upload());
+            wasm_bindgen_futures::spawn_local(async {
+                web::clear_upload().await;
+                web::clear_labels(UPLOAD_LABELS).await;
+            });
         })
     };
     let on_compare = {
         let (engine, augment) = (engine.clone(), state.experiment.augment.clone());
-        Callback::from(move |(labelled, epochs): (usize, usize)| {
+        Callback::from(move |(labeled, epochs): (usize, usize)| {
             engine.send(ToWorker::Compare {
                 runs: [augment.clone(), AugmentConfig::none()],
-                labelled,
+                labeled,
                 epochs,
             });
         })
@@ -246,6 +370,21 @@ pub fn App() -> Html {
     let on_stop = {
         let engine = engine.clone();
         Callback::from(move |()| engine.send(ToWorker::Pause))
+    };
+    let on_import_labels = {
+        let (engine, dispatch) = (engine.clone(), state.dispatcher());
+        Callback::from(move |file: web_sys::File| {
+            let (engine, dispatch) = (engine.clone(), dispatch.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match web::read_text(&file).await {
+                    Ok(text) => engine.send(ToWorker::ImportLabels {
+                        file: file.name(),
+                        text,
+                    }),
+                    Err(message) => dispatch.dispatch(Action::Alert(message)),
+                }
+            });
+        })
     };
     let data = state.data_shape();
     let accept_partial = {
@@ -277,6 +416,15 @@ pub fn App() -> Html {
             <span class="engine failed" role="status">{"Engine unavailable"}</span>
         },
     };
+    let edit = PanelProps {
+        experiment: state.experiment.clone(),
+        dispatch: state.dispatcher(),
+    };
+    let class_names = data
+        .as_ref()
+        .map(|(_, names)| names.clone())
+        .unwrap_or_default();
+    let kind = data.as_ref().map(|(shape, _)| shape.kind());
 
     html! {
         <>
@@ -305,14 +453,100 @@ pub fn App() -> Html {
                            dispatch={state.dispatcher()} {on_files} {on_options} {on_remove} />
                 <ModelPanel experiment={state.experiment.clone()} data={data.clone()}
                             dispatch={state.dispatcher()} />
-                <TrainingPanel state={state.clone()} engine={engine} />
-                <AugmentPanel edit={PanelProps { experiment: state.experiment.clone(), dispatch: state.dispatcher() }}
-                              kind={data.as_ref().map(|(shape, _)| shape.kind())}
-                              alphabet={state.alphabet()}
-                              class_names={data.map(|(_, names)| names).unwrap_or_default()}
-                              preview={state.augment_preview.clone()}
-                              comparison={state.comparison.clone()} {on_compare} {on_stop} />
+                <TrainingPanel state={state.clone()} engine={engine.clone()} />
+                <div class="workspace">
+                    { tab_list(&state) }
+                    <div id="tab-augmentation" role="tabpanel" aria-labelledby="tab-button-augmentation"
+                         hidden={state.tab != Tab::Augmentation}>
+                        <AugmentPanel edit={edit.clone()} {kind}
+                                      alphabet={state.alphabet()}
+                                      class_names={class_names.clone()}
+                                      preview={state.augment_preview.clone()}
+                                      comparison={state.comparison.clone()} {on_compare} {on_stop} />
+                    </div>
+                    <div id="tab-labeling" role="tabpanel" aria-labelledby="tab-button-labeling"
+                         hidden={state.tab != Tab::Labeling}>
+                        <LabelingPanel edit={edit} labeling={state.labeling.clone()}
+                                       class_names={class_names} {kind} run={state.run.clone()}
+                                       progress={state.progress.clone()}
+                                       confident={state.train.last().and_then(|r| r.confident)}
+                                       engine={engine} active={state.tab == Tab::Labeling}
+                                       on_import={on_import_labels} />
+                    </div>
+                </div>
             </main>
         </>
+    }
+}
+
+/// The labels book of the uploaded dataset ([`crate::ml::experiment::Experiment::labels_key`]).
+const UPLOAD_LABELS: &str = "upload";
+
+/// The tab buttons: click, or arrow keys between them; the URL fragment follows.
+fn tab_list(state: &UseReducerHandle<AppState>) -> Html {
+    let select = |tab: Tab| {
+        let dispatch = state.dispatcher();
+        move || {
+            web::set_fragment(tab.id());
+            dispatch.dispatch(Action::SetTab(tab));
+        }
+    };
+    let buttons = Tab::ALL.iter().enumerate().map(|(i, &tab)| {
+        let selected = state.tab == tab;
+        let onclick = {
+            let select = select(tab);
+            Callback::from(move |_: MouseEvent| select())
+        };
+        let onkeydown = {
+            let count = Tab::ALL.len();
+            let (previous, next) = (
+                select(Tab::ALL[(i + count - 1) % count]),
+                select(Tab::ALL[(i + 1) % count]),
+            );
+            Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+                "ArrowLeft" => {
+                    e.prevent_default();
+                    previous();
+                    focus_selected_tab();
+                }
+                "ArrowRight" => {
+                    e.prevent_default();
+                    next();
+                    focus_selected_tab();
+                }
+                _ => {}
+            })
+        };
+        html! {
+            <button id={format!("tab-button-{}", tab.id())} role="tab" aria-selected={selected.to_string()}
+                    aria-controls={format!("tab-{}", tab.id())} tabindex={if selected { "0" } else { "-1" }}
+                    class={classes!("tab", selected.then_some("selected"))} {onclick} {onkeydown}>
+                { tab.title() }
+            </button>
+        }
+    });
+    html! {
+        <div class="tabs" role="tablist" aria-label="Workspace">{ for buttons }</div>
+    }
+}
+
+/// Moves the keyboard focus to the selected tab once it is drawn.
+fn focus_selected_tab() {
+    use wasm_bindgen::JsCast;
+    let closure = wasm_bindgen::closure::Closure::once_into_js(|| {
+        if let Some(button) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| {
+                d.query_selector("[role=tab][aria-selected=true]")
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = button.focus();
+        }
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback(closure.unchecked_ref());
     }
 }

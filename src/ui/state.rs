@@ -56,8 +56,8 @@ pub struct Importing {
 /// Two runs trained side by side, with and without augmentation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comparison {
-    /// Labelled training samples each run uses.
-    pub labelled: usize,
+    /// Labeled training samples each run uses.
+    pub labeled: usize,
     pub epochs: usize,
     /// Validation results of each run, by epoch.
     pub points: [Vec<ComparePoint>; 2],
@@ -260,6 +260,28 @@ pub struct AppState {
     pub download: Option<(u64, String, String)>,
 }
 
+/// A change to the experiment, e.g. one field set. Compared by identity.
+#[derive(Clone)]
+pub struct Change(Rc<dyn Fn(&mut Experiment)>);
+
+impl Change {
+    pub fn new(change: impl Fn(&mut Experiment) + 'static) -> Self {
+        Self(Rc::new(change))
+    }
+}
+
+impl std::fmt::Debug for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Change")
+    }
+}
+
+impl PartialEq for Change {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// Things that happen to the UI.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -269,6 +291,8 @@ pub enum Action {
     EngineFailed(String),
     /// The user edited the experiment.
     Edit(Experiment),
+    /// The user changed part of the experiment (applied to the experiment as it is then).
+    Change(Change),
     /// The user chose a compute backend.
     SetCompute(Compute),
     /// The browser answered the WebGPU adapter request.
@@ -340,8 +364,17 @@ impl Default for AppState {
 }
 
 impl AppState {
-    /// Applies one action.
+    /// Applies one action. Labels belong to one book ([`Experiment::labels_key`]): when the
+    /// data in use changes, the labeling state starts empty until that book is read.
     pub fn apply(&mut self, action: Action) {
+        let key = self.experiment.labels_key();
+        self.apply_action(action);
+        if self.experiment.labels_key() != key {
+            self.labeling = LabelingState::default();
+        }
+    }
+
+    fn apply_action(&mut self, action: Action) {
         match action {
             Action::Engine(message) => self.apply_report(message),
             Action::EngineFailed(message) => {
@@ -354,16 +387,17 @@ impl AppState {
                     self.engine = EngineStatus::Failed(message);
                 }
             }
+            Action::Change(change) => {
+                let mut edited = self.experiment.clone();
+                (change.0)(&mut edited);
+                self.apply_action(Action::Edit(edited));
+            }
             Action::Edit(experiment) => {
                 if let Err(message) = experiment.validate_settings() {
                     self.alert = Some(format!("{message} The previous value is kept."));
                     return;
                 }
-                let key = self.experiment.labels_key();
                 self.apply_edit(experiment);
-                if self.experiment.labels_key() != key {
-                    self.labeling = LabelingState::default();
-                }
             }
             Action::SetCompute(compute) => {
                 let build = self.engine_build();
@@ -601,9 +635,9 @@ impl AppState {
                 self.partial_offer = matches!(error, ImportError::Partial { .. }).then_some(id);
             }
             FromWorker::AugmentPreview(preview) => self.augment_preview = Some(preview),
-            FromWorker::CompareStarted { labelled, epochs } => {
+            FromWorker::CompareStarted { labeled, epochs } => {
                 self.comparison = Some(Comparison {
-                    labelled,
+                    labeled,
                     epochs,
                     points: [Vec::new(), Vec::new()],
                     finished: None,
@@ -865,5 +899,125 @@ mod tests {
         };
         state.apply(Action::Engine(FromWorker::RunStarted(info)));
         assert_eq!(state.state, RunState::Running, "the engine trains on");
+    }
+
+    fn queue(ids: &[&str]) -> FromWorker {
+        FromWorker::Queue(LabelQueue {
+            step: 3,
+            items: ids
+                .iter()
+                .map(|id| crate::protocol::QueueItem {
+                    id: id.to_string(),
+                    view: SampleView::Series { values: vec![] },
+                    guesses: vec![(1, 0.6), (0, 0.4)],
+                    node: None,
+                })
+                .collect(),
+            unlabeled: 100,
+            human: 0,
+            pseudo: 0,
+            pool_accuracy: None,
+            nodes: vec![],
+            unknown_labels: 0,
+        })
+    }
+
+    #[test]
+    fn labeling_asks_skips_undoes_and_keeps_labels_apart_from_proposals() {
+        let mut state = AppState::default();
+        let key = state.experiment.labels_key();
+        state.apply(Action::Engine(queue(&["a", "b", "c"])));
+        assert!(
+            state.labeling.asked().is_some(),
+            "the queue arrived before the book"
+        );
+        state.apply(Action::LabelsLoaded {
+            key: "another book".into(),
+            labels: vec![],
+            rejected: vec![],
+        });
+        assert_eq!(
+            state.labeling.key, None,
+            "labels of another book are not taken"
+        );
+        state.apply(Action::LabelsLoaded {
+            key: key.clone(),
+            labels: vec![],
+            rejected: vec![],
+        });
+        assert_eq!(state.labeling.asked().unwrap().id, "a");
+        state.apply(Action::Label(2));
+        assert_eq!(state.labeling.labels[0].id, "a");
+        assert_eq!(state.labeling.asked().unwrap().id, "b");
+        state.apply(Action::Skip);
+        assert_eq!(state.labeling.asked().unwrap().id, "c");
+        state.apply(Action::Label(9));
+        assert_eq!(state.labeling.labels.len(), 1, "no class 9 among 4 classes");
+        state.apply(Action::Label(1));
+        assert_eq!(
+            state.labeling.asked().unwrap().id,
+            "b",
+            "skipped ones come last"
+        );
+        state.apply(Action::Undo);
+        assert_eq!(state.labeling.asked().unwrap().id, "c");
+        assert_eq!(state.labeling.waiting(), 2);
+
+        state.apply(Action::Engine(FromWorker::Proposals(Proposals {
+            threshold: 0.9,
+            items: ["p", "q", "a"]
+                .iter()
+                .map(|id| crate::protocol::ProposedLabel {
+                    id: id.to_string(),
+                    class: 3,
+                    confidence: 0.95,
+                    view: None,
+                })
+                .collect(),
+            correct: None,
+        })));
+        state.apply(Action::RejectProposal("q".into()));
+        state.apply(Action::AcceptProposals(None));
+        let sources: Vec<(&str, u32, LabelSource)> = state
+            .labeling
+            .labels
+            .iter()
+            .map(|l| (l.id.as_str(), l.class, l.source))
+            .collect();
+        assert_eq!(
+            sources,
+            vec![("a", 2, LabelSource::Human), ("p", 3, LabelSource::Pseudo)],
+            "a person's label is never replaced by a proposal; a rejected one is not taken"
+        );
+        assert_eq!(state.labeling.rejected, vec!["q".to_string()]);
+        assert_eq!(state.labeling.count(LabelSource::Human), 1);
+
+        // Other data: another book, empty until read.
+        let mut edited = state.experiment.clone();
+        edited.labeling.labels_per_class = Some(5);
+        state.apply(Action::Edit(edited));
+        assert_eq!(state.labeling, LabelingState::default());
+    }
+
+    #[test]
+    fn quick_changes_in_a_row_all_take_effect() {
+        let mut state = AppState::default();
+        state.apply(Action::Change(Change::new(|e| e.learning_rate = 0.02)));
+        state.apply(Action::Change(Change::new(|e| e.seed = 7)));
+        assert_eq!(
+            (state.experiment.learning_rate, state.experiment.seed),
+            (0.02, 7)
+        );
+    }
+
+    #[test]
+    fn tabs_come_from_their_fragment_name() {
+        for tab in Tab::ALL {
+            assert_eq!(Tab::from_id(tab.id()), Some(tab));
+        }
+        assert_eq!(Tab::from_id("nope"), None);
+        let mut state = AppState::default();
+        state.apply(Action::SetTab(Tab::Labeling));
+        assert_eq!(state.tab, Tab::Labeling);
     }
 }

@@ -5,6 +5,7 @@
 mod canvas;
 mod engine_link;
 mod gpu;
+mod page;
 mod upload;
 mod worker_scope;
 
@@ -13,7 +14,11 @@ pub use engine_link::EngineLink;
 #[cfg(feature = "webgpu")]
 pub use gpu::init_webgpu;
 pub use gpu::probe_adapter;
-pub use upload::{UploadFiles, clear_upload, files_of, load_upload, read_files, save_upload};
+pub use page::{Listener, fragment, read_text, save_text, set_fragment, typing};
+pub use upload::{
+    StoredLabels, UploadFiles, clear_labels, clear_upload, files_of, load_labels, load_upload,
+    read_files, save_labels, save_upload,
+};
 pub use worker_scope::{WorkerScope, yield_now};
 
 use wasm_bindgen::{JsCast, JsValue};

@@ -7,27 +7,34 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen(inline_js = r#"
-const DB = 'petri', STORE = 'uploads', KEY = 'current';
+const DB = 'petri', UPLOADS = 'uploads', LABELS = 'labels', KEY = 'current';
 function open() {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    const request = indexedDB.open(DB, 2);
+    request.onupgradeneeded = () => {
+      for (const store of [UPLOADS, LABELS]) {
+        if (!request.result.objectStoreNames.contains(store)) request.result.createObjectStore(store);
+      }
+    };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
 }
-function run(mode, act) {
+function run(store, mode, act) {
   return open().then((db) => new Promise((resolve, reject) => {
-    const tx = db.transaction(STORE, mode);
-    const request = act(tx.objectStore(STORE));
+    const tx = db.transaction(store, mode);
+    const request = act(tx.objectStore(store));
     tx.oncomplete = () => { db.close(); resolve(request.result); };
     tx.onerror = () => { db.close(); reject(tx.error); };
     tx.onabort = () => { db.close(); reject(tx.error); };
   }));
 }
-export function saveUpload(record) { return run('readwrite', (s) => s.put(record, KEY)); }
-export function loadUpload() { return run('readonly', (s) => s.get(KEY)); }
-export function clearUpload() { return run('readwrite', (s) => s.delete(KEY)); }
+export function saveUpload(record) { return run(UPLOADS, 'readwrite', (s) => s.put(record, KEY)); }
+export function loadUpload() { return run(UPLOADS, 'readonly', (s) => s.get(KEY)); }
+export function clearUpload() { return run(UPLOADS, 'readwrite', (s) => s.delete(KEY)); }
+export function saveLabels(key, text) { return run(LABELS, 'readwrite', (s) => s.put(text, key)); }
+export function loadLabels(key) { return run(LABELS, 'readonly', (s) => s.get(key)); }
+export function clearLabels(key) { return run(LABELS, 'readwrite', (s) => s.delete(key)); }
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = saveUpload)]
@@ -36,6 +43,47 @@ extern "C" {
     fn load_upload_js() -> js_sys::Promise;
     #[wasm_bindgen(js_name = clearUpload)]
     fn clear_upload_js() -> js_sys::Promise;
+    #[wasm_bindgen(js_name = saveLabels)]
+    fn save_labels_js(key: &str, text: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = loadLabels)]
+    fn load_labels_js(key: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = clearLabels)]
+    fn clear_labels_js(key: &str) -> js_sys::Promise;
+}
+
+/// A person's labels for one book, as kept in the browser.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StoredLabels {
+    pub labels: Vec<crate::ml::label::AssignedLabel>,
+    pub rejected: Vec<String>,
+}
+
+/// Keeps the labels of book `key` (replacing what was kept).
+pub async fn save_labels(key: &str, labels: &StoredLabels) -> Result<(), String> {
+    let text = serde_json::to_string(labels).expect("labels serialise");
+    JsFuture::from(save_labels_js(key, &text))
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            format!(
+                "Your labels could not be kept in this browser ({e:?}); export them to keep them."
+            )
+        })
+}
+
+/// The labels kept for book `key` (none if nothing was kept or it cannot be read).
+pub async fn load_labels(key: &str) -> StoredLabels {
+    JsFuture::from(load_labels_js(key))
+        .await
+        .ok()
+        .and_then(|v| v.as_string())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Forgets the labels of book `key`.
+pub async fn clear_labels(key: &str) {
+    let _ = JsFuture::from(clear_labels_js(key)).await;
 }
 
 /// Files the user uploaded, with the options to read them with.

@@ -53,15 +53,15 @@ test('the preview follows toggles, sliders and re-roll; a comparison states the 
     await panel.locator('#augment-preset').selectOption({ label: 'Light' });
     await until('several augmentations on', async () => (await panel.locator('li.augmentation.on').count()) >= 2);
 
-    // Compare on a small labelled subset.
-    await panel.getByLabel('Labelled samples').fill('120');
+    // Compare on a small labeled subset.
+    await panel.getByLabel('Labeled samples').fill('120');
     await panel.getByLabel('Epochs').fill('6');
     await panel.getByLabel('Epochs').press('Tab');
     await panel.getByRole('button', { name: 'Compare', exact: true }).click();
     const result = panel.getByLabel('Comparison result');
     await until('the comparison to finish', async () => /gap of [+-]\d+\.\d points/.test(await result.textContent()),
       { timeout: 120_000 });
-    assert.match(await result.textContent(), /After 6 epochs on 120 labelled samples: \d+\.\d% with augmentation, \d+\.\d% without/);
+    assert.match(await result.textContent(), /After 6 epochs on 120 labeled samples: \d+\.\d% with augmentation, \d+\.\d% without/);
     const chart = panel.getByRole('img', { name: /Validation accuracy by epoch/ });
     assert.equal(await chart.locator('polyline, path.line').count(), 2, 'two curves');
     assert.deepEqual(page.problems, []);

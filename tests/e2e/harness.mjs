@@ -107,3 +107,20 @@ export async function setNumber(page, label, text) {
   await input.fill(String(text));
   await input.press('Tab');
 }
+
+const AXE = path.join(root, 'node_modules/axe-core/axe.min.js');
+
+/** Runs axe-core on the page (or one element): the serious and critical violations, each as
+ * "rule: first target" text, so a failure says what to fix. */
+export async function accessibilityProblems(page, selector) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+    await page.addScriptTag({ path: AXE });
+  }
+  const violations = await page.evaluate(async (context) => {
+    const result = await window.axe.run(context ?? document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  }, selector);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.targets.slice(0, 3).join(' | ')}`);
+}

@@ -135,8 +135,8 @@ test('WebGPU training (software adapter) passes 90% validation accuracy', async 
     const page = await openApp(browser, server.url);
     await chooseCompute(page, 'WebGPU');
     assert.match(await value(page, 'Compute status'), /Compute: WebGPU — chosen in Compute/);
+    // The default learning rate: at 0.02 some seeds stall at chance on this adapter.
     await setNumber(page, 'Batch size', 64);
-    await setNumber(page, 'Learning rate', 0.02);
     await page.getByRole('button', { name: 'Train' }).click();
     await until('validation accuracy ≥ 90% on WebGPU', async () => (await percent(page, 'Validation accuracy')) >= 0.9,
       { timeout: 360_000, every: 1000 });

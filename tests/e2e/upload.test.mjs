@@ -50,10 +50,10 @@ test('an upload of each kind is inspected and trains above chance on the CPU', a
   try {
     await chooseCompute(page, 'CPU');
     const cases = [
-      { files: example('images.zip'), name: 'images', count: /^90 labelled images in 3 classes/, model: 'CNN (convolutional)', target: 0.7 },
-      { files: example('table.csv'), name: 'table', count: /^148 labelled table rows in 3 classes/, model: 'MLP (dense layers)', target: 0.8 },
-      { files: example('sequences.fasta'), name: 'sequences', count: /^200 labelled sequences in 2 classes/, model: '1-D CNN (convolution along the sequence)', target: 0.75 },
-      { files: example('graphs.json'), name: 'graphs', count: /^120 labelled graphs in 2 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.8 },
+      { files: example('images.zip'), name: 'images', count: /^90 labeled images in 3 classes/, model: 'CNN (convolutional)', target: 0.7 },
+      { files: example('table.csv'), name: 'table', count: /^148 labeled table rows in 3 classes/, model: 'MLP (dense layers)', target: 0.8 },
+      { files: example('sequences.fasta'), name: 'sequences', count: /^200 labeled sequences in 2 classes/, model: '1-D CNN (convolution along the sequence)', target: 0.75 },
+      { files: example('graphs.json'), name: 'graphs', count: /^120 labeled graphs in 2 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.8 },
     ];
     for (const c of cases) {
       const inspector = await upload(page, c.files, c.name);
@@ -77,7 +77,7 @@ test('an upload of each kind is inspected and trains above chance on the CPU', a
     inspector = await upload(page, example('table.csv'), 'table');
     assert.match(await inspector.textContent(), /Rows with missing values, dropped: 2/);
     await page.getByLabel('Missing values', { exact: true }).selectOption('fill-mean');
-    await until('all 150 rows', async () => /^150 labelled/.test(await inspector.getByLabel('Sample count').textContent()));
+    await until('all 150 rows', async () => /^150 labeled/.test(await inspector.getByLabel('Sample count').textContent()));
     assert.deepEqual(page.problems, []);
   } finally {
     await page.close();
@@ -89,7 +89,7 @@ test('node graphs: JSON through the input, edge and node CSVs dropped on the pan
   try {
     await chooseCompute(page, 'CPU');
     const inspector = await upload(page, example('nodes.json'), 'nodes');
-    assert.match(await inspector.getByLabel('Sample count').textContent(), /^56 labelled graph nodes in 2 classes/);
+    assert.match(await inspector.getByLabel('Sample count').textContent(), /^56 labeled graph nodes in 2 classes/);
     await trainTo(page, 0.75);
 
     // Drag and drop, as a person would drop two files from their file manager.
@@ -105,7 +105,7 @@ test('node graphs: JSON through the input, edge and node CSVs dropped on the pan
     });
     const dropped = await inspectorShows(page, 'nodes');
     await until('the dropped graph', async () =>
-      /^43 labelled graph nodes in 3 classes/.test(await dropped.getByLabel('Sample count').textContent()));
+      /^43 labeled graph nodes in 3 classes/.test(await dropped.getByLabel('Sample count').textContent()));
     await trainTo(page, 0.5);
     assert.deepEqual(page.problems, []);
   } finally {
@@ -172,7 +172,7 @@ test('the uploaded dataset survives a reload and can be removed', async () => {
     await page.reload();
     await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
     const inspector = await inspectorShows(page, 'sequences');
-    assert.match(await inspector.getByLabel('Sample count').textContent(), /^200 labelled sequences/);
+    assert.match(await inspector.getByLabel('Sample count').textContent(), /^200 labeled sequences/);
     assert.equal(await page.locator('#dataset option:checked').textContent(), 'Uploaded: sequences');
     await inspector.getByRole('button', { name: 'Remove uploaded dataset' }).click();
     await until('the built-in dataset', async () =>

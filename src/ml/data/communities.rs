@@ -1,6 +1,6 @@
 //! "Communities": one graph from a stochastic block model — four groups, dense inside and
 //! sparse between — whose node features carry only a weak hint of the group. Classifying the
-//! nodes needs the neighbours, as in labelling proteins by their interaction partners.
+//! nodes needs the neighbours, as in labeling proteins by their interaction partners.
 
 use super::{Graph, Nodes};
 use crate::ml::rng::{Stream, normal, rng};

@@ -40,7 +40,7 @@ impl Graph {
     }
 }
 
-/// Labelled graphs (graph classification): each sample is a whole graph.
+/// Labeled graphs (graph classification): each sample is a whole graph.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Graphs {
     pub feature_dim: usize,
@@ -79,7 +79,7 @@ impl Graphs {
     }
 }
 
-/// Labelled nodes of one graph (node classification): each sample is a node.
+/// Labeled nodes of one graph (node classification): each sample is a node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Nodes {
     pub feature_dim: usize,
@@ -94,7 +94,7 @@ pub struct Nodes {
 }
 
 impl Nodes {
-    /// All nodes of `graph` labelled with `labels`.
+    /// All nodes of `graph` labeled with `labels`.
     pub fn all(feature_dim: usize, graph: Graph, labels: Vec<u32>) -> Self {
         Self {
             feature_dim,

@@ -151,7 +151,7 @@ impl Dataset {
     }
 }
 
-/// A set of labelled samples of one kind.
+/// A set of labeled samples of one kind.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Samples {
     /// Images of one size.

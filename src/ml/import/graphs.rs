@@ -454,7 +454,7 @@ fn nodes_dataset(
         .iter()
         .map(|l| l.as_deref().map_or(NO_LABEL, |l| classes.get(l)))
         .collect();
-    let (labelled, unlabelled): (Vec<usize>, Vec<usize>) =
+    let (labeled, unlabeled): (Vec<usize>, Vec<usize>) =
         (0..labels.len()).partition(|&i| labels[i].is_some());
     let edges = graph.edges.len();
     let graph = Arc::new(graph);
@@ -470,29 +470,29 @@ fn nodes_dataset(
         nodes,
     };
     let mut notes = vec![format!(
-        "One graph of {} nodes and {edges} edges; {} nodes are labelled.",
+        "One graph of {} nodes and {edges} edges; {} nodes are labeled.",
         labels.len(),
-        labelled.len()
+        labeled.len()
     )];
     if loops > 0 {
         notes.push(format!("Self-loops dropped: {loops}."));
     }
-    if !unlabelled.is_empty() {
+    if !unlabeled.is_empty() {
         notes.push(format!(
             "Nodes without a label (in the graph, but not samples): {}.",
-            unlabelled.len()
+            unlabeled.len()
         ));
     }
-    let ids = labelled.iter().map(|&i| node_ids[i].clone()).collect();
+    let ids = labeled.iter().map(|&i| node_ids[i].clone()).collect();
     let mut out = imported(
         stem(name),
         format,
         classes.names,
-        Samples::Nodes(part(labelled, true)),
+        Samples::Nodes(part(labeled, true)),
     );
     out.ids = ids;
-    out.unlabeled_ids = unlabelled.iter().map(|&i| node_ids[i].clone()).collect();
-    out.unlabeled = (!unlabelled.is_empty()).then(|| Samples::Nodes(part(unlabelled, false)));
+    out.unlabeled_ids = unlabeled.iter().map(|&i| node_ids[i].clone()).collect();
+    out.unlabeled = (!unlabeled.is_empty()).then(|| Samples::Nodes(part(unlabeled, false)));
     out.notes = notes;
     Ok(out)
 }

@@ -255,7 +255,7 @@ pub(crate) fn from_zip(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
     Ok(out)
 }
 
-/// Reads loose image files labelled by a `filename,label` CSV.
+/// Reads loose image files labeled by a `filename,label` CSV.
 pub(crate) fn from_files(
     files: &[&UploadFile],
     csv: &UploadFile,

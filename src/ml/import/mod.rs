@@ -186,7 +186,7 @@ pub struct Imported {
     pub format: String,
     /// One name per class; labels index into it.
     pub class_names: Vec<String>,
-    /// Every labelled sample.
+    /// Every labeled sample.
     pub samples: Samples,
     /// Samples without a label (kept for labeling later), if any; their labels are
     /// [`crate::ml::data::NO_LABEL`].
@@ -366,7 +366,7 @@ pub fn import(
             file,
             "",
             format!(
-                "every labelled sample is in one class ({}): a classifier needs at least 2 classes",
+                "every labeled sample is in one class ({}): a classifier needs at least 2 classes",
                 imported.class_names[0]
             ),
         ));

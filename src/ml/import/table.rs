@@ -320,7 +320,7 @@ pub(crate) fn from_csv(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
     let feature_names: Vec<String> = features.iter().map(|&c| header[c].clone()).collect();
     let row_values =
         |p: &Parsed| -> Vec<f32> { p.2.iter().map(|v| v.unwrap_or(0.0) as f32).collect() };
-    let (labelled, unlabelled): (Vec<_>, Vec<_>) = parsed.iter().partition(|p| p.1.is_some());
+    let (labeled, unlabeled_rows): (Vec<_>, Vec<_>) = parsed.iter().partition(|p| p.1.is_some());
     let make = |part: &[&Parsed]| -> Samples {
         let class = |p: &Parsed| p.1.as_deref().map_or(NO_LABEL, |l| classes.get(l));
         match options.table_as {
@@ -342,8 +342,8 @@ pub(crate) fn from_csv(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
     };
     let line_ids =
         |part: &[&Parsed]| -> Vec<String> { part.iter().map(|p| p.0.to_string()).collect() };
-    let samples = make(&labelled);
-    let unlabeled = (!unlabelled.is_empty()).then(|| make(&unlabelled));
+    let samples = make(&labeled);
+    let unlabeled = (!unlabeled_rows.is_empty()).then(|| make(&unlabeled_rows));
     let csv = if super::extension(name) == "tsv" {
         "TSV"
     } else {
@@ -358,7 +358,7 @@ pub(crate) fn from_csv(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
             0,
             format!(
                 "{} rows of {width} features; label column {}.",
-                labelled.len(),
+                labeled.len(),
                 shown(&header[label])
             ),
         ),
@@ -366,21 +366,21 @@ pub(crate) fn from_csv(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
             0,
             format!(
                 "{} series of {width} time points (one per column, in order); label column {}.",
-                labelled.len(),
+                labeled.len(),
                 shown(&header[label])
             ),
         ),
     }
-    if !unlabelled.is_empty() {
+    if !unlabeled_rows.is_empty() {
         notes.push(format!(
             "Rows without a label, kept as unlabeled: {}.",
-            unlabelled.len()
+            unlabeled_rows.len()
         ));
     }
     let mut out = imported(stem(name), &format, classes.names, samples);
     out.unlabeled = unlabeled;
-    out.ids = line_ids(&labelled);
-    out.unlabeled_ids = line_ids(&unlabelled);
+    out.ids = line_ids(&labeled);
+    out.unlabeled_ids = line_ids(&unlabeled_rows);
     out.skipped = skipped;
     out.notes = notes;
     out.columns = columns;

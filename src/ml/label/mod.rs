@@ -142,9 +142,4 @@ impl LabelingConfig {
         }
         Ok(())
     }
-
-    /// The settings that decide the data (changing them starts a new run).
-    pub fn data_part(&self) -> Option<usize> {
-        self.labels_per_class
-    }
 }

@@ -15,7 +15,7 @@ pub struct AugmentPanelProps {
     pub class_names: Vec<String>,
     pub preview: Option<AugmentPreview>,
     pub comparison: Option<Comparison>,
-    /// Ask for a comparison: labelled samples, epochs.
+    /// Ask for a comparison: labeled samples, epochs.
     pub on_compare: Callback<(usize, usize)>,
     /// Stop a comparison.
     pub on_stop: Callback<()>,
@@ -24,7 +24,7 @@ pub struct AugmentPanelProps {
 /// Compose augmentations, see what the model will be fed, and measure the effect.
 #[component]
 pub fn AugmentPanel(props: &AugmentPanelProps) -> Html {
-    let labelled = use_state(|| None::<usize>);
+    let labeled = use_state(|| None::<usize>);
     let epochs = use_state(|| 20usize);
     let Some(kind) = props.kind else {
         return html! {};
@@ -77,7 +77,7 @@ pub fn AugmentPanel(props: &AugmentPanelProps) -> Html {
                         { preview(props) }
                     </div>
                 </div>
-                { compare(props, labelled, epochs) }
+                { compare(props, labeled, epochs) }
             }
         </section>
     }
@@ -165,10 +165,10 @@ fn preview(props: &AugmentPanelProps) -> Html {
     }
 }
 
-/// Train with and without the augmentation on a labelled subset; both curves and the gap.
+/// Train with and without the augmentation on a labeled subset; both curves and the gap.
 fn compare(
     props: &AugmentPanelProps,
-    labelled: UseStateHandle<Option<usize>>,
+    labeled: UseStateHandle<Option<usize>>,
     epochs: UseStateHandle<usize>,
 ) -> Html {
     let total = props
@@ -176,16 +176,16 @@ fn compare(
         .as_ref()
         .map_or(1, |p| p.training_samples)
         .max(1);
-    let labelled_value = labelled.unwrap_or(total / 10).clamp(1, total);
-    let on_labelled = {
-        let labelled = labelled.clone();
+    let labeled_value = labeled.unwrap_or(total / 10).clamp(1, total);
+    let on_labeled = {
+        let labeled = labeled.clone();
         Callback::from(move |e: InputEvent| {
             if let Ok(v) = e
                 .target_unchecked_into::<HtmlInputElement>()
                 .value()
                 .parse()
             {
-                labelled.set(Some(v));
+                labeled.set(Some(v));
             }
         })
     };
@@ -208,7 +208,7 @@ fn compare(
     let start = {
         let on_compare = props.on_compare.clone();
         let epochs = *epochs;
-        Callback::from(move |_: MouseEvent| on_compare.emit((labelled_value, epochs)))
+        Callback::from(move |_: MouseEvent| on_compare.emit((labeled_value, epochs)))
     };
     let stop = props.on_stop.reform(|_: MouseEvent| ());
     html! {
@@ -216,11 +216,11 @@ fn compare(
             <h3>{"Compare: with and without this augmentation"}</h3>
             <div class="row">
                 <label class="slider">
-                    <span>{"Labelled samples"}</span>
+                    <span>{"Labeled samples"}</span>
                     <input type="range" min="1" max={total.to_string()} step="1"
-                           value={labelled_value.to_string()} aria-label="Labelled samples"
-                           oninput={on_labelled} />
-                    <output>{ format!("{labelled_value} of {total}") }</output>
+                           value={labeled_value.to_string()} aria-label="Labeled samples"
+                           oninput={on_labeled} />
+                    <output>{ format!("{labeled_value} of {total}") }</output>
                 </label>
                 <div class="field">
                     <label for="compare-epochs">{"Epochs"}</label>
@@ -242,7 +242,7 @@ fn compare(
 
 fn comparison_view(comparison: &Comparison) -> Html {
     let series = |run: usize, name: &'static str, class: &'static str| Series {
-        name,
+        name: name.into(),
         class,
         points: comparison.points[run]
             .iter()
@@ -253,18 +253,18 @@ fn comparison_view(comparison: &Comparison) -> Html {
     let done = |run: usize| comparison.points[run].len();
     let summary = match (comparison.finished, with, without) {
         (Some(_), Some(a), Some(b)) => format!(
-            "After {} epochs on {} labelled samples: {:.1}% with augmentation, {:.1}% without \
+            "After {} epochs on {} labeled samples: {:.1}% with augmentation, {:.1}% without \
              — a gap of {:+.1} points.",
             done(0).min(done(1)),
-            comparison.labelled,
+            comparison.labeled,
             a * 100.0,
             b * 100.0,
             (a - b) * 100.0
         ),
         (Some(_), _, _) => "The comparison was stopped before both runs were evaluated.".into(),
         (None, _, _) => format!(
-            "Training both runs on {} labelled samples: epoch {} and {} of {}…",
-            comparison.labelled,
+            "Training both runs on {} labeled samples: epoch {} and {} of {}…",
+            comparison.labeled,
             done(0),
             done(1),
             comparison.epochs

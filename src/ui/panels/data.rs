@@ -102,10 +102,10 @@ pub fn DataPanel(props: &DataPanelProps) -> Html {
                         <>
                             <p class="description">{ builtin.description() }</p>
                             <p class="facts">{ format!("Classes: {}", builtin.class_names().join(", ")) }</p>
+                            { labels_per_class(&edit) }
                             if let Some(run) = run {
-                                <p class="facts">
-                                    { format!("{} training and {} validation samples (seed {}).",
-                                              run.train_samples, run.valid_samples, run.experiment.seed) }
+                                <p class="facts" aria-label="Parts">
+                                    { parts(run) }
                                 </p>
                                 <SampleGrid items={run.preview.clone()} class_names={run.class_names.clone()}
                                             label="Training samples" />
@@ -120,6 +120,56 @@ pub fn DataPanel(props: &DataPanelProps) -> Html {
             }
         </section>
     }
+}
+
+/// Label counts per class the Labels per class select offers.
+const LABELS_PER_CLASS: [usize; 8] = [1, 2, 5, 10, 20, 50, 100, 200];
+
+/// Built-in datasets: keep every training label, or only a few per class (the rest become
+/// the unlabeled pool).
+fn labels_per_class(edit: &PanelProps) -> Html {
+    let mut options = vec![(AttrValue::from("all"), AttrValue::from("all"))];
+    options.extend(LABELS_PER_CLASS.iter().map(|n| {
+        (
+            AttrValue::from(n.to_string()),
+            AttrValue::from(n.to_string()),
+        )
+    }));
+    let selected = edit
+        .experiment
+        .labeling
+        .labels_per_class
+        .map_or("all".to_string(), |n| n.to_string());
+    let onchange = on_edit(edit, |experiment, value: String| {
+        experiment.labeling.labels_per_class = value.parse().ok();
+    });
+    html! {
+        <SelectField id="labels-per-class" label="Labels per class" {options} selected={selected}
+                     {onchange} />
+    }
+}
+
+/// The run's parts in words.
+fn parts(run: &RunInfo) -> String {
+    let mut text = format!(
+        "{} training and {} validation samples",
+        run.train_samples, run.valid_samples
+    );
+    if run.test_samples > 0 {
+        text.push_str(&format!(", {} held out for testing", run.test_samples));
+    }
+    if run.unlabeled_samples > 0 {
+        text.push_str(&format!(
+            ", {} unlabeled{}",
+            run.unlabeled_samples,
+            if run.hidden_labels {
+                " (labels hidden)"
+            } else {
+                ""
+            }
+        ));
+    }
+    format!("{text} (seed {}).", run.experiment.seed)
 }
 
 fn import_progress(importing: &Importing) -> Html {
@@ -152,7 +202,7 @@ fn inspector(props: &DataPanelProps, upload: &Rc<UploadSummary>) -> Html {
             <h3>{ format!("Uploaded: {}", upload.name) }</h3>
             <p class="facts">{ format!("{} — {}", upload.format, upload.files.join(", ")) }</p>
             <p class="facts" aria-label="Sample count">
-                { format!("{} labelled {} in {} classes.", thousands(total),
+                { format!("{} labeled {} in {} classes.", thousands(total),
                           upload.shape.kind().title(), upload.class_names.len()) }
             </p>
             <table class="balance" aria-label="Class balance">
@@ -172,7 +222,7 @@ fn inspector(props: &DataPanelProps, upload: &Rc<UploadSummary>) -> Html {
             </p>
             if upload.unlabeled > 0 {
                 <p class="facts" aria-label="Unlabeled samples">
-                    { format!("{} unlabeled samples kept for labelling.", thousands(upload.unlabeled)) }
+                    { format!("{} unlabeled samples: label them in the Labeling tab.", thousands(upload.unlabeled)) }
                 </p>
             }
             { for upload.notes.iter().map(|note| html! { <p class="hint">{ note.clone() }</p> }) }

@@ -1,16 +1,18 @@
-//! The three panels: data, model, training.
+//! The panels: data, model and training, then augmentation and labeling in tabs.
 
 mod augment;
 mod data;
+mod label;
 mod model;
 mod training;
 
 pub use augment::AugmentPanel;
 pub use data::DataPanel;
+pub use label::LabelingPanel;
 pub use model::ModelPanel;
 pub use training::TrainingPanel;
 
-use super::state::{Action, AppState};
+use super::state::{Action, AppState, Change};
 use crate::ml::experiment::Experiment;
 use yew::prelude::*;
 
@@ -23,22 +25,26 @@ pub struct PanelProps {
 }
 
 /// A callback that edits a copy of the experiment with `change` and the value it receives.
-fn on_edit<T: 'static>(
+///
+/// The change applies to the experiment as it is when the reducer runs, not as this panel
+/// last drew it: two quick edits in a row both take effect.
+fn on_edit<T: Clone + 'static>(
     props: &PanelProps,
     change: impl Fn(&mut Experiment, T) + 'static,
 ) -> Callback<T> {
-    let experiment = props.experiment.clone();
     let dispatch = props.dispatch.clone();
+    let change = std::rc::Rc::new(change);
     Callback::from(move |value: T| {
-        let mut edited = experiment.clone();
-        change(&mut edited, value);
-        dispatch.dispatch(Action::Edit(edited));
+        let change = change.clone();
+        dispatch.dispatch(Action::Change(Change::new(move |experiment| {
+            change(experiment, value.clone())
+        })));
     })
 }
 
 /// A callback that parses typed text as `T` and applies it with `apply`, or alerts with
 /// `what` named when the text is not a number of that kind.
-fn edit_number<T: std::str::FromStr + 'static>(
+fn edit_number<T: std::str::FromStr + Clone + 'static>(
     props: &PanelProps,
     what: &'static str,
     apply: impl Fn(&mut Experiment, T) + 'static,

@@ -90,7 +90,7 @@ pub fn ModelPanel(model_props: &ModelPanelProps) -> Html {
 }
 
 /// A callback that changes the model config with `change` and the value it receives.
-fn on_model<T: 'static>(
+fn on_model<T: Clone + 'static>(
     props: &PanelProps,
     change: impl Fn(&mut ModelConfig, T) + 'static,
 ) -> Callback<T> {
@@ -100,7 +100,7 @@ fn on_model<T: 'static>(
 }
 
 /// A callback that changes the conv blocks (of a CNN or 1-D CNN).
-fn on_blocks<T: 'static>(
+fn on_blocks<T: Clone + 'static>(
     props: &PanelProps,
     change: impl Fn(&mut Vec<ConvBlock>, T) + 'static,
 ) -> Callback<T> {
@@ -112,7 +112,7 @@ fn on_blocks<T: 'static>(
 }
 
 /// A number field's callback that sets a model setting, or alerts naming `what`.
-fn model_number<T: std::str::FromStr + 'static>(
+fn model_number<T: std::str::FromStr + Clone + 'static>(
     props: &PanelProps,
     what: &'static str,
     apply: impl Fn(&mut ModelConfig, T) + 'static,

@@ -151,14 +151,14 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
             </div>
             <div class="charts">
                 <LineChart title="Loss" series={vec![
-                    Series { name: "training", class: "train", points: train_loss },
-                    Series { name: "validation", class: "valid", points: val_loss },
+                    Series { name: "training".into(), class: "train", points: train_loss },
+                    Series { name: "validation".into(), class: "valid", points: val_loss },
                 ]} />
                 <LineChart title="Accuracy" y_range={Some((0.0, 1.0))}
                            y_format={YFormat::Percent}
                            series={vec![
-                    Series { name: "training", class: "train", points: train_acc },
-                    Series { name: "validation", class: "valid", points: val_acc },
+                    Series { name: "training".into(), class: "train", points: train_acc },
+                    Series { name: "validation".into(), class: "valid", points: val_acc },
                 ]} />
             </div>
             if let Some(eval) = &state.last_eval {

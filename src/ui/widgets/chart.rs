@@ -22,7 +22,7 @@ impl YFormat {
 /// One line of a chart.
 #[derive(Clone, PartialEq)]
 pub struct Series {
-    pub name: &'static str,
+    pub name: AttrValue,
     /// CSS class giving the colour.
     pub class: &'static str,
     /// `(x, y)` points in x order.
@@ -81,7 +81,7 @@ pub fn LineChart(props: &LineChartProps) -> Html {
         html! { <polyline class={classes!("line", series.class)} points={points} /> }
     });
     let legend = props.series.iter().map(|s| {
-        html! { <span class={classes!("key", s.class)}>{ s.name }</span> }
+        html! { <span class={classes!("key", s.class)}>{ s.name.clone() }</span> }
     });
     let ticks = [y_min, (y_min + y_max) / 2.0, y_max].map(|v| {
         html! {

@@ -58,7 +58,7 @@ pub fn ConfusionTable(props: &ConfusionTableProps) -> Html {
         <p class="confusion-note">{"Confusion matrix — rows: true class, columns: predicted. Click a cell to see its samples."}</p>
         <table class="confusion" aria-label="Confusion matrix">
             <thead>
-                <tr><th></th>{ for (0..props.class_names.len()).map(|p| html! { <th scope="col">{ name(p) }</th> }) }</tr>
+                <tr><td class="corner"></td>{ for (0..props.class_names.len()).map(|p| html! { <th scope="col">{ name(p) }</th> }) }</tr>
             </thead>
             <tbody>{ for rows }</tbody>
         </table>

@@ -13,7 +13,7 @@ pub struct SelectFieldProps {
     pub disabled: bool,
 }
 
-/// A labelled `<select>`.
+/// A labeled `<select>`.
 #[component]
 pub fn SelectField(props: &SelectFieldProps) -> Html {
     let onchange = props
@@ -49,7 +49,7 @@ pub struct NumberFieldProps {
     pub onchange: Callback<String>,
 }
 
-/// A labelled number input that reports the raw text on commit.
+/// A labeled number input that reports the raw text on commit.
 #[component]
 pub fn NumberField(props: &NumberFieldProps) -> Html {
     let onchange = props
@@ -81,7 +81,7 @@ pub struct CheckboxProps {
     pub onchange: Callback<bool>,
 }
 
-/// A labelled checkbox.
+/// A labeled checkbox.
 #[component]
 pub fn Checkbox(props: &CheckboxProps) -> Html {
     let onchange = props

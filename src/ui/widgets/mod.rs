@@ -8,7 +8,7 @@ mod sample;
 pub use chart::{LineChart, Series, YFormat};
 pub use confusion::ConfusionTable;
 pub use fields::{Checkbox, NumberField, SelectField};
-pub use sample::SampleGrid;
+pub use sample::{PALETTE, SampleCard, SampleGrid, UNLABELED_FILL, UNLABELED_RING};
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: usize) -> String {

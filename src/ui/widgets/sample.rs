@@ -1,3 +1,4 @@
+use crate::ml::data::NO_LABEL;
 use crate::protocol::{GalleryItem, SampleView};
 use crate::web;
 use web_sys::HtmlCanvasElement;
@@ -32,12 +33,13 @@ pub struct SampleCardProps {
 /// A sample with its label and, if predicted, the prediction and confidence.
 #[component]
 pub fn SampleCard(props: &SampleCardProps) -> Html {
-    let name = |class: u32| {
-        props
+    let name = |class: u32| match class {
+        NO_LABEL => "unlabeled".to_string(),
+        _ => props
             .class_names
             .get(class as usize)
             .cloned()
-            .unwrap_or_else(|| format!("class {class}"))
+            .unwrap_or_else(|| format!("class {class}")),
     };
     let item = &props.item;
     let truth = name(item.label);
@@ -107,8 +109,12 @@ fn table_row(names: &[String], values: &[f32], label: &str) -> Html {
     }
 }
 
+/// How nodes whose class is not known are drawn.
+pub const UNLABELED_FILL: &str = "#ffffff";
+pub const UNLABELED_RING: &str = "#868e96";
+
 /// Colours for up to eight categories (letters, atom types, classes).
-const PALETTE: [&str; 8] = [
+pub const PALETTE: [&str; 8] = [
     "#2f9e44", "#1c7ed6", "#f08c00", "#e03131", "#7048e8", "#0c8599", "#c2255c", "#5c940d",
 ];
 
@@ -211,22 +217,25 @@ fn NetworkView(props: &NetworkViewProps) -> Html {
     });
     let mut wrong = 0;
     let nodes = positions.iter().enumerate().map(|(i, p)| {
+        let known = truth[i] != NO_LABEL;
         let true_class = truth[i] as usize;
-        let shown = predicted.as_ref().map_or(true_class, |p| p[i] as usize);
-        if shown != true_class {
+        let shown = predicted.as_ref().map(|p| p[i] as usize).or(known.then_some(true_class));
+        let is_wrong = known && shown.is_some_and(|s| s != true_class);
+        if is_wrong {
             wrong += 1;
         }
         let name = |c: usize| props.class_names.get(c).cloned().unwrap_or_default();
-        let title = match predicted {
-            Some(_) => format!("node {i}: {} (predicted {})", name(true_class), name(shown)),
-            None => format!("node {i}: {}", name(true_class)),
+        let truth_name = if known { name(true_class) } else { "unlabeled".to_string() };
+        let title = match shown.filter(|_| predicted.is_some()) {
+            Some(shown) => format!("node {i}: {truth_name} (predicted {})", name(shown)),
+            None => format!("node {i}: {truth_name}"),
         };
         html! {
             <circle cx={(p.0 * 300.0).to_string()} cy={(p.1 * 300.0).to_string()}
                     r={if highlight[i] { "6" } else { "4" }}
-                    fill={PALETTE[shown % PALETTE.len()]}
-                    stroke={PALETTE[true_class % PALETTE.len()]}
-                    class={classes!(highlight[i].then_some("emphasised"), (shown != true_class).then_some("wrong"))}>
+                    fill={shown.map_or(UNLABELED_FILL, |s| PALETTE[s % PALETTE.len()])}
+                    stroke={if known { PALETTE[true_class % PALETTE.len()] } else { UNLABELED_RING }}
+                    class={classes!(highlight[i].then_some("emphasised"), is_wrong.then_some("wrong"))}>
                 <title>{ title }</title>
             </circle>
         }
@@ -236,8 +245,8 @@ fn NetworkView(props: &NetworkViewProps) -> Html {
     });
     let caption = match predicted {
         Some(_) => format!(
-            "Fill: predicted class, ring: true class; {wrong} of {} nodes wrong. Larger nodes: validation nodes.",
-            truth.len()
+            "Fill: predicted class, ring: true class (grey: unlabeled); {wrong} of {} labeled nodes wrong. Larger nodes: validation nodes.",
+            truth.iter().filter(|&&t| t != NO_LABEL).count()
         ),
         None => {
             "Nodes coloured by true class; larger nodes: validation nodes (or the selected cell's)."

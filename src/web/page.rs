@@ -1,0 +1,119 @@
+//! The page around the app: files saved and read, the URL fragment, and keys pressed.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen_futures::JsFuture;
+
+/// Offers `text` to the user as a file named `name` (the browser's download).
+///
+/// Written with web-sys rather than a JavaScript snippet: every build of the crate (the UI
+/// and both engines) writes its snippets to the same folder, so they must be identical.
+pub fn save_text(name: &str, text: &str) {
+    let kind = if name.ends_with(".csv") {
+        "text/csv;charset=utf-8"
+    } else {
+        "text/plain;charset=utf-8"
+    };
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(kind);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let document = web_sys::window().and_then(|w| w.document());
+    if let Some(link) = document
+        .as_ref()
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        link.set_href(&url);
+        link.set_download(name);
+        if let Some(body) = document.and_then(|d| d.body()) {
+            let _ = body.append_child(&link);
+            link.click();
+            link.remove();
+        }
+    }
+    // The download has started; the URL can go once this task ends.
+    let revoke = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+    }
+}
+
+/// The text of a file the user chose.
+pub async fn read_text(file: &web_sys::File) -> Result<String, String> {
+    let name = file.name();
+    JsFuture::from(file.text())
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| format!("{name}: the browser could not read the file as text."))
+}
+
+/// The URL fragment without its `#`.
+pub fn fragment() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .map(|h| h.trim_start_matches('#').to_string())
+        .unwrap_or_default()
+}
+
+/// Sets the URL fragment without adding a history entry or scrolling.
+pub fn set_fragment(fragment: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Ok(history) = window.history() {
+        let url = format!("#{fragment}");
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// A listener on the window, removed when dropped.
+pub struct Listener {
+    event: &'static str,
+    closure: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Listener {
+    /// Calls `f` with every `event` (e.g. `keydown`, `hashchange`) on the window.
+    pub fn window(event: &'static str, f: impl FnMut(web_sys::Event) + 'static) -> Self {
+        let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
+        if let Some(window) = web_sys::window() {
+            let _ =
+                window.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        }
+        Self { event, closure }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.remove_event_listener_with_callback(
+                self.event,
+                self.closure.as_ref().unchecked_ref(),
+            );
+        }
+    }
+}
+
+/// Whether keys typed now go to a text field (an input, select or text area has focus).
+pub fn typing() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .is_some_and(|e| {
+            let tag = e.tag_name().to_ascii_lowercase();
+            matches!(tag.as_str(), "input" | "select" | "textarea")
+                || e.get_attribute("contenteditable").is_some()
+        })
+}
