@@ -1,8 +1,11 @@
 // Browser tests of "Petri runs": the built page in Chromium, used as a person would.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
 import {
-  serve, launch, openApp, value, percent, until, chooseCompute, setNumber,
+  serve, launch, openApp, value, percent, until, chooseCompute, setNumber, DIST, BASE,
 } from './harness.mjs';
 
 let server;
@@ -34,16 +37,27 @@ async function steps(page) {
   return parseInt(await value(page, 'Steps'), 10);
 }
 
-test('the app shell is usable before the ML engine has loaded', async () => {
+test('the app shell is usable before the ML engine has loaded; the first download is under 2 MB gzip', async () => {
   const browser = await launch();
   try {
     const page = await browser.newPage();
+    const fetched = new Set();
+    page.context().on('request', (request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname.startsWith(BASE)) fetched.add(decodeURIComponent(pathname.slice(BASE.length)) || 'index.html');
+    });
     let releaseEngine;
     const engineHeld = new Promise((resolve) => { releaseEngine = resolve; });
-    await page.route('**/worker_bg.wasm', async (route) => { await engineHeld; await route.continue(); });
+    let engineAsked = false;
+    await page.context().route('**/engine-*_bg.wasm', async (route) => {
+      engineAsked = true;
+      await engineHeld;
+      await route.continue();
+    });
     await page.goto(server.url);
     await page.getByLabel('Dataset', { exact: true }).waitFor();
     assert.equal(await page.getByRole('heading', { name: 'Petri' }).count(), 1);
+    await until('the engine to be asked for (and held back)', async () => engineAsked);
     await page.getByText('Loading the ML engine').waitFor();
     assert.ok(await page.getByRole('button', { name: 'Train' }).isDisabled(), 'Train waits for the engine');
     // The shell responds while the engine is still loading.
@@ -52,6 +66,12 @@ test('the app shell is usable before the ML engine has loaded', async () => {
     releaseEngine();
     await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
     assert.ok(await page.getByRole('button', { name: 'Train' }).isEnabled());
+    // The brief's budget for the page as first opened: 2 MB gzip, engine included.
+    const files = [...fetched].filter((file) => fs.statSync(path.join(DIST, file), { throwIfNoEntry: false })?.isFile());
+    assert.ok(files.some((file) => file.startsWith('engine-')), `the engine is among ${files}`);
+    const gzipBytes = files.reduce(
+      (sum, file) => sum + zlib.gzipSync(fs.readFileSync(path.join(DIST, file)), { level: 9 }).length, 0);
+    assert.ok(gzipBytes < 2_000_000, `first download ${gzipBytes} bytes gzip (${files.join(', ')})`);
   } finally {
     await browser.close();
   }
