@@ -5,7 +5,10 @@ const records = [];
 for await (const line of readline.createInterface({ input: process.stdin })) {
   const trimmed = line.trim();
   if (trimmed.startsWith('{')) records.push(JSON.parse(trimmed));
-  else if (/^labeling (native|wasm) /.test(trimmed)) {
+  else if (/^explain (native|wasm) /.test(trimmed)) {
+    const [, where, what, ms] = trimmed.split(/\s+/);
+    records.push({ kind: 'explain', where, what, ms: +ms });
+  } else if (/^labeling (native|wasm) /.test(trimmed)) {
     const [, where, what, ms] = trimmed.split(/\s+/);
     records.push({ kind: 'labeling', where, what, ms: +ms });
   } else if (/^(native|wasi)-flex /.test(trimmed)) {
@@ -75,4 +78,16 @@ if (labeling.length) {
     ['step-supervised', 'Training step, Shapes CNN, batch 32'],
     ['step-consistency', 'Consistency step, batch 32 + 96 unlabeled'],
   ]) console.log(`| ${title} | ${ms('native', what)} | ${ms('wasm', what)} |`);
+}
+
+const explained = records.filter((r) => r.kind === 'explain');
+if (explained.length) {
+  console.log('\nExplaining one sample (ms; Integrated Gradients 32 steps, SmoothGrad 16 samples), and t-SNE of 600 points:\n');
+  console.log('| work | native Flex | wasm (Node) |');
+  console.log('|---|---:|---:|');
+  for (const what of [...new Set(explained.map((r) => r.what))]) {
+    const at = (where) => explained.find((r) => r.what === what && r.where === where)?.ms;
+    const ms = (v) => (v == null ? '—' : v.toFixed(1));
+    console.log(`| ${what} | ${ms(at('native'))} | ${ms(at('wasm'))} |`);
+  }
 }

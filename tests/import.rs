@@ -36,7 +36,7 @@ fn ok(files: &[UploadFile]) -> Imported {
 
 fn loose_images() -> Vec<UploadFile> {
     let dir = Path::new("assets/examples/images-loose");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();

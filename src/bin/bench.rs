@@ -8,6 +8,9 @@
 //! ranking a pool of 2,000), the same for sequences, and a supervised against a consistency
 //! training step (`step-supervised`, `step-consistency`, ms).
 //!
+//! And what explaining costs: `explain native <workload>/<method> <ms>` for one sample, and
+//! `explain native tsne-600 <ms>`.
+//!
 //! `cargo run --release --bin bench -- [seconds per workload]`
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
@@ -22,8 +25,12 @@ fn main() {}
 mod native {
     use burn::prelude::Device;
     use petri::ml::augment::{AugmentConfig, AugmentContext, Preset, augment_batch, augment_rng};
-    use petri::ml::data::{BuiltinDataset, Dataset};
+    use petri::ml::data::{BatchInput, BuiltinDataset, Dataset};
     use petri::ml::experiment::Experiment;
+    use petri::ml::explain::attribute::Attributor;
+    use petri::ml::explain::points::baseline_values;
+    use petri::ml::explain::project::{Tsne, TsneConfig};
+    use petri::ml::explain::{AttributionMethod, Baseline};
     use petri::ml::label::query::{Candidates, rank};
     use petri::ml::label::{Collection, QueryStrategy};
     use petri::ml::models::{CellKind, ModelConfig, RnnConfig};
@@ -114,6 +121,9 @@ mod native {
                 let what = if name == "cnn" { "images" } else { "sequences" };
                 println!("labeling native rescore-{what} {:.1}", rescore_ms(&session));
             }
+            if ["cnn", "cnn1d", "gru", "gin", "gcn-nodes"].contains(&name) {
+                explain_ms(&session, name);
+            }
             if ["cnn", "cnn1d", "gru", "gin"].contains(&name) {
                 let step_ms = 1000.0 * elapsed / steps as f64;
                 for preset in [Preset::Light, Preset::Strong] {
@@ -127,6 +137,70 @@ mod native {
             }
         }
         labeling_steps(seconds);
+        tsne_ms();
+    }
+
+    /// Prints `explain native <workload> <method> <ms>`: one attribution of one validation
+    /// sample by each method (Integrated Gradients at 32 steps, SmoothGrad at 16 samples,
+    /// occlusion with 4-point windows every 2), the best of three runs.
+    fn explain_ms(session: &Session, workload: &str) {
+        let explain = Attributor::new(session.trainer().model(), session.trainer().device());
+        let mut input = session.model_batch(&session.dataset().valid, &[0]).input;
+        if let BatchInput::Nodes { targets, .. } = &mut input {
+            targets.truncate(1);
+        }
+        let baseline = baseline_values(Baseline::Zeros, &input, None, 1);
+        for (id, method) in [
+            ("saliency", AttributionMethod::Saliency),
+            ("gradient-x-input", AttributionMethod::GradientTimesInput),
+            (
+                "smoothgrad-16",
+                AttributionMethod::SmoothGrad {
+                    samples: 16,
+                    noise: 0.15,
+                },
+            ),
+            (
+                "integrated-gradients-32",
+                AttributionMethod::IntegratedGradients {
+                    steps: 32,
+                    baseline: Baseline::Zeros,
+                },
+            ),
+            (
+                "occlusion",
+                AttributionMethod::Occlusion { size: 4, stride: 2 },
+            ),
+        ] {
+            let best = (0..3)
+                .map(|_| {
+                    let start = Instant::now();
+                    pollster::block_on(explain.attribute(&input, 0, &method, &baseline, |_, _| {}))
+                        .expect("attribution");
+                    1000.0 * start.elapsed().as_secs_f64()
+                })
+                .fold(f64::INFINITY, f64::min);
+            println!("explain native {workload}/{id} {best:.1}");
+        }
+    }
+
+    /// Prints `explain native tsne-600 <ms>`: t-SNE of 600 points (four clusters in 32
+    /// dimensions, the size of a penultimate embedding), 500 iterations.
+    fn tsne_ms() {
+        let mut r = petri::ml::rng::rng(1, petri::ml::rng::Stream::Data);
+        let x: Vec<f32> = (0..600)
+            .flat_map(|i| (0..32).map(move |d| (i, d)))
+            .map(|(i, d)| if d == i % 4 { 5.0 } else { 0.0 } + petri::ml::rng::normal(&mut r))
+            .collect();
+        let start = Instant::now();
+        let mut tsne = Tsne::new(&x, 32, TsneConfig::default());
+        while !tsne.finished() {
+            tsne.run(25);
+        }
+        println!(
+            "explain native tsne-600 {:.1}",
+            1000.0 * start.elapsed().as_secs_f64()
+        );
     }
 
     /// Milliseconds to score a pool of 2,000 samples of `session`'s data and rank it by

@@ -7,6 +7,7 @@
 pub mod augment;
 pub mod data;
 pub mod experiment;
+pub mod explain;
 pub mod import;
 pub mod label;
 pub mod layout;

@@ -393,7 +393,7 @@ impl Session {
     }
 
     /// The samples at `indices` as the model sees them (standardized).
-    fn model_batch(&self, samples: &super::data::Samples, indices: &[usize]) -> Batch {
+    pub fn model_batch(&self, samples: &Samples, indices: &[usize]) -> Batch {
         let mut batch = samples.batch(indices);
         self.standardizer.apply(&mut batch);
         batch

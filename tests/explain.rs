@@ -1,0 +1,231 @@
+//! Native tests of attribution on Flex: input gradients against central differences for every
+//! family, Integrated Gradients' completeness, and occlusion on a model that reads one input.
+
+use burn::module::{Module, ModuleMapper, Param};
+use burn::prelude::*;
+use petri::ml::data::{BatchInput, BuiltinDataset, DataShape};
+use petri::ml::experiment::Experiment;
+use petri::ml::explain::attribute::Attributor;
+use petri::ml::explain::points::{Layout, baseline_values, input_values, with_values};
+use petri::ml::explain::{AttributionMethod, Baseline};
+use petri::ml::models::{Activation, MlpConfig, ModelConfig};
+use petri::ml::session::Session;
+use pollster::block_on;
+use std::sync::Arc;
+
+/// A run of `dataset`'s default model after `steps` training steps.
+fn session(dataset: BuiltinDataset, steps: usize) -> Session {
+    let experiment = Experiment {
+        dataset: dataset.into(),
+        model: ModelConfig::default_for_dataset(dataset),
+        ..Experiment::default()
+    };
+    let data = Arc::new(dataset.generate(experiment.seed));
+    let mut session = Session::new(&experiment, data, &Device::flex()).unwrap();
+    for _ in 0..steps {
+        session.train_step();
+    }
+    session
+}
+
+/// Validation sample `index` as the model sees it; for node data, one node of the graph.
+fn sample(session: &Session, index: usize) -> BatchInput {
+    let input = session
+        .model_batch(&session.dataset().valid, &[index])
+        .input;
+    match input {
+        BatchInput::Nodes {
+            features,
+            feature_dim,
+            edges,
+            targets,
+        } => BatchInput::Nodes {
+            features,
+            feature_dim,
+            edges,
+            targets: vec![targets[0]],
+        },
+        other => other,
+    }
+}
+
+fn attributor(session: &Session) -> Attributor {
+    Attributor::new(session.trainer().model(), session.trainer().device())
+}
+
+#[test]
+fn input_gradients_match_central_differences_for_every_family() {
+    for dataset in [
+        BuiltinDataset::Shapes,
+        BuiltinDataset::DnaMotif,
+        BuiltinDataset::Waveforms,
+        BuiltinDataset::Molecules,
+        BuiltinDataset::KarateClub,
+    ] {
+        let session = session(dataset, 5);
+        let explain = attributor(&session);
+        let input = sample(&session, 3);
+        let class = 1;
+        let gradient =
+            &block_on(explain.gradients(std::slice::from_ref(&input), class)).unwrap()[0];
+        let x = input_values(&input);
+        assert_eq!(gradient.len(), x.len(), "{dataset:?}");
+        let layout = Layout::of(&input);
+        let eps = 1e-2f32;
+        let mut checked = 0;
+        for point in (0..layout.points).step_by((layout.points / 6).max(1)) {
+            let i = layout.index(point, 0);
+            let nudged = |delta: f32| {
+                let mut values = x.to_vec();
+                values[i] += delta;
+                with_values(&input, values)
+            };
+            let scores = block_on(explain.scores(&[nudged(eps), nudged(-eps)], class)).unwrap();
+            let numeric = (scores[0] - scores[1]) / (2.0 * eps);
+            let analytic = gradient[i];
+            assert!(
+                (numeric - analytic).abs() <= 5e-3 + 0.05 * analytic.abs(),
+                "{dataset:?} value {i}: analytic {analytic}, numeric {numeric}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 5, "{dataset:?}: {checked} checked");
+    }
+}
+
+#[test]
+fn integrated_gradients_add_up_to_the_score_difference() {
+    for (dataset, steps) in [(BuiltinDataset::Shapes, 40), (BuiltinDataset::DnaMotif, 40)] {
+        let session = session(dataset, steps);
+        let explain = attributor(&session);
+        let input = sample(&session, 0);
+        let class = 0;
+        let baseline = baseline_values(Baseline::Zeros, &input, None, 1);
+        let method = AttributionMethod::IntegratedGradients {
+            steps: 64,
+            baseline: Baseline::Zeros,
+        };
+        let mut reported = Vec::new();
+        let attribution =
+            block_on(
+                explain.attribute(&input, class, &method, &baseline, |done, all| {
+                    reported.push((done, all))
+                }),
+            )
+            .unwrap();
+        assert_eq!(reported.last(), Some(&(64, 64)), "progress reaches the end");
+        let scores =
+            block_on(explain.scores(&[input.clone(), with_values(&input, baseline)], class))
+                .unwrap();
+        let difference = scores[0] - scores[1];
+        let total: f32 = attribution.values.iter().sum();
+        // The midpoint rule at 64 steps: within 2% of the difference (plus a little for
+        // ReLU kinks the path crosses).
+        assert!(
+            (total - difference).abs() <= 0.02 * difference.abs() + 0.05,
+            "{dataset:?}: attributions sum to {total}, the score differs by {difference}"
+        );
+        let points_total: f32 = attribution.points.iter().sum();
+        assert!((points_total - total).abs() < 1e-2 * total.abs().max(1.0));
+    }
+}
+
+/// Zeroes every weight of the first layer except those reading input feature `keep`.
+struct ReadOnly {
+    keep: usize,
+    first: bool,
+}
+
+impl ModuleMapper for ReadOnly {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        if D != 2 || !self.first {
+            return param;
+        }
+        self.first = false;
+        let keep = self.keep;
+        param.map(|weight| {
+            let (shape, device) = (weight.shape(), weight.device());
+            let columns = shape.dims::<D>()[1];
+            let mut values = weight.into_data().try_to_vec::<f32>().unwrap();
+            // Burn's linear weight is [inputs, outputs].
+            for (i, v) in values.iter_mut().enumerate() {
+                if i / columns != keep {
+                    *v = 0.0;
+                }
+            }
+            Tensor::from_data(TensorData::new(values, shape), &device)
+        })
+    }
+}
+
+#[test]
+fn occlusion_marks_the_only_input_a_model_reads_and_nothing_else() {
+    let device = Device::flex().autodiff();
+    device.seed(2);
+    let features = 6;
+    let model = ModelConfig::Mlp(MlpConfig {
+        hidden: vec![8],
+        activation: Activation::Tanh,
+        dropout: 0.0,
+    })
+    .init(&DataShape::Table { features }, 3, &device)
+    .unwrap()
+    .map(&mut ReadOnly {
+        keep: 4,
+        first: true,
+    });
+    let explain = Attributor::new(&model, &device);
+    let input = BatchInput::Table {
+        values: vec![0.5, -1.0, 2.0, 0.3, 1.5, -0.7],
+        shape: [1, features],
+    };
+    let baseline = vec![0.0; features];
+    let occlusion = AttributionMethod::Occlusion { size: 1, stride: 1 };
+    let map = block_on(explain.attribute(&input, 2, &occlusion, &baseline, |_, _| {})).unwrap();
+    for (feature, value) in map.points.iter().enumerate() {
+        if feature == 4 {
+            assert!(value.abs() > 1e-4, "the feature read is marked: {value}");
+        } else {
+            assert_eq!(*value, 0.0, "feature {feature} is not read");
+        }
+    }
+    // The gradient methods agree: nothing but feature 4 has a gradient.
+    for method in [
+        AttributionMethod::Saliency,
+        AttributionMethod::GradientTimesInput,
+    ] {
+        let map = block_on(explain.attribute(&input, 2, &method, &baseline, |_, _| {})).unwrap();
+        let top =
+            (0..features).max_by(|&a, &b| map.points[a].abs().total_cmp(&map.points[b].abs()));
+        assert_eq!(top, Some(4), "{method:?}: {:?}", map.points);
+        assert!(
+            map.points
+                .iter()
+                .enumerate()
+                .all(|(f, v)| f == 4 || *v == 0.0)
+        );
+    }
+}
+
+#[test]
+fn smoothgrad_and_occlusion_on_images_give_a_map_per_pixel() {
+    let session = session(BuiltinDataset::Shapes, 20);
+    let explain = attributor(&session);
+    let input = sample(&session, 1);
+    let baseline = baseline_values(Baseline::Blurred, &input, None, 1);
+    for method in [
+        AttributionMethod::SmoothGrad {
+            samples: 16,
+            noise: 0.15,
+        },
+        AttributionMethod::Occlusion { size: 4, stride: 2 },
+    ] {
+        let map = block_on(explain.attribute(&input, 0, &method, &baseline, |_, _| {})).unwrap();
+        assert_eq!(map.points.len(), 28 * 28, "{method:?}");
+        assert!(map.points.iter().all(|v| v.is_finite()));
+        assert!(
+            map.points.iter().any(|v| *v != 0.0),
+            "{method:?} marks something"
+        );
+    }
+}
