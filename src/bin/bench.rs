@@ -99,20 +99,7 @@ mod native {
             let data = Arc::new(dataset.generate(experiment.seed));
             let mut session =
                 Session::new(&experiment, data.clone(), &Device::flex()).expect("the model builds");
-            for _ in 0..3 {
-                session.train_step();
-            }
-            pollster::block_on(session.read_train_metrics()).expect("warm-up metrics");
-            let start = Instant::now();
-            let mut steps = 0;
-            while start.elapsed().as_secs_f64() < seconds {
-                for _ in 0..5 {
-                    session.train_step();
-                }
-                pollster::block_on(session.read_train_metrics()).expect("metrics");
-                steps += 5;
-            }
-            let elapsed = start.elapsed().as_secs_f64();
+            let (steps, elapsed) = timed_steps(&mut session, seconds);
             println!(
                 "native-flex {name} {:.0}  # {steps} steps of batch {batch_size}",
                 (steps * batch_size) as f64 / elapsed
@@ -203,6 +190,25 @@ mod native {
         );
     }
 
+    /// After three warm-up steps, trains for about `seconds` (reading metrics back every five
+    /// steps, as the page does); returns the steps taken and the seconds they took.
+    fn timed_steps(session: &mut Session, seconds: f64) -> (usize, f64) {
+        for _ in 0..3 {
+            session.train_step();
+        }
+        pollster::block_on(session.read_train_metrics()).expect("warm-up metrics");
+        let start = Instant::now();
+        let mut steps = 0;
+        while start.elapsed().as_secs_f64() < seconds {
+            for _ in 0..5 {
+                session.train_step();
+            }
+            pollster::block_on(session.read_train_metrics()).expect("metrics");
+            steps += 5;
+        }
+        (steps, start.elapsed().as_secs_f64())
+    }
+
     /// Milliseconds to score a pool of 2,000 samples of `session`'s data and rank it by
     /// entropy, as the labeling queue does: predictions in chunks of 256, read back.
     fn rescore_ms(session: &Session) -> f64 {
@@ -250,20 +256,8 @@ mod native {
             let dataset = Arc::new(collection.dataset(&vec![None; collection.pool.len()]));
             let mut session =
                 Session::new(&experiment, dataset, &Device::flex()).expect("the model builds");
-            for _ in 0..3 {
-                session.train_step();
-            }
-            pollster::block_on(session.read_train_metrics()).expect("warm-up metrics");
-            let start = Instant::now();
-            let mut steps = 0;
-            while start.elapsed().as_secs_f64() < seconds {
-                for _ in 0..5 {
-                    session.train_step();
-                }
-                pollster::block_on(session.read_train_metrics()).expect("metrics");
-                steps += 5;
-            }
-            let ms = 1000.0 * start.elapsed().as_secs_f64() / steps as f64;
+            let (steps, elapsed) = timed_steps(&mut session, seconds);
+            let ms = 1000.0 * elapsed / steps as f64;
             let what = if consistency {
                 "consistency"
             } else {

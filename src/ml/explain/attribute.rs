@@ -90,7 +90,7 @@ impl Attributor {
     }
 
     /// The class scores (logits) of one version of the sample per entry of `versions`, no
-    /// gradients. For node inputs the score of the first target node.
+    /// gradients. A node input names one target node: the sample explained.
     pub async fn scores(&self, versions: &[BatchInput], class: usize) -> Result<Vec<f32>, String> {
         let plain = self.device.clone().without_autodiff();
         let model = self.model.valid();
