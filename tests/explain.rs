@@ -28,25 +28,12 @@ fn session(dataset: BuiltinDataset, steps: usize) -> Session {
     session
 }
 
-/// Validation sample `index` as the model sees it; for node data, one node of the graph.
+/// Validation sample `index` as the model sees it (for node data, the graph with that node as
+/// the one target).
 fn sample(session: &Session, index: usize) -> BatchInput {
-    let input = session
+    session
         .model_batch(&session.dataset().valid, &[index])
-        .input;
-    match input {
-        BatchInput::Nodes {
-            features,
-            feature_dim,
-            edges,
-            targets,
-        } => BatchInput::Nodes {
-            features,
-            feature_dim,
-            edges,
-            targets: vec![targets[0]],
-        },
-        other => other,
-    }
+        .input
 }
 
 fn attributor(session: &Session) -> Attributor {

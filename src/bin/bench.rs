@@ -25,7 +25,7 @@ fn main() {}
 mod native {
     use burn::prelude::Device;
     use petri::ml::augment::{AugmentConfig, AugmentContext, Preset, augment_batch, augment_rng};
-    use petri::ml::data::{BatchInput, BuiltinDataset, Dataset};
+    use petri::ml::data::{BuiltinDataset, Dataset};
     use petri::ml::experiment::Experiment;
     use petri::ml::explain::attribute::Attributor;
     use petri::ml::explain::points::baseline_values;
@@ -132,10 +132,7 @@ mod native {
     /// occlusion with 4-point windows every 2), the best of three runs.
     fn explain_ms(session: &Session, workload: &str) {
         let explain = Attributor::new(session.trainer().model(), session.trainer().device());
-        let mut input = session.model_batch(&session.dataset().valid, &[0]).input;
-        if let BatchInput::Nodes { targets, .. } = &mut input {
-            targets.truncate(1);
-        }
+        let input = session.model_batch(&session.dataset().valid, &[0]).input;
         let baseline = baseline_values(Baseline::Zeros, &input, None, 1);
         for (id, method) in [
             ("saliency", AttributionMethod::Saliency),

@@ -9,7 +9,7 @@ use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::label::query::{Candidates, MAX_CENTRES, rank};
 use crate::ml::label::{Collection, LabelSource};
 use crate::ml::rng::{Stream, rng};
-use crate::ml::session::Session;
+use crate::ml::session::{Session, read_floats};
 use crate::protocol::FromWorker;
 use burn::prelude::*;
 use rand::seq::SliceRandom;
@@ -188,13 +188,21 @@ async fn oracle_picks(run: &BudgetRun) -> Result<Vec<usize>, String> {
     candidates.truncate(CANDIDATES);
     let strategy = run.arms[run.arm].strategy;
     let count = run.config.per_round;
-    let probabilities = read(session.predict(&dataset.pool, &candidates).probabilities).await?;
+    let probabilities = read_floats(
+        session.predict(&dataset.pool, &candidates).probabilities,
+        "predictions",
+    )
+    .await?;
     let (embeddings, labeled, width) = if strategy.needs_embeddings() {
         let pool = session.predict(&dataset.pool, &candidates).embeddings;
         let [_, width] = pool.dims();
         let train: Vec<usize> = (0..dataset.train.len().min(MAX_CENTRES)).collect();
         let labeled = session.predict(&dataset.train, &train).embeddings;
-        (read(pool).await?, read(labeled).await?, width)
+        (
+            read_floats(pool, "embeddings").await?,
+            read_floats(labeled, "embeddings").await?,
+            width,
+        )
     } else {
         (Vec::new(), Vec::new(), 1)
     };
@@ -212,13 +220,4 @@ async fn oracle_picks(run: &BudgetRun) -> Result<Vec<usize>, String> {
     );
     debug_assert!(order.iter().all(|&k| run.truth[candidates[k]] != NO_LABEL));
     Ok(order.into_iter().map(|k| candidates[k]).collect())
-}
-
-async fn read(tensor: Tensor<2>) -> Result<Vec<f32>, String> {
-    tensor
-        .into_data_async()
-        .await
-        .map_err(|e| format!("reading predictions back failed: {e:?}"))?
-        .try_to_vec::<f32>()
-        .map_err(|e| format!("reading predictions back failed: {e:?}"))
 }

@@ -9,6 +9,7 @@ use crate::ml::label::pseudo::propose;
 use crate::ml::label::query::{Candidates, MAX_CENTRES, rank};
 use crate::ml::label::{AssignedLabel, Collection, LabelSource, LabelingConfig, Part};
 use crate::ml::metrics::argmax_rows;
+use crate::ml::session::read_floats;
 use crate::protocol::{
     FromWorker, Guesses, LabelQueue, Proposals, ProposedLabel, QueueItem, SampleView,
 };
@@ -324,21 +325,10 @@ impl<P: Platform> Engine<P> {
                 };
                 let prediction = session.predict(samples, &indices);
                 let read = async {
-                    let probabilities = prediction
-                        .probabilities
-                        .into_data_async()
-                        .await
-                        .map_err(|e| format!("reading predictions back failed: {e:?}"))?
-                        .try_to_vec::<f32>()
-                        .map_err(|e| format!("reading predictions back failed: {e:?}"))?;
+                    let probabilities =
+                        read_floats(prediction.probabilities, "predictions").await?;
                     let [_, width] = prediction.embeddings.dims();
-                    let embeddings = prediction
-                        .embeddings
-                        .into_data_async()
-                        .await
-                        .map_err(|e| format!("reading embeddings back failed: {e:?}"))?
-                        .try_to_vec::<f32>()
-                        .map_err(|e| format!("reading embeddings back failed: {e:?}"))?;
+                    let embeddings = read_floats(prediction.embeddings, "embeddings").await?;
                     Ok::<_, String>((probabilities, embeddings, width))
                 };
                 match read.await {

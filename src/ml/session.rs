@@ -368,12 +368,7 @@ impl Session {
             return Err("there are no samples to evaluate".into());
         };
         let loss = read_scalar(loss_sum).await? / valid.len() as f64;
-        let probabilities = Tensor::cat(probabilities, 0)
-            .into_data_async()
-            .await
-            .map_err(|e| format!("reading predictions back failed: {e:?}"))?
-            .try_to_vec::<f32>()
-            .map_err(|e| format!("reading predictions back failed: {e:?}"))?;
+        let probabilities = read_floats(Tensor::cat(probabilities, 0), "predictions").await?;
         let (predictions, confidences): (Vec<u32>, Vec<f32>) =
             argmax_rows(&probabilities, self.dataset.num_classes())
                 .into_iter()
@@ -427,6 +422,20 @@ impl Session {
         self.order.shuffle(&mut self.order_rng);
         self.cursor = 0;
     }
+}
+
+/// Reads `tensor`'s values back from the device (asynchronously: synchronous reads panic on
+/// WebGPU in a browser); `what` names them in the error.
+pub async fn read_floats<const D: usize>(
+    tensor: Tensor<D>,
+    what: &str,
+) -> Result<Vec<f32>, String> {
+    tensor
+        .into_data_async()
+        .await
+        .map_err(|e| format!("reading {what} back failed: {e:?}"))?
+        .try_to_vec::<f32>()
+        .map_err(|e| format!("reading {what} back failed: {e:?}"))
 }
 
 async fn read_scalar(tensor: Tensor<1>) -> Result<f64, String> {

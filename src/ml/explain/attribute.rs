@@ -7,6 +7,7 @@ use super::points::{Layout, input_values, windows, with_values};
 use crate::ml::data::BatchInput;
 use crate::ml::models::{Model, ModelInput};
 use crate::ml::rng::{Stream, normal, rng};
+use crate::ml::session::read_floats;
 use burn::module::Module;
 use burn::prelude::*;
 use burn::tensor::Gradients;
@@ -99,7 +100,7 @@ impl Attributor {
             let logits = model.head(model.embed(&ModelInput::from_batch(&chunk, &plain)));
             let [rows, _] = logits.dims();
             let column = logits.slice([0..rows, class..class + 1]);
-            scores.extend(read(column.reshape([rows])).await?);
+            scores.extend(read_floats(column, "scores").await?);
         }
         Ok(scores)
     }
@@ -278,6 +279,12 @@ impl Attributor {
 }
 
 fn chunked(versions: &[BatchInput]) -> Vec<BatchInput> {
+    debug_assert!(
+        versions
+            .iter()
+            .all(|v| !matches!(v, BatchInput::Nodes { targets, .. } if targets.len() != 1)),
+        "a node input explains one node"
+    );
     match versions.first() {
         Some(BatchInput::Nodes { .. }) => versions.to_vec(),
         _ => versions
@@ -321,22 +328,13 @@ fn tracked(input: ModelInput) -> ModelInput {
 async fn values_gradient(input: &ModelInput, grads: &Gradients) -> Result<Vec<f32>, String> {
     let missing = || "the input has no gradient".to_string();
     match input {
-        ModelInput::Images(x) => read(x.grad(grads).ok_or_else(missing)?.flatten(0, 3)).await,
+        ModelInput::Images(x) => read_floats(x.grad(grads).ok_or_else(missing)?, "gradients").await,
         ModelInput::Sequences { values, .. } => {
-            read(values.grad(grads).ok_or_else(missing)?.flatten(0, 2)).await
+            read_floats(values.grad(grads).ok_or_else(missing)?, "gradients").await
         }
         ModelInput::Graphs { features, .. } | ModelInput::Nodes { features, .. } => {
-            read(features.grad(grads).ok_or_else(missing)?.flatten(0, 1)).await
+            read_floats(features.grad(grads).ok_or_else(missing)?, "gradients").await
         }
-        ModelInput::Table(x) => read(x.grad(grads).ok_or_else(missing)?.flatten(0, 1)).await,
+        ModelInput::Table(x) => read_floats(x.grad(grads).ok_or_else(missing)?, "gradients").await,
     }
-}
-
-async fn read(tensor: Tensor<1>) -> Result<Vec<f32>, String> {
-    tensor
-        .into_data_async()
-        .await
-        .map_err(|e| format!("{e:?}"))?
-        .try_to_vec::<f32>()
-        .map_err(|e| format!("{e:?}"))
 }

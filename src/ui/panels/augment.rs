@@ -3,7 +3,7 @@ use crate::ml::augment::{AugmentConfig, AugmentStep, Augmentation, Preset};
 use crate::ml::data::DataKind;
 use crate::protocol::{AugmentPreview, GalleryItem};
 use crate::ui::state::{Action, Comparison};
-use crate::ui::widgets::{Checkbox, LineChart, SampleGrid, SelectField, Series, YFormat};
+use crate::ui::widgets::{Checkbox, LineChart, SampleGrid, SelectField, Series, YFormat, slider};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -102,7 +102,7 @@ fn step_row(props: &AugmentPanelProps, config: &AugmentConfig, augmentation: Aug
                 .push(AugmentStep::new(augmentation, 0.5, 0.5));
         }
     });
-    let slider = |what: &'static str, value: f32, set: fn(&mut AugmentStep, f32)| {
+    let step_slider = |what: &'static str, value: f32, set: fn(&mut AugmentStep, f32)| {
         let edit = on_edit(&props.edit, move |experiment, v: f32| {
             if let Some(step) = experiment
                 .augment
@@ -113,20 +113,8 @@ fn step_row(props: &AugmentPanelProps, config: &AugmentConfig, augmentation: Aug
                 set(step, v);
             }
         });
-        let oninput = edit.reform(|e: InputEvent| {
-            e.target_unchecked_into::<HtmlInputElement>()
-                .value()
-                .parse::<f32>()
-                .unwrap_or(0.0)
-        });
-        html! {
-            <label class="slider">
-                <span>{ what }</span>
-                <input type="range" min="0" max="1" step="0.05" value={value.to_string()}
-                       aria-label={format!("{} {}", augmentation.title(), what)} {oninput} />
-                <output>{ format!("{value:.2}") }</output>
-            </label>
-        }
+        let name = format!("{} {}", augmentation.title(), what);
+        slider(what, name, value, (0.0, 1.0, 0.05), true, edit)
     };
     html! {
         <li class={classes!("augmentation", step.is_some().then_some("on"))}>
@@ -134,8 +122,8 @@ fn step_row(props: &AugmentPanelProps, config: &AugmentConfig, augmentation: Aug
                       checked={step.is_some()} onchange={toggle} />
             if let Some(step) = step {
                 <div class="sliders">
-                    { slider("probability", step.probability, |s, v| s.probability = v) }
-                    { slider("magnitude", step.magnitude, |s, v| s.magnitude = v) }
+                    { step_slider("probability", step.probability, |s, v| s.probability = v) }
+                    { step_slider("magnitude", step.magnitude, |s, v| s.magnitude = v) }
                 </div>
             }
             <p class="hint">{ augmentation.assumes() }</p>

@@ -10,7 +10,7 @@ use crate::ui::app::Engine;
 use crate::ui::state::{Action, Asked, JobProgress, LabelingState};
 use crate::ui::widgets::{
     Checkbox, LineChart, NumberField, PALETTE, SampleCard, SelectField, Series, UNLABELED_FILL,
-    UNLABELED_RING, YFormat,
+    UNLABELED_RING, YFormat, slider,
 };
 use crate::web;
 use std::rc::Rc;
@@ -411,10 +411,10 @@ fn proposals_section(props: &LabelingPanelProps) -> Html {
     html! {
         <div class="proposals">
             <h3>{"Pseudo-labels: what the model is sure of"}</h3>
-            { slider("Confidence threshold", config.threshold, 0.5, 1.0, 0.01, on_threshold) }
+            { slider("Confidence threshold", "Confidence threshold".into(), config.threshold, (0.5, 1.0, 0.01), false, on_threshold) }
             <Checkbox id="class-balanced" label="At most as many per class as the rarest class"
                       checked={config.class_balanced} onchange={on_balanced} />
-            { slider("Pseudo-label weight", config.pseudo_weight, 0.05, 1.0, 0.05, on_weight) }
+            { slider("Pseudo-label weight", "Pseudo-label weight".into(), config.pseudo_weight, (0.05, 1.0, 0.05), false, on_weight) }
             <p class="facts" aria-label="Proposals">
                 { format!("{} unlabeled samples above {:.0}% confidence{}.", shown.len(), config.threshold * 100.0,
                           match correct {
@@ -464,31 +464,6 @@ fn proposal(props: &LabelingPanelProps, item: &ProposedLabel) -> Html {
     }
 }
 
-/// A labeled range input emitting its value.
-fn slider(
-    label: &'static str,
-    value: f32,
-    min: f32,
-    max: f32,
-    step: f32,
-    onchange: Callback<f32>,
-) -> Html {
-    let oninput = onchange.reform(|e: Event| {
-        e.target_unchecked_into::<HtmlInputElement>()
-            .value()
-            .parse::<f32>()
-            .unwrap_or(0.0)
-    });
-    html! {
-        <label class="slider">
-            <span>{ label }</span>
-            <input type="range" min={min.to_string()} max={max.to_string()} step={step.to_string()}
-                   value={value.to_string()} aria-label={label} onchange={oninput} />
-            <output>{ format!("{value:.2}") }</output>
-        </label>
-    }
-}
-
 /// Consistency training on the pool (FixMatch).
 fn consistency_section(props: &LabelingPanelProps) -> Html {
     let config = &props.edit.experiment.labeling;
@@ -509,7 +484,7 @@ fn consistency_section(props: &LabelingPanelProps) -> Html {
                   the proposals' class balance aligned)."}
             </p>
             if config.consistency {
-                { slider("Unlabeled loss weight", config.consistency_weight, 0.0, 5.0, 0.1, on_weight) }
+                { slider("Unlabeled loss weight", "Unlabeled loss weight".into(), config.consistency_weight, (0.0, 5.0, 0.1), false, on_weight) }
                 <NumberField id="unlabeled-ratio" label="Unlabeled per labeled sample"
                              value={config.unlabeled_ratio.to_string()} step="1" min="1" max="8"
                              onchange={on_ratio} />

@@ -99,3 +99,36 @@ pub fn Checkbox(props: &CheckboxProps) -> Html {
         </div>
     }
 }
+
+/// A range input with its visible label and value. `range` is `(min, max, step)`. A `live`
+/// slider reports every movement; otherwise only the value it is let go at (for settings
+/// whose change starts work).
+pub fn slider(
+    label: &str,
+    accessible_name: String,
+    value: f32,
+    range: (f32, f32, f32),
+    live: bool,
+    on_value: Callback<f32>,
+) -> Html {
+    let read = on_value.reform(|e: Event| {
+        e.target_unchecked_into::<HtmlInputElement>()
+            .value()
+            .parse::<f32>()
+            .unwrap_or(0.0)
+    });
+    let (oninput, onchange) = if live {
+        (Some(read.reform(|e: InputEvent| e.into())), None)
+    } else {
+        (None, Some(read))
+    };
+    let (min, max, step) = range;
+    html! {
+        <label class="slider">
+            <span>{ label.to_string() }</span>
+            <input type="range" min={min.to_string()} max={max.to_string()} step={step.to_string()}
+                   value={value.to_string()} aria-label={accessible_name} {oninput} {onchange} />
+            <output>{ format!("{value:.2}") }</output>
+        </label>
+    }
+}

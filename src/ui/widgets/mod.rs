@@ -7,7 +7,7 @@ mod sample;
 
 pub use chart::{LineChart, Series, YFormat};
 pub use confusion::ConfusionTable;
-pub use fields::{Checkbox, NumberField, SelectField};
+pub use fields::{Checkbox, NumberField, SelectField, slider};
 pub use sample::{PALETTE, SampleCard, SampleGrid, UNLABELED_FILL, UNLABELED_RING};
 
 /// `1234567` → `1,234,567`.
