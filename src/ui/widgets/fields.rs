@@ -50,11 +50,28 @@ pub struct NumberFieldProps {
 }
 
 /// A labeled number input that reports the raw text on commit.
+///
+/// What the person is typing is kept until they commit it: the page re-renders many times a
+/// second while training, and each render would otherwise put the value in use back.
 #[component]
 pub fn NumberField(props: &NumberFieldProps) -> Html {
-    let onchange = props
-        .onchange
-        .reform(|e: Event| e.target_unchecked_into::<HtmlInputElement>().value());
+    let draft = use_state(|| None::<String>);
+    let oninput = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            draft.set(Some(e.target_unchecked_into::<HtmlInputElement>().value()));
+        })
+    };
+    let onchange = {
+        let (draft, commit) = (draft.clone(), props.onchange.clone());
+        Callback::from(move |e: Event| {
+            draft.set(None);
+            commit.emit(e.target_unchecked_into::<HtmlInputElement>().value());
+        })
+    };
+    let value = (*draft)
+        .clone()
+        .map_or(props.value.clone(), AttrValue::from);
     html! {
         <div class="field">
             <label for={props.id.clone()}>
@@ -63,9 +80,9 @@ pub fn NumberField(props: &NumberFieldProps) -> Html {
                 }
                 { props.label.clone() }
             </label>
-            <input id={props.id.clone()} type="number" value={props.value.clone()}
+            <input id={props.id.clone()} type="number" {value}
                    step={props.step.clone()} min={props.min.clone()} max={props.max.clone()}
-                   {onchange} />
+                   {oninput} {onchange} />
         </div>
     }
 }
