@@ -5,6 +5,7 @@
 use crate::ml::augment::AugmentConfig;
 use crate::ml::data::DataShape;
 use crate::ml::experiment::{Compute, Experiment};
+use crate::ml::explain::{AttributionMethod, Baseline};
 use crate::ml::import::{ColumnInfo, ImportError, ImportOptions, Problem, Progress, UploadFile};
 use crate::ml::label::AssignedLabel;
 use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
@@ -72,8 +73,133 @@ pub enum ToWorker {
     ImportLabels { file: String, text: String },
     /// Run the label-budget experiment on the current built-in dataset (Pause cancels it).
     RunBudget(BudgetConfig),
+    /// Explain validation sample `sample` (its index there) for `class` (the predicted class
+    /// when `None`) with `method`. Training pauses; Pause cancels.
+    Explain {
+        sample: usize,
+        class: Option<u32>,
+        method: AttributionMethod,
+        baseline: Baseline,
+    },
+    /// Draw the inside of the model for validation sample `sample`: each layer's activations.
+    Activations { sample: usize },
+    /// Project the validation set's penultimate embeddings to the plane.
+    Project(Projection),
+    /// Linear CKA between every pair of the model's layers, on validation samples.
+    CompareLayers,
+    /// Score every method against the built-in dataset's true regions on `samples`
+    /// validation samples, then the randomised-model check.
+    CheckAttributions { samples: usize },
     /// Panic inside the engine on purpose: lets tests check crash recovery.
     Crash,
+}
+
+/// How embeddings are laid out in the plane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Projection {
+    /// The first two principal components.
+    Pca,
+    /// t-SNE, run in steps with progress.
+    Tsne,
+}
+
+impl Projection {
+    pub fn title(self) -> &'static str {
+        match self {
+            Projection::Pca => "PCA",
+            Projection::Tsne => "t-SNE",
+        }
+    }
+}
+
+/// An attribution map of one validation sample.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttributionView {
+    /// Index in the validation set.
+    pub sample: usize,
+    pub label: u32,
+    /// The model's prediction and its probability.
+    pub prediction: (u32, f32),
+    /// The class whose score is explained.
+    pub class: u32,
+    pub method: AttributionMethod,
+    /// The sample drawn.
+    pub view: SampleView,
+    /// Where the signal truly is (built-in datasets): one flag per point, or empty.
+    pub region: Vec<bool>,
+    /// One value per point (pixel, position, node, feature); travels as a typed array.
+    #[serde(skip)]
+    pub points: Vec<f32>,
+    pub milliseconds: f64,
+}
+
+/// One layer's activations for one sample.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerActivations {
+    pub name: String,
+    /// `[maps, rows, columns]`.
+    pub layout: [usize; 3],
+    /// Travels as a typed array.
+    #[serde(skip)]
+    pub values: Vec<f32>,
+}
+
+/// The validation set's embeddings in the plane.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectionView {
+    pub method: Projection,
+    /// Each point's validation index, true class and predicted class.
+    pub samples: Vec<usize>,
+    pub truth: Vec<u32>,
+    pub predicted: Vec<u32>,
+    /// x, y per point; travels as a typed array.
+    #[serde(skip)]
+    pub xy: Vec<f32>,
+    /// PCA: the share of the variance each axis explains.
+    pub explained: Option<[f32; 2]>,
+}
+
+/// Linear CKA between the model's layers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerSimilarity {
+    pub layers: Vec<String>,
+    /// Row-major, `layers × layers`.
+    pub cka: Vec<f32>,
+    pub samples: usize,
+}
+
+/// One method's agreement with the true regions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckRow {
+    pub method: String,
+    /// Means over the samples scored, as fractions.
+    pub inside: f32,
+    pub region_share: f32,
+    pub pointing: f32,
+    pub samples: usize,
+}
+
+/// The randomised-model check for one method: the rank correlation of its maps with the
+/// trained model's after each step of re-initialisation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RandomisedRow {
+    pub method: String,
+    pub correlation: Vec<f32>,
+    /// Maps that stay alike (correlation above 0.5 with every layer re-initialised).
+    pub suspect: bool,
+}
+
+/// The sanity checks of the attribution methods.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttributionCheck {
+    /// Against the true regions; empty when the data has none (see `no_truth`).
+    pub rows: Vec<CheckRow>,
+    /// Why there is no ground truth (uploads, data whose signal has no place).
+    pub no_truth: Option<String>,
+    /// What was re-initialised at each step of the randomised-model check, head first.
+    pub steps: Vec<String>,
+    pub randomised: Vec<RandomisedRow>,
+    pub randomised_samples: usize,
 }
 
 /// The compute backend in use.
@@ -420,6 +546,27 @@ pub enum FromWorker {
     Budget(BudgetPoint),
     /// The label-budget experiment ended; `finished` is false when it was cancelled.
     BudgetDone { finished: bool },
+    /// An attribution map, as asked with [`ToWorker::Explain`].
+    Attribution(Box<AttributionView>),
+    /// Each layer's activations for one sample, as asked with [`ToWorker::Activations`].
+    Activations {
+        sample: usize,
+        layers: Vec<LayerActivations>,
+    },
+    /// Embeddings in the plane; t-SNE sends a few of these while it runs (`finished` false).
+    Projection {
+        view: Box<ProjectionView>,
+        finished: bool,
+    },
+    /// Linear CKA between the model's layers.
+    LayerSimilarity(LayerSimilarity),
+    /// The sanity checks' table, filled as they run (`finished` false until the end).
+    Check {
+        check: Box<AttributionCheck>,
+        finished: bool,
+    },
+    /// An explain job was cancelled.
+    ExplainCancelled,
     /// Something the user should know that is not an error (e.g. a restart).
     Notice(String),
     /// A request could not be carried out; nothing else changed.
@@ -441,6 +588,18 @@ impl ToWorker {
 }
 
 impl FromWorker {
+    /// The large arrays that travel beside the JSON as typed arrays, in a fixed order.
+    pub fn arrays_mut(&mut self) -> Vec<&mut Vec<f32>> {
+        match self {
+            FromWorker::Attribution(view) => vec![&mut view.points],
+            FromWorker::Activations { layers, .. } => {
+                layers.iter_mut().map(|l| &mut l.values).collect()
+            }
+            FromWorker::Projection { view, .. } => vec![&mut view.xy],
+            _ => Vec::new(),
+        }
+    }
+
     /// Encodes for `postMessage`.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("protocol messages always serialise")
@@ -466,5 +625,32 @@ mod tests {
         };
         assert_eq!(FromWorker::from_json(&from.to_json()).unwrap(), from);
         assert!(ToWorker::from_json("{\"Nope\":1}").is_err());
+    }
+
+    #[test]
+    fn large_arrays_leave_the_json_and_come_back() {
+        let mut message = FromWorker::Activations {
+            sample: 3,
+            layers: vec![LayerActivations {
+                name: "conv 1".into(),
+                layout: [2, 1, 2],
+                values: vec![1.0, 2.0, 3.0, 4.0],
+            }],
+        };
+        let arrays: Vec<Vec<f32>> = message
+            .arrays_mut()
+            .into_iter()
+            .map(std::mem::take)
+            .collect();
+        let text = message.to_json();
+        assert!(!text.contains("3.0"), "{text}");
+        let mut back = FromWorker::from_json(&text).unwrap();
+        for (slot, array) in back.arrays_mut().into_iter().zip(arrays) {
+            *slot = array;
+        }
+        let FromWorker::Activations { layers, .. } = back else {
+            panic!("not activations")
+        };
+        assert_eq!(layers[0].values, vec![1.0, 2.0, 3.0, 4.0]);
     }
 }

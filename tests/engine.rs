@@ -62,7 +62,10 @@ fn train_until(
 ) -> Vec<FromWorker> {
     let mut seen = Vec::new();
     for _ in 0..limit {
-        assert!(engine.is_busy(), "the engine stopped training");
+        if !engine.is_busy() {
+            let last: Vec<String> = seen.iter().rev().take(3).map(brief).collect();
+            panic!("the engine stopped; last reports: {last:?}");
+        }
         pollster::block_on(engine.run_slice());
         let new = take(engine);
         let finished = new.iter().any(&done);
@@ -437,4 +440,163 @@ fn the_augmentation_preview_and_a_comparison_run_through_the_protocol() {
         assert_eq!(epochs, vec![1, 2, 3], "run {run}");
     }
     assert!(!engine.is_busy());
+}
+
+#[test]
+fn explain_requests_run_as_jobs_with_progress_and_cancel() {
+    use petri::ml::data::BuiltinDataset;
+    use petri::ml::explain::{AttributionMethod, Baseline};
+    use petri::protocol::Projection;
+    let mut engine = engine();
+    send(&mut engine, ToWorker::SetCompute(Compute::Cpu));
+    send(&mut engine, ToWorker::Configure(Experiment::default()));
+    for _ in 0..20 {
+        send(&mut engine, ToWorker::Step);
+        while engine.is_busy() {
+            pollster::block_on(engine.run_slice());
+        }
+    }
+    take(&engine);
+
+    // Integrated Gradients with many steps: progress, then Pause cancels it.
+    let explain = |method| ToWorker::Explain {
+        sample: 2,
+        class: None,
+        method,
+        baseline: Baseline::Blurred,
+    };
+    send(
+        &mut engine,
+        explain(AttributionMethod::IntegratedGradients {
+            steps: 2000,
+            baseline: Baseline::Blurred,
+        }),
+    );
+    train_until(
+        &mut engine,
+        50,
+        |m| matches!(m, FromWorker::Progress { what, done, .. } if what == "Integrated Gradients" && *done > 0),
+    );
+    send(&mut engine, ToWorker::Pause);
+    assert!(!engine.is_busy());
+    assert!(take(&engine).contains(&FromWorker::ExplainCancelled));
+
+    // Each method finishes with a map of one value per pixel and the shape as the region.
+    for method in [
+        AttributionMethod::Saliency,
+        AttributionMethod::Occlusion { size: 4, stride: 2 },
+        AttributionMethod::GradCam { layer: 1 },
+    ] {
+        send(&mut engine, explain(method));
+        let reports = train_until(&mut engine, 500, |m| {
+            matches!(m, FromWorker::Attribution(_))
+        });
+        let Some(FromWorker::Attribution(view)) = reports.last() else {
+            panic!(
+                "no attribution: {:?}",
+                reports.iter().map(brief).collect::<Vec<_>>()
+            );
+        };
+        assert_eq!(view.points.len(), 28 * 28, "{method:?}");
+        assert_eq!(view.region.len(), 28 * 28);
+        assert!(view.region.iter().filter(|&&r| r).count() > 20);
+        assert_eq!(view.sample, 2);
+        assert_eq!(
+            view.class, view.prediction.0,
+            "the predicted class by default"
+        );
+    }
+
+    // Activations, layer by layer, laid out as the layers are.
+    send(&mut engine, ToWorker::Activations { sample: 0 });
+    let Some(FromWorker::Activations { layers, .. }) = take(&engine).pop() else {
+        panic!("no activations");
+    };
+    let layouts: Vec<(String, [usize; 3])> =
+        layers.iter().map(|l| (l.name.clone(), l.layout)).collect();
+    assert_eq!(
+        layouts,
+        vec![
+            ("input".into(), [1, 28, 28]),
+            ("conv 1".into(), [8, 13, 13]),
+            ("conv 2".into(), [16, 5, 5]),
+            ("class scores".into(), [1, 1, 4]),
+        ]
+    );
+    assert!(
+        layers
+            .iter()
+            .all(|l| l.values.len() == l.layout.iter().product::<usize>())
+    );
+
+    // PCA at once; t-SNE as a job ending with its projection.
+    send(&mut engine, ToWorker::Project(Projection::Pca));
+    let Some(FromWorker::Projection { view, finished }) = take(&engine).pop() else {
+        panic!("no PCA");
+    };
+    assert!(finished && view.xy.len() == 2 * view.samples.len() && view.explained.is_some());
+    send(&mut engine, ToWorker::Project(Projection::Tsne));
+    let reports = train_until(&mut engine, 5000, |m| {
+        matches!(m, FromWorker::Projection { finished: true, .. })
+    });
+    assert!(
+        reports
+            .iter()
+            .any(|m| matches!(m, FromWorker::Progress { what, .. } if what == "t-SNE"))
+    );
+
+    // CKA: each layer matches itself.
+    send(&mut engine, ToWorker::CompareLayers);
+    let Some(FromWorker::LayerSimilarity(similarity)) = take(&engine).pop() else {
+        panic!("no similarity");
+    };
+    let n = similarity.layers.len();
+    assert_eq!(n, 4);
+    for i in 0..n {
+        assert!((similarity.cka[i * n + i] - 1.0).abs() < 1e-3);
+    }
+
+    // The checks: one row per method against the regions, and the randomised model.
+    send(&mut engine, ToWorker::CheckAttributions { samples: 4 });
+    let reports = train_until(&mut engine, 20_000, |m| {
+        matches!(m, FromWorker::Check { finished: true, .. })
+    });
+    let Some(FromWorker::Check { check, .. }) = reports.last() else {
+        panic!("no check");
+    };
+    assert_eq!(check.rows.len(), 6);
+    assert!(
+        check
+            .rows
+            .iter()
+            .all(|r| r.samples == 4 && r.region_share > 0.0)
+    );
+    assert_eq!(check.steps, vec!["head", "block 2", "block 1"]);
+    assert!(check.randomised.iter().all(|r| r.correlation.len() == 3));
+
+    // Data without regions: the table says why; the randomisation check still runs.
+    send(
+        &mut engine,
+        ToWorker::Configure(Experiment {
+            dataset: BuiltinDataset::Waveforms.into(),
+            model: petri::ml::models::ModelConfig::default_for_dataset(BuiltinDataset::Waveforms),
+            ..Experiment::default()
+        }),
+    );
+    send(&mut engine, ToWorker::CheckAttributions { samples: 4 });
+    let reports = train_until(&mut engine, 20_000, |m| {
+        matches!(m, FromWorker::Check { finished: true, .. })
+    });
+    let Some(FromWorker::Check { check, .. }) = reports.last() else {
+        panic!("no check");
+    };
+    assert!(check.rows.is_empty());
+    assert!(
+        check
+            .no_truth
+            .as_ref()
+            .unwrap()
+            .contains("no ground-truth region")
+    );
+    assert!(!check.randomised.is_empty());
 }

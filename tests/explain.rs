@@ -1,23 +1,34 @@
 //! Native tests of attribution on Flex: input gradients against central differences for every
-//! family, Integrated Gradients' completeness, and occlusion on a model that reads one input.
+//! family, Integrated Gradients' completeness, occlusion on a model that reads one input,
+//! Grad-CAM on a hand-built CNN, and saliency against the true regions of trained models and
+//! against a randomised model.
 
 use burn::module::{Module, ModuleMapper, Param};
 use burn::prelude::*;
+use petri::ml::augment::{AugmentConfig, Preset};
 use petri::ml::data::{BatchInput, BuiltinDataset, DataShape};
 use petri::ml::experiment::Experiment;
 use petri::ml::explain::attribute::Attributor;
 use petri::ml::explain::points::{Layout, baseline_values, input_values, with_values};
+use petri::ml::explain::randomise::reinitialise_from;
+use petri::ml::explain::regions::{mean_score, rank_correlation, region_score};
 use petri::ml::explain::{AttributionMethod, Baseline};
-use petri::ml::models::{Activation, MlpConfig, ModelConfig};
+use petri::ml::models::{Activation, CnnConfig, ConvBlock, MlpConfig, ModelConfig, Padding};
 use petri::ml::session::Session;
 use pollster::block_on;
 use std::sync::Arc;
 
 /// A run of `dataset`'s default model after `steps` training steps.
 fn session(dataset: BuiltinDataset, steps: usize) -> Session {
+    session_with(dataset, steps, Preset::None)
+}
+
+/// As [`session`], trained with an augmentation preset.
+fn session_with(dataset: BuiltinDataset, steps: usize, augment: Preset) -> Session {
     let experiment = Experiment {
         dataset: dataset.into(),
         model: ModelConfig::default_for_dataset(dataset),
+        augment: AugmentConfig::preset(augment, dataset.kind(), dataset.alphabet()),
         ..Experiment::default()
     };
     let data = Arc::new(dataset.generate(experiment.seed));
@@ -214,5 +225,143 @@ fn smoothgrad_and_occlusion_on_images_give_a_map_per_pixel() {
             map.points.iter().any(|v| *v != 0.0),
             "{method:?} marks something"
         );
+    }
+}
+
+/// Validation samples of `dataset` (seed of the default experiment) with their true regions,
+/// the first `count` that have one.
+fn with_regions(
+    session: &Session,
+    dataset: BuiltinDataset,
+    count: usize,
+) -> Vec<(usize, Vec<bool>)> {
+    let seed = session.experiment().seed;
+    let (_, [_, valid, _]) = dataset.generate_split(seed);
+    let regions = dataset.regions(seed).unwrap();
+    valid
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (i, regions[n].clone()))
+        .filter(|(_, r)| !r.is_empty())
+        .take(count)
+        .collect()
+}
+
+#[test]
+fn after_short_training_saliency_finds_the_shape_and_the_motif_and_a_randomised_model_does_not_agree()
+ {
+    // Shapes trains with the strong preset: without augmentation the model's gradient also
+    // spreads over the noisy background (relevance mass ≈ 1.9–2.0× the region's share at
+    // 100–1200 steps); with it, 2.6× at 800 steps. The DNA model needs none.
+    for (dataset, steps, augment) in [
+        (BuiltinDataset::Shapes, 800, Preset::Strong),
+        (BuiltinDataset::DnaMotif, 400, Preset::None),
+    ] {
+        let session = session_with(dataset, steps, augment);
+        let trained = attributor(&session);
+        let model = session.trainer().model().clone();
+        let randomised = Attributor::new(
+            &reinitialise_from(model.clone(), 0, 9),
+            session.trainer().device(),
+        );
+        let mut scores = Vec::new();
+        let mut correlations = Vec::new();
+        for (i, region) in with_regions(&session, dataset, 24) {
+            let input = sample(&session, i);
+            let class = session.dataset().valid.labels()[i] as usize;
+            let baseline = vec![0.0; input_values(&input).len()];
+            let method = AttributionMethod::Saliency;
+            let map =
+                block_on(trained.attribute(&input, class, &method, &baseline, |_, _| {})).unwrap();
+            scores.extend(region_score(&map.points, &region));
+            let random =
+                block_on(randomised.attribute(&input, class, &method, &baseline, |_, _| {}))
+                    .unwrap();
+            // Signed, per input value: magnitudes alone keep the input's structure (the
+            // shape's pixels pass any ReLU network's gradient), which Adebayo et al. discuss.
+            correlations.push(rank_correlation(&map.values, &random.values));
+        }
+        let (mean, _) = mean_score(&scores).unwrap();
+        assert!(
+            mean.inside >= 2.0 * mean.region_share,
+            "{dataset:?}: {:.3} of the saliency inside a region covering {:.3}",
+            mean.inside,
+            mean.region_share
+        );
+        let correlation = correlations.iter().sum::<f32>() / correlations.len() as f32;
+        assert!(
+            correlation < 0.3,
+            "{dataset:?}: the randomised model's maps correlate {correlation:.2} with the trained"
+        );
+        eprintln!(
+            "{dataset:?}: inside {:.3}, share {:.3}, randomised correlation {correlation:.3}",
+            mean.inside, mean.region_share
+        );
+    }
+}
+
+/// Sets every weight to 1 and every bias to 0.
+struct Ones;
+
+impl ModuleMapper for Ones {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        param.map(|t| {
+            if D == 1 {
+                t.zeros_like()
+            } else {
+                t.ones_like()
+            }
+        })
+    }
+}
+
+#[test]
+fn grad_cam_on_a_hand_built_cnn_highlights_the_bright_patch() {
+    let device = Device::flex().autodiff();
+    let config = CnnConfig {
+        blocks: vec![ConvBlock {
+            channels: 2,
+            kernel: 1,
+            pool: true,
+        }],
+        padding: Padding::Valid,
+        activation: Activation::Relu,
+        batch_norm: false,
+        dropout: 0.0,
+    };
+    // conv 1×1 with weight 1: each map is the image (halved by pooling); the head sums it.
+    let model = ModelConfig::Cnn(config)
+        .init(
+            &DataShape::Image {
+                channels: 1,
+                height: 28,
+                width: 28,
+            },
+            2,
+            &device,
+        )
+        .unwrap()
+        .map(&mut Ones);
+    let mut pixels = vec![0.0f32; 28 * 28];
+    for y in 20..24 {
+        for x in 4..8 {
+            pixels[y * 28 + x] = 1.0;
+        }
+    }
+    let input = BatchInput::Images {
+        pixels,
+        shape: [1, 1, 28, 28],
+    };
+    let explain = Attributor::new(&model, &device);
+    let method = AttributionMethod::GradCam { layer: 0 };
+    let map = block_on(explain.attribute(&input, 1, &method, &[0.0; 784], |_, _| {})).unwrap();
+    let inside = |p: usize| (20..24).contains(&(p / 28)) && (4..8).contains(&(p % 28));
+    let top = (0..784)
+        .max_by(|&a, &b| map.points[a].total_cmp(&map.points[b]))
+        .unwrap();
+    assert!(inside(top), "the top point {top} is in the patch");
+    assert!(map.points[top] > 0.0);
+    for p in (0..784).filter(|&p| !inside(p)) {
+        assert_eq!(map.points[p], 0.0, "point {p} outside the patch");
     }
 }

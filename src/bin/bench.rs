@@ -134,6 +134,11 @@ mod native {
         let explain = Attributor::new(session.trainer().model(), session.trainer().device());
         let input = session.model_batch(&session.dataset().valid, &[0]).input;
         let baseline = baseline_values(Baseline::Zeros, &input, None, 1);
+        let conv = matches!(
+            session.trainer().model(),
+            petri::ml::models::Model::Cnn(_) | petri::ml::models::Model::Cnn1d(_)
+        );
+        let grad_cam = conv.then_some(("grad-cam", AttributionMethod::GradCam { layer: 1 }));
         for (id, method) in [
             ("saliency", AttributionMethod::Saliency),
             ("gradient-x-input", AttributionMethod::GradientTimesInput),
@@ -155,7 +160,10 @@ mod native {
                 "occlusion",
                 AttributionMethod::Occlusion { size: 4, stride: 2 },
             ),
-        ] {
+        ]
+        .into_iter()
+        .chain(grad_cam)
+        {
             let best = (0..3)
                 .map(|_| {
                     let start = Instant::now();

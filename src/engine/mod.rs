@@ -13,6 +13,7 @@
 mod backend;
 mod budget;
 mod compare;
+mod explain;
 mod labeling;
 mod upload;
 mod views;
@@ -65,6 +66,9 @@ const PROGRESS_MS: f64 = 100.0;
 const PREVIEW_SAMPLES: usize = 4;
 const PREVIEW_VERSIONS: usize = 5;
 
+/// One flag per point of each validation sample: where the signal truly is.
+type Regions = Arc<Vec<Vec<bool>>>;
+
 /// What the engine is doing between messages.
 enum Activity {
     /// Waiting for a request.
@@ -81,6 +85,8 @@ enum Activity {
     Comparing(Box<Comparison>),
     /// The label-budget experiment.
     Budget(Box<BudgetRun>),
+    /// An attribution, a t-SNE projection or the attribution checks.
+    Explaining(Box<explain::ExplainJob>),
 }
 
 impl Activity {
@@ -138,6 +144,9 @@ pub struct Engine<P: Platform> {
     labeling: Labeling,
     /// Node positions for drawing the dataset's graph (node classification only).
     layout: Option<Arc<Vec<(f32, f32)>>>,
+    /// The true regions of the validation samples of a built-in dataset and seed (`None`
+    /// inside: the data has none).
+    regions: Option<((crate::ml::data::BuiltinDataset, u64), Option<Regions>)>,
     /// Predicted class and confidence of each validation sample at the last evaluation.
     last_predictions: Option<(Vec<u32>, Vec<f32>)>,
     session: Option<Session>,
@@ -164,6 +173,7 @@ impl<P: Platform> Engine<P> {
             upload: None,
             labeling: Labeling::default(),
             layout: None,
+            regions: None,
             last_predictions: None,
             session: None,
             activity: Activity::Idle,
@@ -264,6 +274,16 @@ impl<P: Platform> Engine<P> {
             ToWorker::ExportLabels => self.export_labels(),
             ToWorker::ImportLabels { file, text } => self.import_labels(&file, &text),
             ToWorker::RunBudget(config) => self.start_budget(config).await,
+            ToWorker::Explain {
+                sample,
+                class,
+                method,
+                baseline,
+            } => self.explain(sample, class, method, baseline).await,
+            ToWorker::Activations { sample } => self.send_activations(sample).await,
+            ToWorker::Project(method) => self.project(method).await,
+            ToWorker::CompareLayers => self.compare_layers().await,
+            ToWorker::CheckAttributions { samples } => self.check_attributions(samples).await,
             ToWorker::Crash => panic!("crash requested by the UI (a test of crash recovery)"),
         }
     }
@@ -278,6 +298,7 @@ impl<P: Platform> Engine<P> {
             Activity::Predicting(_) => self.predict_slice().await,
             Activity::Comparing(_) => self.compare_slice().await,
             Activity::Budget(_) => self.budget_slice().await,
+            Activity::Explaining(_) => self.explain_slice().await,
         }
     }
 
@@ -292,6 +313,7 @@ impl<P: Platform> Engine<P> {
                 .post(FromWorker::BudgetDone { finished: false }),
             Activity::Predicting(job) => self.platform.post(job.cancelled()),
             Activity::Refining { .. } => self.platform.post(labeling::refined()),
+            Activity::Explaining(_) => self.platform.post(FromWorker::ExplainCancelled),
             Activity::Idle | Activity::Training | Activity::Stepping(_) => {}
         }
     }

@@ -1,5 +1,5 @@
 use super::panels::{
-    AugmentPanel, DataPanel, LabelingPanel, ModelPanel, PanelProps, TrainingPanel,
+    AugmentPanel, DataPanel, ExplainPanel, LabelingPanel, ModelPanel, PanelProps, TrainingPanel,
 };
 use super::state::{Action, AppState, EngineStatus, Tab};
 use crate::ml::augment::AugmentConfig;
@@ -466,12 +466,18 @@ pub fn App() -> Html {
                     </div>
                     <div id="tab-labeling" role="tabpanel" aria-labelledby="tab-button-labeling"
                          hidden={state.tab != Tab::Labeling}>
-                        <LabelingPanel edit={edit} labeling={state.labeling.clone()}
-                                       class_names={class_names} {kind} run={state.run.clone()}
+                        <LabelingPanel edit={edit.clone()} labeling={state.labeling.clone()}
+                                       class_names={class_names.clone()} {kind} run={state.run.clone()}
                                        progress={state.progress.clone()}
                                        confident={state.train.last().and_then(|r| r.confident)}
-                                       engine={engine} active={state.tab == Tab::Labeling}
+                                       engine={engine.clone()} active={state.tab == Tab::Labeling}
                                        on_import={on_import_labels} />
+                    </div>
+                    <div id="tab-explain" role="tabpanel" aria-labelledby="tab-button-explain"
+                         hidden={state.tab != Tab::Explain}>
+                        <ExplainPanel edit={edit} explain={state.explain.clone()}
+                                      class_names={class_names} {kind} run={state.run.clone()}
+                                      progress={state.progress.clone()} engine={engine} />
                     </div>
                 </div>
             </main>

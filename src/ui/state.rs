@@ -9,8 +9,9 @@ use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::label::{AssignedLabel, LabelSource};
 use crate::ml::models::{ModelConfig, ModelSummary};
 use crate::protocol::{
-    AdapterInfo, AugmentPreview, Backend, CellSamples, ComparePoint, EngineBuild, EvalReport,
-    FromWorker, Guesses, LabelQueue, Proposals, RunInfo, RunState, SampleView, TestReport,
+    AdapterInfo, AttributionCheck, AttributionView, AugmentPreview, Backend, CellSamples,
+    ComparePoint, EngineBuild, EvalReport, FromWorker, Guesses, LabelQueue, LayerActivations,
+    LayerSimilarity, ProjectionView, Proposals, RunInfo, RunState, SampleView, TestReport,
     TrainReport, UploadSummary,
 };
 use std::rc::Rc;
@@ -78,17 +79,19 @@ pub enum Tab {
     #[default]
     Augmentation,
     Labeling,
+    Explain,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 2] = [Tab::Augmentation, Tab::Labeling];
+    pub const ALL: [Tab; 3] = [Tab::Augmentation, Tab::Labeling, Tab::Explain];
 
     /// Its name in the URL fragment (`#labeling`).
     pub fn id(self) -> &'static str {
         match self {
             Tab::Augmentation => "augmentation",
             Tab::Labeling => "labeling",
+            Tab::Explain => "explain",
         }
     }
 
@@ -96,6 +99,7 @@ impl Tab {
         match self {
             Tab::Augmentation => "Augmentation",
             Tab::Labeling => "Labeling",
+            Tab::Explain => "Explain",
         }
     }
 
@@ -214,6 +218,32 @@ impl LabelingState {
     }
 }
 
+/// The explain panel's long jobs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExplainJob {
+    Attribution,
+    Tsne,
+    Check,
+}
+
+/// What the engine reported for the explain panel (of the current run).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ExplainState {
+    pub attribution: Option<Rc<AttributionView>>,
+    /// A sample's activations, layer by layer.
+    pub activations: Option<(usize, Rc<Vec<LayerActivations>>)>,
+    pub projection: Option<Rc<ProjectionView>>,
+    pub similarity: Option<Rc<LayerSimilarity>>,
+    pub check: Option<Rc<AttributionCheck>>,
+    /// A validation sample picked elsewhere (a gallery card) to explain, with a serial
+    /// number so that picking the same sample again explains it again.
+    pub pick: Option<(u64, usize)>,
+    /// The job running, if any (the Cancel button stops it).
+    pub running: Option<ExplainJob>,
+    /// The last job was cancelled.
+    pub cancelled: bool,
+}
+
 /// Everything the UI shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppState {
@@ -254,6 +284,7 @@ pub struct AppState {
     /// The open tab below the three panels.
     pub tab: Tab,
     pub labeling: LabelingState,
+    pub explain: ExplainState,
     /// The engine's long job in progress (scoring, an export, the budget experiment).
     pub progress: Option<JobProgress>,
     /// A file the engine made for the user to save (taken by the app).
@@ -317,6 +348,10 @@ pub enum Action {
         labels: Vec<AssignedLabel>,
         rejected: Vec<String>,
     },
+    /// An explain job was asked for.
+    ExplainStarted(ExplainJob),
+    /// Open the Explain tab on validation sample `index`.
+    ExplainSample(usize),
     /// The person labels the sample asked about as `class`.
     Label(u32),
     /// The person skips the sample asked about.
@@ -357,6 +392,7 @@ impl Default for AppState {
             comparison: None,
             tab: Tab::default(),
             labeling: LabelingState::default(),
+            explain: ExplainState::default(),
             progress: None,
             download: None,
         }
@@ -465,6 +501,15 @@ impl AppState {
                 }
             }
             Action::Pick(id) => self.labeling.picked = Some(id),
+            Action::ExplainSample(index) => {
+                let serial = self.explain.pick.map_or(0, |(s, _)| s) + 1;
+                self.explain.pick = Some((serial, index));
+                self.tab = Tab::Explain;
+            }
+            Action::ExplainStarted(job) => {
+                self.explain.running = Some(job);
+                self.explain.cancelled = false;
+            }
             Action::AcceptProposals(which) => {
                 if let Some(proposals) = self.labeling.proposals.clone() {
                     for p in proposals.items {
@@ -537,6 +582,32 @@ impl AppState {
             }
             FromWorker::Progress { what, done, total } => {
                 self.progress = (done < total).then_some(JobProgress { what, done, total });
+            }
+            FromWorker::Attribution(view) => {
+                self.explain.attribution = Some(Rc::new(*view));
+                self.explain.running = None;
+            }
+            FromWorker::Activations { sample, layers } => {
+                self.explain.activations = Some((sample, Rc::new(layers)));
+            }
+            FromWorker::Projection { view, finished } => {
+                self.explain.projection = Some(Rc::new(*view));
+                if finished {
+                    self.explain.running = None;
+                }
+            }
+            FromWorker::LayerSimilarity(similarity) => {
+                self.explain.similarity = Some(Rc::new(similarity));
+            }
+            FromWorker::Check { check, finished } => {
+                self.explain.check = Some(Rc::new(*check));
+                if finished {
+                    self.explain.running = None;
+                }
+            }
+            FromWorker::ExplainCancelled => {
+                self.explain.running = None;
+                self.explain.cancelled = true;
             }
             FromWorker::Queue(queue) => self.labeling.queue = Some(queue),
             FromWorker::Proposals(proposals) => self.labeling.proposals = Some(proposals),
@@ -656,7 +727,11 @@ impl AppState {
                 }
             }
             FromWorker::Notice(text) => self.notice = Some(text),
-            FromWorker::Error(text) => self.alert = Some(text),
+            FromWorker::Error(text) => {
+                // An explain job that fails ends with this.
+                self.explain.running = None;
+                self.alert = Some(text);
+            }
             FromWorker::Crashed(text) => {
                 self.alert = Some(format!(
                     "The training engine crashed ({text}). It was restarted with your settings; \
@@ -670,6 +745,7 @@ impl AppState {
 
     /// Forgets the run's history (the engine reports whether it goes on training).
     fn forget_run(&mut self) {
+        self.explain = ExplainState::default();
         self.train.clear();
         self.eval.clear();
         self.last_eval = None;

@@ -23,8 +23,13 @@ pub fn draw_image(canvas: &HtmlCanvasElement, view: &SampleView) {
             rgba[i * 4 + k] = pixels.get(channel * plane + i).copied().unwrap_or(0);
         }
     }
-    canvas.set_width(w as u32);
-    canvas.set_height(h as u32);
+    draw_rgba(canvas, w, h, &rgba);
+}
+
+/// Draws `rgba` (`width × height` pixels, 4 bytes each) into `canvas` at its native size.
+pub fn draw_rgba(canvas: &HtmlCanvasElement, width: usize, height: usize, rgba: &[u8]) {
+    canvas.set_width(width as u32);
+    canvas.set_height(height as u32);
     let Ok(Some(context)) = canvas.get_context("2d") else {
         return;
     };
@@ -32,7 +37,7 @@ pub fn draw_image(canvas: &HtmlCanvasElement, view: &SampleView) {
         return;
     };
     if let Ok(image) =
-        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), w as u32, h as u32)
+        ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), width as u32, height as u32)
     {
         let _ = context.put_image_data(&image, 0.0, 0.0);
     }

@@ -41,11 +41,7 @@ impl EngineLink {
 
         let (queued, target, deliver) = (outbox.clone(), worker.clone(), on_message.clone());
         let message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some(text) = event.data().as_string() else {
-                deliver(Err("The ML engine sent a message that is not text.".into()));
-                return;
-            };
-            let parsed = FromWorker::from_json(&text);
+            let parsed = decode(event.data());
             if matches!(parsed, Ok(FromWorker::Ready)) {
                 for message in queued.borrow_mut().take().unwrap_or_default() {
                     let _ = target.post_message(&message);
@@ -118,4 +114,26 @@ impl Drop for EngineLink {
         self.worker.set_onerror(None);
         self.worker.terminate();
     }
+}
+
+/// A report from the engine: its JSON, or an array of its JSON and its large arrays
+/// ([`FromWorker::arrays_mut`]) as `Float32Array`s.
+fn decode(data: JsValue) -> Result<FromWorker, String> {
+    if let Some(text) = data.as_string() {
+        return FromWorker::from_json(&text);
+    }
+    if !js_sys::Array::is_array(&data) {
+        return Err("The ML engine sent a message that is neither text nor a list.".into());
+    }
+    let parts = js_sys::Array::from(&data);
+    let text = parts.get(0).as_string().unwrap_or_default();
+    let mut message = FromWorker::from_json(&text)?;
+    let slots = message.arrays_mut();
+    if slots.len() + 1 != parts.length() as usize {
+        return Err("The ML engine sent a report without all of its arrays.".into());
+    }
+    for (i, slot) in slots.into_iter().enumerate() {
+        *slot = js_sys::Float32Array::new(&parts.get(i as u32 + 1)).to_vec();
+    }
+    Ok(message)
 }

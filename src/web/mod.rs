@@ -9,7 +9,7 @@ mod page;
 mod upload;
 mod worker_scope;
 
-pub use canvas::draw_image;
+pub use canvas::{draw_image, draw_rgba};
 pub use engine_link::EngineLink;
 #[cfg(feature = "webgpu")]
 pub use gpu::init_webgpu;

@@ -33,11 +33,28 @@ impl WorkerScope {
         (this, receiver)
     }
 
-    /// Sends a report to the UI.
+    /// Sends a report to the UI: its JSON, or, when it carries large arrays, an array of its
+    /// JSON and each of them as a `Float32Array` (transferred, not copied).
     pub fn post(&self, message: &FromWorker) {
-        let _ = self
-            .scope
-            .post_message(&JsValue::from_str(&message.to_json()));
+        let mut message = message.clone();
+        let arrays: Vec<Vec<f32>> = message
+            .arrays_mut()
+            .into_iter()
+            .map(std::mem::take)
+            .collect();
+        let text = JsValue::from_str(&message.to_json());
+        if arrays.is_empty() {
+            let _ = self.scope.post_message(&text);
+            return;
+        }
+        let parts = js_sys::Array::of1(&text);
+        let transfer = js_sys::Array::new();
+        for array in arrays {
+            let typed = js_sys::Float32Array::from(array.as_slice());
+            transfer.push(&typed.buffer());
+            parts.push(&typed);
+        }
+        let _ = self.scope.post_message_with_transfer(&parts, &transfer);
     }
 
     /// Reports panics to the UI as [`FromWorker::Crashed`] (and to the console).

@@ -188,6 +188,44 @@ impl BuiltinDataset {
         dataset
     }
 
+    /// Where the signal is in each sample for `seed`, in generation order, one flag per point
+    /// (pixel, base, node): the shape, the cell, the planted motif, the 6-ring's atoms. Empty
+    /// for a sample without one (a negative); `None` for datasets whose signal has no place.
+    pub fn regions(self, seed: u64) -> Option<Vec<Vec<bool>>> {
+        let (all, _) = self.generate_split(seed);
+        let count = all.len();
+        match self {
+            BuiltinDataset::Shapes => Some(shapes::generate_with_regions(count, seed).1),
+            BuiltinDataset::Cells => Some(cells::generate_with_regions(count, seed).1),
+            BuiltinDataset::DnaMotif => Some(
+                dna::generate_with_regions(count, seed)
+                    .1
+                    .into_iter()
+                    .map(|r| if r.contains(&true) { r } else { Vec::new() })
+                    .collect(),
+            ),
+            BuiltinDataset::Molecules => match all {
+                Samples::Graphs(set) => Some(
+                    set.graphs
+                        .iter()
+                        .zip(&set.labels)
+                        .map(|(graph, &label)| {
+                            if label == 1 {
+                                molecules::ring_nodes(graph, graph.num_nodes(set.feature_dim))
+                            } else {
+                                Vec::new()
+                            }
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            },
+            BuiltinDataset::Waveforms
+            | BuiltinDataset::Communities
+            | BuiltinDataset::KarateClub => None,
+        }
+    }
+
     /// Every sample for `seed`, in generation order (a sample's number there is its id), and
     /// the indices of the training, validation and test parts.
     pub fn generate_split(self, seed: u64) -> (Samples, [Vec<usize>; 3]) {

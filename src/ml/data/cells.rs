@@ -13,13 +13,21 @@ pub const CLASSES: [&str; 3] = ["round", "elongated", "dividing"];
 
 /// `count` images with balanced labels, deterministic for `seed`.
 pub fn generate(count: usize, seed: u64) -> Images {
+    generate_with_regions(count, seed).0
+}
+
+/// As [`generate`], with each image's cell pixels (the cell body before blurring).
+pub fn generate_with_regions(count: usize, seed: u64) -> (Images, Vec<Vec<bool>>) {
     let mut rng = rng(seed, Stream::Data);
     let mut images = Images::new(1, SIZE, SIZE);
+    let mut regions = Vec::with_capacity(count);
     for i in 0..count {
         let label = (i % CLASSES.len()) as u32;
-        images.push(&draw(label, &mut rng), label);
+        let (image, region) = draw(label, &mut rng);
+        images.push(&image, label);
+        regions.push(region);
     }
-    images
+    (images, regions)
 }
 
 /// An ellipse: centre, half-axes and orientation.
@@ -42,7 +50,7 @@ impl Blob {
     }
 }
 
-fn draw(label: u32, rng: &mut Rng) -> Vec<f32> {
+fn draw(label: u32, rng: &mut Rng) -> (Vec<f32>, Vec<bool>) {
     let centre = SIZE as f32 / 2.0;
     let jitter = |rng: &mut Rng| rng.random_range(-3.0f32..3.0);
     let angle = rng.random_range(0.0f32..std::f32::consts::PI);
@@ -108,6 +116,7 @@ fn draw(label: u32, rng: &mut Rng) -> Vec<f32> {
         rng.random_range(-0.012f32..0.012),
     );
     let mut image = vec![0.0f32; SIZE * SIZE];
+    let mut region = vec![false; SIZE * SIZE];
     for y in 0..SIZE {
         for x in 0..SIZE {
             let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
@@ -118,6 +127,7 @@ fn draw(label: u32, rng: &mut Rng) -> Vec<f32> {
                     .fold(0.0f32, f32::max)
             };
             let body = inside(&bodies);
+            region[y * SIZE + x] = body > 0.0;
             let nucleus = inside(&nuclei);
             let illumination = 1.0 + gx * (px - centre) + gy * (py - centre);
             image[y * SIZE + x] = (body * brightness + nucleus * 0.25) * illumination + 0.08;
@@ -127,7 +137,7 @@ fn draw(label: u32, rng: &mut Rng) -> Vec<f32> {
     for v in &mut image {
         *v = (*v + 0.06 * normal(rng)).clamp(0.0, 1.0);
     }
-    image
+    (image, region)
 }
 
 /// Separable Gaussian blur (σ ≈ 1 px) with clamped borders.

@@ -16,6 +16,12 @@ pub const CLASSES: [&str; 2] = ["no motif", "motif"];
 
 /// `count` sequences with balanced labels, deterministic for `seed`.
 pub fn generate(count: usize, seed: u64) -> Sequences {
+    generate_with_regions(count, seed).0
+}
+
+/// As [`generate`], with each sequence's motif positions (none for negatives).
+pub fn generate_with_regions(count: usize, seed: u64) -> (Sequences, Vec<Vec<bool>>) {
+    let mut regions = Vec::with_capacity(count);
     let mut rng = rng(seed, Stream::Data);
     let bases: Vec<char> = ALPHABET.chars().collect();
     let mut set = Sequences::new(4, Some(ALPHABET.to_string()));
@@ -23,8 +29,10 @@ pub fn generate(count: usize, seed: u64) -> Sequences {
         let label = (i % 2) as u32;
         let length = rng.random_range(100..=200);
         let mut text: Vec<char> = (0..length).map(|_| bases[rng.random_range(0..4)]).collect();
+        let mut region = vec![false; length];
         if label == 1 {
             let start = rng.random_range(0..=length - MOTIF.len());
+            region[start..start + MOTIF.len()].fill(true);
             for (k, base) in MOTIF.chars().enumerate() {
                 text[start + k] = if rng.random_bool(MUTATION) {
                     bases[rng.random_range(0..4)]
@@ -35,8 +43,9 @@ pub fn generate(count: usize, seed: u64) -> Sequences {
         }
         let text: String = text.into_iter().collect();
         set.push(Sequences::one_hot(ALPHABET, &text), label);
+        regions.push(region);
     }
-    set
+    (set, regions)
 }
 
 #[cfg(test)]
@@ -66,5 +75,23 @@ mod tests {
             .chunks(4)
             .all(|p| p.iter().sum::<f32>() == 1.0);
         assert!(one_hot_rows);
+        let (same, regions) = generate_with_regions(200, 1);
+        assert_eq!(same, set);
+        for (i, region) in regions.iter().enumerate() {
+            let inside: Vec<usize> = (0..region.len()).filter(|&p| region[p]).collect();
+            if set.labels[i] == 1 {
+                assert_eq!(inside.len(), MOTIF.len());
+                let letters: Vec<char> = set.letters(i).unwrap().chars().collect();
+                let found: String = inside.iter().map(|&p| letters[p]).collect();
+                let matching = found
+                    .chars()
+                    .zip(MOTIF.chars())
+                    .filter(|(a, b)| a == b)
+                    .count();
+                assert!(matching >= MOTIF.len() - 4, "{found}");
+            } else {
+                assert!(inside.is_empty());
+            }
+        }
     }
 }

@@ -130,9 +130,54 @@ pub fn has_cycle_of(graph: &Graph, nodes: usize, length: usize) -> bool {
     (0..nodes).any(|s| walk(&adjacency, s, s, &mut vec![s], length))
 }
 
+/// The nodes on a cycle of `graph` (of `nodes` nodes): what is left after pruning leaves
+/// again and again. A molecule here has at most one ring, so these are its ring's atoms.
+pub fn ring_nodes(graph: &Graph, nodes: usize) -> Vec<bool> {
+    let mut degree = vec![0usize; nodes];
+    let mut neighbours = vec![Vec::new(); nodes];
+    for &[a, b] in &graph.edges {
+        let (a, b) = (a as usize, b as usize);
+        degree[a] += 1;
+        degree[b] += 1;
+        neighbours[a].push(b);
+        neighbours[b].push(a);
+    }
+    let mut kept = vec![true; nodes];
+    let mut leaves: Vec<usize> = (0..nodes).filter(|&n| degree[n] <= 1).collect();
+    while let Some(leaf) = leaves.pop() {
+        if !kept[leaf] {
+            continue;
+        }
+        kept[leaf] = false;
+        for &n in &neighbours[leaf] {
+            if kept[n] {
+                degree[n] -= 1;
+                if degree[n] == 1 {
+                    leaves.push(n);
+                }
+            }
+        }
+    }
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ring_nodes_are_the_six_ring_of_positives() {
+        let set = generate(60, 2);
+        for (graph, &label) in set.graphs.iter().zip(&set.labels) {
+            let ring = ring_nodes(graph, graph.num_nodes(set.feature_dim));
+            let count = ring.iter().filter(|&&r| r).count();
+            if label == 1 {
+                assert_eq!(count, 6);
+            } else {
+                assert!(count == 0 || count == 5, "{count}");
+            }
+        }
+    }
 
     #[test]
     fn labels_match_the_ring_and_edges_are_valid() {

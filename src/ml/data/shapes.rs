@@ -15,18 +15,27 @@ pub const CLASSES: [&str; 4] = ["circle", "square", "triangle", "cross"];
 
 /// `count` images with balanced labels (`i % 4`), deterministic for `seed`.
 pub fn generate(count: usize, seed: u64) -> Images {
+    generate_with_regions(count, seed).0
+}
+
+/// As [`generate`], with each image's shape pixels (those the shape covers at all): where the
+/// signal is, for checking attributions.
+pub fn generate_with_regions(count: usize, seed: u64) -> (Images, Vec<Vec<bool>>) {
     let mut rng = rng(seed, Stream::Data);
     let mut images = Images::new(1, SIZE, SIZE);
     let mut pixels = vec![0.0; SIZE * SIZE];
+    let mut regions = Vec::with_capacity(count);
     for i in 0..count {
         let label = (i % CLASSES.len()) as u32;
-        draw(label, &mut rng, &mut pixels);
+        let mut region = vec![false; SIZE * SIZE];
+        draw(label, &mut rng, &mut pixels, &mut region);
         images.push(&pixels, label);
+        regions.push(region);
     }
-    images
+    (images, regions)
 }
 
-fn draw(label: u32, rng: &mut Rng, pixels: &mut [f32]) {
+fn draw(label: u32, rng: &mut Rng, pixels: &mut [f32], region: &mut [bool]) {
     let half = rng.random_range(5.0f32..9.0);
     let margin = half + 1.5;
     let cx = rng.random_range(margin..SIZE as f32 - margin);
@@ -46,6 +55,7 @@ fn draw(label: u32, rng: &mut Rng, pixels: &mut [f32]) {
                 _ => cross(px, py, half),
             };
             let coverage = (0.5 - distance).clamp(0.0, 1.0);
+            region[y * SIZE + x] = coverage > 0.0;
             let background = rng.random::<f32>() * noise + 0.03 * normal(rng);
             pixels[y * SIZE + x] = (background + brightness * coverage).clamp(0.0, 1.0);
         }
@@ -102,6 +112,30 @@ mod tests {
         for i in 0..images.len() {
             let bright = images.image(i).iter().filter(|&&v| v > 0.6).count();
             assert!(bright >= 20, "image {i} has only {bright} bright pixels");
+        }
+    }
+
+    #[test]
+    fn regions_cover_the_bright_shape_and_leave_the_images_as_they_were() {
+        let (images, regions) = generate_with_regions(20, 5);
+        assert_eq!(images, generate(20, 5));
+        for (i, region) in regions.iter().enumerate() {
+            let inside = region.iter().filter(|&&r| r).count();
+            assert!(
+                (20..SIZE * SIZE / 2).contains(&inside),
+                "image {i}: {inside} pixels"
+            );
+            let mean = |want: bool| {
+                let v: Vec<f32> = images
+                    .image(i)
+                    .iter()
+                    .zip(region)
+                    .filter(|(_, r)| **r == want)
+                    .map(|(v, _)| *v)
+                    .collect();
+                v.iter().sum::<f32>() / v.len() as f32
+            };
+            assert!(mean(true) > mean(false) + 0.2, "image {i}");
         }
     }
 

@@ -90,6 +90,11 @@ impl Attributor {
         }
     }
 
+    /// The autodiff device the model lives on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
     /// The class scores (logits) of one version of the sample per entry of `versions`, no
     /// gradients. A node input names one target node: the sample explained.
     pub async fn scores(&self, versions: &[BatchInput], class: usize) -> Result<Vec<f32>, String> {
@@ -132,6 +137,7 @@ impl Attributor {
 
     /// An attribution map of `input` (one sample) for `class`. `baseline` is what Integrated
     /// Gradients starts from and occlusion fills in (one value per input value).
+    /// `progress(done, total)` follows the versions computed.
     pub async fn attribute(
         &self,
         input: &BatchInput,
@@ -140,132 +146,223 @@ impl Attributor {
         baseline: &[f32],
         mut progress: impl FnMut(usize, usize),
     ) -> Result<Attribution, String> {
-        let layout = Layout::of(input);
-        let x = input_values(input);
-        let values: Vec<f32> = match *method {
+        let mut job = AttributionJob::new(input.clone(), class, *method, baseline.to_vec());
+        loop {
+            let finished = job.advance(self).await?;
+            let (done, total) = job.progress();
+            progress(done, total);
+            if let Some(attribution) = finished {
+                return Ok(attribution);
+            }
+        }
+    }
+}
+
+/// One attribution computed a chunk of versions at a time, so a caller can report progress
+/// and stop between chunks.
+pub struct AttributionJob {
+    input: BatchInput,
+    class: usize,
+    method: AttributionMethod,
+    baseline: Vec<f32>,
+    /// Versions computed so far, of `total`.
+    done: usize,
+    total: usize,
+    /// Gradients summed so far (SmoothGrad, Integrated Gradients).
+    sum: Vec<f32>,
+    noise: crate::ml::rng::Rng,
+    occlusion: Option<Occluded>,
+}
+
+/// Occlusion's windows and what their scores added up to so far.
+struct Occluded {
+    windows: Vec<Vec<usize>>,
+    original: f32,
+    total: Vec<f32>,
+    covered: Vec<u32>,
+}
+
+impl AttributionJob {
+    pub fn new(
+        input: BatchInput,
+        class: usize,
+        method: AttributionMethod,
+        baseline: Vec<f32>,
+    ) -> Self {
+        let total = match method {
+            AttributionMethod::SmoothGrad { samples, .. } => samples.max(1),
+            AttributionMethod::IntegratedGradients { steps, .. } => steps.max(1),
+            AttributionMethod::Occlusion { size, stride } => {
+                windows(&input, size.max(1), stride.max(1)).len() + 1
+            }
+            _ => 1,
+        };
+        let values = input_values(&input).len();
+        Self {
+            input,
+            class,
+            method,
+            baseline,
+            done: 0,
+            total,
+            sum: vec![0.0; values],
+            noise: rng(total as u64, Stream::Augment),
+            occlusion: None,
+        }
+    }
+
+    /// Versions computed, and how many there are.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.done, self.total)
+    }
+
+    /// Computes the next chunk; the attribution once the last is done.
+    pub async fn advance(&mut self, with: &Attributor) -> Result<Option<Attribution>, String> {
+        let layout = Layout::of(&self.input);
+        let x = input_values(&self.input).to_vec();
+        let (input, class) = (&self.input, self.class);
+        let chunk = self.done..(self.done + CHUNK).min(self.total);
+        let values: Vec<f32> = match self.method {
             AttributionMethod::Saliency => {
-                let g = self.gradients(std::slice::from_ref(input), class).await?;
+                let g = with.gradients(std::slice::from_ref(input), class).await?;
                 let values = g.into_iter().next().unwrap_or_default();
-                return Ok(Attribution {
+                self.done = 1;
+                return Ok(Some(Attribution {
                     points: layout.reduce(&values, true),
                     values,
-                });
+                }));
             }
             AttributionMethod::GradientTimesInput => {
-                let g = self.gradients(std::slice::from_ref(input), class).await?;
-                g[0].iter().zip(x).map(|(g, x)| g * x).collect()
+                let g = with.gradients(std::slice::from_ref(input), class).await?;
+                self.done = 1;
+                g[0].iter().zip(&x).map(|(g, x)| g * x).collect()
             }
-            AttributionMethod::SmoothGrad { samples, noise } => {
+            AttributionMethod::GradCam { layer } => {
+                self.done = 1;
+                return with.grad_cam(input, class, layer).await.map(Some);
+            }
+            AttributionMethod::SmoothGrad { noise, .. } => {
                 let (low, high) = x
                     .iter()
                     .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
                 let sigma = noise * (high - low).max(1e-6);
-                let mut r = rng(samples as u64, Stream::Augment);
-                let mut sum = vec![0.0f32; x.len()];
-                let samples = samples.max(1);
-                for done in (0..samples).step_by(CHUNK) {
-                    let versions: Vec<BatchInput> = (done..(done + CHUNK).min(samples))
-                        .map(|_| {
-                            with_values(
-                                input,
-                                x.iter().map(|v| v + sigma * normal(&mut r)).collect(),
-                            )
-                        })
-                        .collect();
-                    for g in self.gradients(&versions, class).await? {
-                        sum.iter_mut().zip(&g).for_each(|(s, g)| *s += g);
-                    }
-                    progress((done + CHUNK).min(samples), samples);
+                let versions: Vec<BatchInput> = chunk
+                    .clone()
+                    .map(|_| {
+                        let noisy = x.iter().map(|v| v + sigma * normal(&mut self.noise));
+                        with_values(input, noisy.collect())
+                    })
+                    .collect();
+                if !self.add_gradients(with, &versions, chunk.end).await? {
+                    return Ok(None);
                 }
                 // SmoothGrad averages the gradient; shown as gradient × input so that its sign
                 // and the input's scale read as for the other methods.
-                sum.iter()
-                    .zip(x)
-                    .map(|(s, x)| s / samples as f32 * x)
-                    .collect()
+                let n = self.total as f32;
+                self.sum.iter().zip(&x).map(|(s, x)| s / n * x).collect()
             }
-            AttributionMethod::IntegratedGradients { steps, .. } => {
-                let steps = steps.max(1);
-                let mut sum = vec![0.0f32; x.len()];
-                for done in (0..steps).step_by(CHUNK) {
-                    // Midpoints of the path from the baseline to the input.
-                    let versions: Vec<BatchInput> = (done..(done + CHUNK).min(steps))
-                        .map(|k| {
-                            let alpha = (k as f32 + 0.5) / steps as f32;
-                            with_values(
-                                input,
-                                x.iter()
-                                    .zip(baseline)
-                                    .map(|(x, b)| b + alpha * (x - b))
-                                    .collect(),
-                            )
-                        })
-                        .collect();
-                    for g in self.gradients(&versions, class).await? {
-                        sum.iter_mut().zip(&g).for_each(|(s, g)| *s += g);
-                    }
-                    progress((done + CHUNK).min(steps), steps);
+            AttributionMethod::IntegratedGradients { .. } => {
+                let steps = self.total;
+                // Midpoints of the path from the baseline to the input.
+                let versions: Vec<BatchInput> = chunk
+                    .clone()
+                    .map(|k| {
+                        let alpha = (k as f32 + 0.5) / steps as f32;
+                        let point = x
+                            .iter()
+                            .zip(&self.baseline)
+                            .map(|(x, b)| b + alpha * (x - b));
+                        with_values(input, point.collect())
+                    })
+                    .collect();
+                if !self.add_gradients(with, &versions, chunk.end).await? {
+                    return Ok(None);
                 }
-                sum.iter()
-                    .zip(x.iter().zip(baseline))
+                self.sum
+                    .iter()
+                    .zip(x.iter().zip(&self.baseline))
                     .map(|(s, (x, b))| s / steps as f32 * (x - b))
                     .collect()
             }
             AttributionMethod::Occlusion { size, stride } => {
-                return self
-                    .occlusion(input, class, size, stride, baseline, &mut progress)
-                    .await;
+                return self.occlude(with, size, stride, &layout, &x).await;
             }
         };
-        Ok(Attribution {
+        Ok(Some(Attribution {
             points: layout.reduce(&values, false),
             values,
-        })
+        }))
+    }
+
+    /// Adds the gradients of `versions` to the sum, the versions done now `done`; whether
+    /// that was the last chunk.
+    async fn add_gradients(
+        &mut self,
+        with: &Attributor,
+        versions: &[BatchInput],
+        done: usize,
+    ) -> Result<bool, String> {
+        for g in with.gradients(versions, self.class).await? {
+            self.sum.iter_mut().zip(&g).for_each(|(s, g)| *s += g);
+        }
+        self.done = done;
+        Ok(self.done >= self.total)
     }
 
     /// The drop in the class score when a window of points is replaced by the baseline, shared
     /// out over the points of the window (averaged where windows overlap).
-    async fn occlusion(
-        &self,
-        input: &BatchInput,
-        class: usize,
+    async fn occlude(
+        &mut self,
+        with: &Attributor,
         size: usize,
         stride: usize,
-        baseline: &[f32],
-        progress: &mut impl FnMut(usize, usize),
-    ) -> Result<Attribution, String> {
-        let layout = Layout::of(input);
-        let x = input_values(input);
-        let windows = windows(input, size.max(1), stride.max(1));
-        let original = self.scores(std::slice::from_ref(input), class).await?[0];
-        let mut total = vec![0.0f32; layout.points];
-        let mut covered = vec![0u32; layout.points];
-        for (done, batch) in windows.chunks(CHUNK).enumerate() {
-            let versions: Vec<BatchInput> = batch
-                .iter()
-                .map(|window| {
-                    let mut values = x.to_vec();
-                    for &p in window {
-                        for c in 0..layout.channels {
-                            let i = layout.index(p, c);
-                            values[i] = baseline[i];
-                        }
-                    }
-                    with_values(input, values)
+        layout: &Layout,
+        x: &[f32],
+    ) -> Result<Option<Attribution>, String> {
+        let (input, class) = (&self.input, self.class);
+        let state = match &mut self.occlusion {
+            Some(state) => state,
+            None => {
+                let original = with.scores(std::slice::from_ref(input), class).await?[0];
+                self.done = 1;
+                self.occlusion.insert(Occluded {
+                    windows: windows(input, size.max(1), stride.max(1)),
+                    original,
+                    total: vec![0.0; layout.points],
+                    covered: vec![0; layout.points],
                 })
-                .collect();
-            let scores = self.scores(&versions, class).await?;
-            for (window, score) in batch.iter().zip(scores) {
-                for &p in window {
-                    total[p] += original - score;
-                    covered[p] += 1;
-                }
             }
-            progress(((done + 1) * CHUNK).min(windows.len()), windows.len());
-        }
-        let points: Vec<f32> = total
+        };
+        let first = self.done - 1;
+        let batch = &state.windows[first..(first + CHUNK).min(state.windows.len())];
+        let versions: Vec<BatchInput> = batch
             .iter()
-            .zip(&covered)
+            .map(|window| {
+                let mut values = x.to_vec();
+                for &p in window {
+                    for c in 0..layout.channels {
+                        let i = layout.index(p, c);
+                        values[i] = self.baseline[i];
+                    }
+                }
+                with_values(input, values)
+            })
+            .collect();
+        let scores = with.scores(&versions, class).await?;
+        for (window, score) in batch.iter().zip(scores) {
+            for &p in window {
+                state.total[p] += state.original - score;
+                state.covered[p] += 1;
+            }
+        }
+        self.done += batch.len();
+        if self.done < self.total {
+            return Ok(None);
+        }
+        let points: Vec<f32> = state
+            .total
+            .iter()
+            .zip(&state.covered)
             .map(|(t, &c)| if c == 0 { 0.0 } else { t / c as f32 })
             .collect();
         let mut values = vec![0.0; x.len()];
@@ -274,8 +371,129 @@ impl Attributor {
                 values[layout.index(p, c)] = *v / layout.channels as f32;
             }
         }
+        Ok(Some(Attribution { values, points }))
+    }
+}
+
+impl Attributor {
+    /// Grad-CAM: the maps of conv block `layer` weighted by the mean gradient of the class
+    /// score over each map, summed and rectified, then stretched over the input's points.
+    async fn grad_cam(
+        &self,
+        input: &BatchInput,
+        class: usize,
+        layer: usize,
+    ) -> Result<Attribution, String> {
+        let layout = Layout::of(input);
+        let model_input = ModelInput::from_batch(input, &self.device);
+        // The maps become a leaf of the graph: the rest of the model runs from them.
+        // Read back as `[channels, cells]` with the cells' grid.
+        let (gradient, maps, [channels, cells], grid) = match (&self.model, model_input) {
+            (Model::Cnn(cnn), ModelInput::Images(x)) => {
+                let layer = layer.min(cnn.blocks().saturating_sub(1));
+                let maps = cnn
+                    .block_outputs(x, 0)
+                    .into_iter()
+                    .nth(layer)
+                    .ok_or("Grad-CAM needs a conv block")?
+                    .detach()
+                    .require_grad();
+                let rest = cnn
+                    .block_outputs(maps.clone(), layer + 1)
+                    .pop()
+                    .unwrap_or(maps.clone());
+                let [_, c, h, w] = maps.dims();
+                let logits = cnn.head(rest.flatten(1, 3));
+                let (gradient, values) = leaf_gradient(maps, logits, class).await?;
+                (gradient, values, [c, h * w], [h, w])
+            }
+            (Model::Cnn1d(cnn), ModelInput::Sequences { values, lengths }) => {
+                let layer = layer.min(cnn.blocks().saturating_sub(1));
+                let (maps, lengths) = cnn
+                    .block_outputs(values.swap_dims(1, 2), &lengths, 0)
+                    .into_iter()
+                    .nth(layer)
+                    .ok_or("Grad-CAM needs a conv block")?;
+                let maps = maps.detach().require_grad();
+                let (rest, lengths) = cnn
+                    .block_outputs(maps.clone(), &lengths, layer + 1)
+                    .pop()
+                    .unwrap_or((maps.clone(), lengths));
+                let logits = cnn.head(cnn.pool(rest, &lengths));
+                let [_, c, t] = maps.dims();
+                let (gradient, values) = leaf_gradient(maps, logits, class).await?;
+                (gradient, values, [c, t], [1, t])
+            }
+            _ => return Err("Grad-CAM needs a CNN or a 1-D CNN.".into()),
+        };
+        let mut cam = vec![0.0f32; cells];
+        for c in 0..channels {
+            let row = c * cells..(c + 1) * cells;
+            let weight = gradient[row.clone()].iter().sum::<f32>() / cells as f32;
+            cam.iter_mut()
+                .zip(&maps[row])
+                .for_each(|(cam, a)| *cam += weight * a);
+        }
+        let cam: Vec<f32> = cam.into_iter().map(|v| v.max(0.0)).collect();
+        let points = stretch(&cam, grid, input, layout.points);
+        let mut values = vec![0.0; input_values(input).len()];
+        for (p, v) in points.iter().enumerate() {
+            for c in 0..layout.channels {
+                values[layout.index(p, c)] = *v / layout.channels as f32;
+            }
+        }
         Ok(Attribution { values, points })
     }
+}
+
+/// A coarse map (a conv block's `[rows, columns]` cells) stretched over the input's points,
+/// nearest cell.
+fn stretch(cam: &[f32], [h, w]: [usize; 2], input: &BatchInput, points: usize) -> Vec<f32> {
+    match input {
+        BatchInput::Images { shape, .. } => {
+            let [_, _, height, width] = *shape;
+            (0..height * width)
+                .map(|p| {
+                    let (y, x) = (p / width, p % width);
+                    cam[(y * h / height) * w + x * w / width]
+                })
+                .collect()
+        }
+        BatchInput::Sequences { shape, lengths, .. } => {
+            let time = shape[1];
+            let length = lengths[0].clamp(1, time);
+            let cells = cam.len();
+            // Pooling halves the real length; the block's real cells cover the real positions.
+            let real = ((length * cells) as f64 / time as f64).ceil().max(1.0) as usize;
+            (0..points)
+                .map(|p| {
+                    if p < length {
+                        cam[(p * real / length).min(cells - 1)]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        }
+        _ => vec![0.0; points],
+    }
+}
+
+/// The gradient of `logits`' column `class` with respect to the leaf `maps`, and the maps'
+/// values, read back.
+async fn leaf_gradient<const D: usize>(
+    maps: Tensor<D>,
+    logits: Tensor<2>,
+    class: usize,
+) -> Result<(Vec<f32>, Vec<f32>), String> {
+    let [batch, _] = logits.dims();
+    let grads = logits.slice([0..batch, class..class + 1]).sum().backward();
+    let gradient = read_floats(
+        maps.grad(&grads).ok_or("the maps have no gradient")?,
+        "gradients",
+    )
+    .await?;
+    Ok((gradient, read_floats(maps.detach(), "activations").await?))
 }
 
 fn chunked(versions: &[BatchInput]) -> Vec<BatchInput> {

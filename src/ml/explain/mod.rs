@@ -10,8 +10,12 @@ pub mod attribute;
 pub mod cka;
 pub mod points;
 pub mod project;
+#[cfg(feature = "engine")]
+pub mod randomise;
 pub mod regions;
 
+use crate::ml::data::DataKind;
+use crate::ml::models::ModelFamily;
 use serde::{Deserialize, Serialize};
 
 /// What Integrated Gradients starts from and occlusion fills in.
@@ -46,4 +50,63 @@ pub enum AttributionMethod {
     /// The drop in the score when a window (`size` pixels square, `size` positions; one node)
     /// is replaced by the baseline, every `stride`.
     Occlusion { size: usize, stride: usize },
+    /// Grad-CAM (Selvaraju et al., 2017), CNNs and 1-D CNNs: conv block `layer`'s maps
+    /// weighted by their mean gradient, rectified, stretched over the input.
+    GradCam { layer: usize },
+}
+
+impl AttributionMethod {
+    /// The name shown in the UI and the sanity table.
+    pub fn title(&self) -> &'static str {
+        match self {
+            AttributionMethod::Saliency => "Saliency (gradient)",
+            AttributionMethod::GradientTimesInput => "Gradient × input",
+            AttributionMethod::SmoothGrad { .. } => "SmoothGrad",
+            AttributionMethod::IntegratedGradients { .. } => "Integrated Gradients",
+            AttributionMethod::Occlusion { .. } => "Occlusion",
+            AttributionMethod::GradCam { .. } => "Grad-CAM",
+        }
+    }
+
+    /// A short stable identifier (the UI's select values).
+    pub fn id(&self) -> &'static str {
+        match self {
+            AttributionMethod::Saliency => "saliency",
+            AttributionMethod::GradientTimesInput => "gradient-times-input",
+            AttributionMethod::SmoothGrad { .. } => "smoothgrad",
+            AttributionMethod::IntegratedGradients { .. } => "integrated-gradients",
+            AttributionMethod::Occlusion { .. } => "occlusion",
+            AttributionMethod::GradCam { .. } => "grad-cam",
+        }
+    }
+
+    /// Every method with its usual settings for a model of `family` whose last conv block is
+    /// `conv_blocks - 1`: occlusion windows of 4 pixels (stride 2), 8 positions (stride 4), one
+    /// node or one feature; Grad-CAM on the last block, for conv networks only.
+    pub fn defaults(family: ModelFamily, kind: DataKind, conv_blocks: usize) -> Vec<Self> {
+        let (size, stride) = match kind {
+            DataKind::Image => (4, 2),
+            DataKind::Sequence => (8, 4),
+            _ => (1, 1),
+        };
+        let mut all = vec![
+            AttributionMethod::Saliency,
+            AttributionMethod::GradientTimesInput,
+            AttributionMethod::SmoothGrad {
+                samples: 16,
+                noise: 0.15,
+            },
+            AttributionMethod::IntegratedGradients {
+                steps: 32,
+                baseline: Baseline::Zeros,
+            },
+            AttributionMethod::Occlusion { size, stride },
+        ];
+        if matches!(family, ModelFamily::Cnn | ModelFamily::Cnn1d) && conv_blocks > 0 {
+            all.push(AttributionMethod::GradCam {
+                layer: conv_blocks - 1,
+            });
+        }
+        all
+    }
 }

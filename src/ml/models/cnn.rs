@@ -256,8 +256,24 @@ impl Cnn {
     /// - input: `[batch, channels, height, width]`
     /// - output: `[batch, channels', height', width']`
     pub fn features(&self, input: Tensor<4>) -> Tensor<4> {
+        self.block_outputs(input.clone(), 0).pop().unwrap_or(input)
+    }
+
+    /// The number of conv blocks.
+    pub fn blocks(&self) -> usize {
+        self.convs.len()
+    }
+
+    /// The output of every conv block from block `from` on, given the input of block `from`
+    /// (the images for 0, else block `from - 1`'s output). Grad-CAM starts in the middle.
+    ///
+    /// # Shapes
+    /// - input: `[batch, channels, height, width]` of block `from`
+    /// - output: one `[batch, channels', height', width']` per block from `from`
+    pub fn block_outputs(&self, input: Tensor<4>, from: usize) -> Vec<Tensor<4>> {
         let mut x = input;
-        for (i, conv) in self.convs.iter().enumerate() {
+        let mut outputs = Vec::with_capacity(self.convs.len());
+        for (i, conv) in self.convs.iter().enumerate().skip(from) {
             x = conv.forward(x);
             if let Some(norm) = self.norms.get(i) {
                 x = norm.forward(x);
@@ -266,7 +282,8 @@ impl Cnn {
             if let Some(pool) = &self.pools[i] {
                 x = pool.forward(x);
             }
+            outputs.push(x.clone());
         }
-        x
+        outputs
     }
 }

@@ -185,9 +185,34 @@ impl Cnn1d {
     /// - input: `[batch, time, channels]`, sequence `i` real for its first `lengths[i]` steps
     /// - output: `[batch, channels']`
     pub fn embed(&self, input: Tensor<3>, lengths: &[usize]) -> Tensor<2> {
+        let x = input.swap_dims(1, 2);
+        let (x, lengths) = self
+            .block_outputs(x.clone(), lengths, 0)
+            .pop()
+            .unwrap_or((x, lengths.to_vec()));
+        self.pool(x, &lengths)
+    }
+
+    /// The number of conv blocks.
+    pub fn blocks(&self) -> usize {
+        self.convs.len()
+    }
+
+    /// The output of every conv block from block `from` on, given block `from`'s input, each
+    /// with the sequences' real lengths there (pooling halves them).
+    ///
+    /// # Shapes
+    /// - input: `[batch, channels, time]`, sequence `i` real for its first `lengths[i]` steps
+    /// - output: one `[batch, channels', time']` per block from `from`
+    pub fn block_outputs(
+        &self,
+        input: Tensor<3>,
+        lengths: &[usize],
+        from: usize,
+    ) -> Vec<(Tensor<3>, Vec<usize>)> {
         let device = input.device();
         let mut lengths = lengths.to_vec();
-        let mut x = input.swap_dims(1, 2); // [batch, channels, time]
+        let mut x = input;
         // 1 on real positions, 0 on padding: `[batch, 1, time]`.
         let real = |lengths: &[usize], time: usize| {
             let mask: Vec<f32> = lengths
@@ -196,7 +221,8 @@ impl Cnn1d {
                 .collect();
             Tensor::<3>::from_data(TensorData::new(mask, [lengths.len(), 1, time]), &device)
         };
-        for (conv, pool) in self.convs.iter().zip(&self.pools) {
+        let mut outputs = Vec::with_capacity(self.convs.len());
+        for (conv, pool) in self.convs.iter().zip(&self.pools).skip(from) {
             x = self.activation.forward(conv.forward(x));
             // Zero the padding again, so the next convolution sees each sequence as if alone
             // (its 'same' padding is zeros too).
@@ -210,7 +236,18 @@ impl Cnn1d {
                 let [_, _, time] = x.dims();
                 x = x * real(&lengths, time);
             }
+            outputs.push((x.clone(), lengths.clone()));
         }
+        outputs
+    }
+
+    /// Each channel's maximum over the real positions of a block's output.
+    ///
+    /// # Shapes
+    /// - input: `[batch, channels, time]`
+    /// - output: `[batch, channels]`
+    pub fn pool(&self, x: Tensor<3>, lengths: &[usize]) -> Tensor<2> {
+        let device = x.device();
         let [batch, channels, time] = x.dims();
         // Padded positions must not win the max: push them far down.
         let mut penalty = vec![0.0f32; batch * time];

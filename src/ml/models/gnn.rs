@@ -264,7 +264,19 @@ impl Gnn {
     /// - features: `[nodes, features]`
     /// - output: `[nodes, hidden]`
     pub fn embed(&self, features: Tensor<2>, graph: &GraphTensors) -> Tensor<2> {
+        self.layer_outputs(features.clone(), graph)
+            .pop()
+            .unwrap_or(features)
+    }
+
+    /// Node vectors after each layer.
+    ///
+    /// # Shapes
+    /// - features: `[nodes, features]`
+    /// - output: one `[nodes, hidden]` per layer
+    pub fn layer_outputs(&self, features: Tensor<2>, graph: &GraphTensors) -> Vec<Tensor<2>> {
         let mut x = features;
+        let mut outputs = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
             x = match &layer.mlp_out {
                 // Â (X W) + b: the bias is added after the (non-averaging) normalised sum.
@@ -281,8 +293,9 @@ impl Gnn {
                 }
             };
             x = self.dropout.forward(self.activation.forward(x));
+            outputs.push(x.clone());
         }
-        x
+        outputs
     }
 
     /// Class scores per node.
@@ -330,7 +343,15 @@ impl Gnn {
         node_graph: &[u32],
         graphs: usize,
     ) -> Tensor<2> {
-        let x = self.embed(features, graph);
+        self.pool(self.embed(features, graph), node_graph, graphs)
+    }
+
+    /// Node vectors of a block-diagonal batch pooled per graph, as the readout does.
+    ///
+    /// # Shapes
+    /// - x: `[nodes, width]`
+    /// - output: `[graphs, width]`
+    pub fn pool(&self, x: Tensor<2>, node_graph: &[u32], graphs: usize) -> Tensor<2> {
         let device = x.device();
         let [nodes, width] = x.dims();
         let owner = Tensor::<1, Int>::from_data(

@@ -130,13 +130,24 @@ impl Mlp {
     /// - input: `[batch, features]`
     /// - output: `[batch, width]`
     pub fn embed(&self, input: Tensor<2>) -> Tensor<2> {
+        self.layer_outputs(input.clone()).pop().unwrap_or(input)
+    }
+
+    /// Each hidden layer's output.
+    ///
+    /// # Shapes
+    /// - input: `[batch, features]`
+    /// - output: one `[batch, width]` per hidden layer
+    pub fn layer_outputs(&self, input: Tensor<2>) -> Vec<Tensor<2>> {
         let mut x = input;
+        let mut outputs = Vec::with_capacity(self.hidden.len());
         for layer in &self.hidden {
             x = self
                 .dropout
                 .forward(self.activation.forward(layer.forward(x)));
+            outputs.push(x.clone());
         }
-        x
+        outputs
     }
 
     /// Class scores from [`Mlp::embed`]'s output.

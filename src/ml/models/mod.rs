@@ -453,13 +453,7 @@ impl Model {
                 let device = features.device();
                 let [nodes, _] = features.dims();
                 let graph = gnn::GraphTensors::new(gnn.kind(), nodes, edges, &device);
-                let targets = Tensor::<1, Int>::from_data(
-                    TensorData::new(
-                        targets.iter().map(|&t| i64::from(t)).collect::<Vec<_>>(),
-                        [targets.len()],
-                    ),
-                    &device,
-                );
+                let targets = node_indices(targets, &device);
                 gnn.embed(features.clone(), &graph).select(0, targets)
             }
             (Model::Mlp(mlp), ModelInput::Table(x)) => mlp.embed(x.clone()),
@@ -481,4 +475,154 @@ impl Model {
             Model::Mlp(m) => m.head(embedding),
         }
     }
+
+    /// The input, each hidden layer's output and the class scores, per sample: what the
+    /// representation-similarity and activation views read. Graph batches: each layer's node
+    /// vectors pooled per graph as the readout does, or with `per_node` (a batch of one
+    /// graph) every node's vector.
+    pub fn layer_outputs(&self, input: &ModelInput, per_node: bool) -> Vec<LayerOutput> {
+        let flat3 = |name: String, x: Tensor<3>| {
+            let [batch, rows, columns] = x.dims();
+            LayerOutput {
+                name,
+                values: x.reshape([batch, rows * columns]),
+                layout: [1, rows, columns],
+            }
+        };
+        let flat2 = |name: String, x: Tensor<2>| {
+            let [_, width] = x.dims();
+            LayerOutput {
+                name,
+                values: x,
+                layout: [1, 1, width],
+            }
+        };
+        let mut outputs = Vec::new();
+        match (self, input) {
+            (Model::Cnn(cnn), ModelInput::Images(x)) => {
+                for (i, a) in std::iter::once(x.clone())
+                    .chain(cnn.block_outputs(x.clone(), 0))
+                    .enumerate()
+                {
+                    let [batch, c, h, w] = a.dims();
+                    outputs.push(LayerOutput {
+                        name: layer_name(i, "conv"),
+                        values: a.reshape([batch, c * h * w]),
+                        layout: [c, h, w],
+                    });
+                }
+            }
+            (Model::Cnn1d(cnn), ModelInput::Sequences { values, lengths }) => {
+                let x = values.clone().swap_dims(1, 2);
+                outputs.push(flat3(layer_name(0, ""), x.clone()));
+                for (i, (a, _)) in cnn.block_outputs(x, lengths, 0).into_iter().enumerate() {
+                    outputs.push(flat3(layer_name(i + 1, "conv"), a));
+                }
+                outputs.push(flat2("pooled".into(), self.embed(input)));
+            }
+            (Model::Rnn(rnn), ModelInput::Sequences { values, lengths }) => {
+                outputs.push(flat3(layer_name(0, ""), values.clone().swap_dims(1, 2)));
+                for (i, a) in rnn
+                    .layer_outputs(values.clone(), lengths)
+                    .into_iter()
+                    .enumerate()
+                {
+                    outputs.push(flat3(layer_name(i + 1, "recurrent"), a.swap_dims(1, 2)));
+                }
+                outputs.push(flat2("pooled".into(), self.embed(input)));
+            }
+            (
+                Model::Gnn(gnn),
+                ModelInput::Graphs {
+                    features,
+                    edges,
+                    node_graph,
+                    graphs,
+                },
+            ) => {
+                let graph =
+                    gnn::GraphTensors::new(gnn.kind(), node_graph.len(), edges, &features.device());
+                let layers = std::iter::once(features.clone())
+                    .chain(gnn.layer_outputs(features.clone(), &graph));
+                for (i, a) in layers.enumerate() {
+                    let name = layer_name(i, "message passing");
+                    if per_node {
+                        let [nodes, width] = a.dims();
+                        outputs.push(LayerOutput {
+                            name,
+                            values: a.reshape([1, nodes * width]),
+                            layout: [1, nodes, width],
+                        });
+                    } else {
+                        outputs.push(flat2(name, gnn.pool(a, node_graph, *graphs)));
+                    }
+                }
+            }
+            (
+                Model::Gnn(gnn),
+                ModelInput::Nodes {
+                    features,
+                    edges,
+                    targets,
+                },
+            ) => {
+                let device = features.device();
+                let [nodes, _] = features.dims();
+                let graph = gnn::GraphTensors::new(gnn.kind(), nodes, edges, &device);
+                let targets = node_indices(targets, &device);
+                let layers = std::iter::once(features.clone())
+                    .chain(gnn.layer_outputs(features.clone(), &graph));
+                for (i, a) in layers.enumerate() {
+                    outputs.push(flat2(
+                        layer_name(i, "message passing"),
+                        a.select(0, targets.clone()),
+                    ));
+                }
+            }
+            (Model::Mlp(mlp), ModelInput::Table(x)) => {
+                let layers = std::iter::once(x.clone()).chain(mlp.layer_outputs(x.clone()));
+                for (i, a) in layers.enumerate() {
+                    outputs.push(flat2(layer_name(i, "dense"), a));
+                }
+            }
+            _ => panic!("the model does not fit this batch (a bug: summary() checks this)"),
+        }
+        let scores = self.head(self.embed(input));
+        outputs.push(flat2("class scores".into(), scores));
+        outputs
+    }
+}
+
+/// Node numbers as an index tensor.
+#[cfg(feature = "engine")]
+fn node_indices(nodes: &[u32], device: &Device) -> Tensor<1, Int> {
+    Tensor::from_data(
+        TensorData::new(
+            nodes.iter().map(|&t| i64::from(t)).collect::<Vec<_>>(),
+            [nodes.len()],
+        ),
+        device,
+    )
+}
+
+/// "input" for layer 0, else e.g. "conv 2".
+#[cfg(feature = "engine")]
+fn layer_name(index: usize, kind: &str) -> String {
+    if index == 0 {
+        "input".into()
+    } else {
+        format!("{kind} {index}")
+    }
+}
+
+/// One layer's output for each sample of a batch.
+#[cfg(feature = "engine")]
+pub struct LayerOutput {
+    /// "input", "conv 1", "recurrent 2", "class scores", …
+    pub name: String,
+    /// `[batch, features]`
+    pub values: Tensor<2>,
+    /// How one sample's features are laid out: `[maps, rows, columns]` (a conv layer's
+    /// channels, height and width; a sequence layer's channels by positions; nodes by width).
+    pub layout: [usize; 3],
 }

@@ -227,6 +227,18 @@ impl Rnn {
     /// - input: `[batch, time, channels]`, sequence `i` real for its first `lengths[i]` steps
     /// - output: `[batch, time, hidden × directions]`
     pub fn sequence_outputs(&self, input: Tensor<3>, lengths: &[usize]) -> Tensor<3> {
+        self.layer_outputs(input.clone(), lengths)
+            .pop()
+            .unwrap_or(input)
+    }
+
+    /// Every layer's outputs at every step (both directions concatenated when
+    /// bidirectional): the hidden state over time.
+    ///
+    /// # Shapes
+    /// - input: `[batch, time, channels]`, sequence `i` real for its first `lengths[i]` steps
+    /// - output: one `[batch, time, hidden × directions]` per layer
+    pub fn layer_outputs(&self, input: Tensor<3>, lengths: &[usize]) -> Vec<Tensor<3>> {
         let device = input.device();
         let [batch, time, _] = input.dims();
         // Reverses each sequence within its own length (padding stays in place).
@@ -247,6 +259,7 @@ impl Rnn {
                 .reshape([b, t, d])
         };
         let mut x = input;
+        let mut outputs = Vec::with_capacity(self.forward.len());
         for (layer, cell) in self.forward.iter().enumerate() {
             if layer > 0 {
                 x = self.dropout.forward(x);
@@ -256,8 +269,9 @@ impl Rnn {
                 Some(back) => Tensor::cat(vec![ahead, reverse(back.forward(reverse(x)))], 2),
                 None => ahead,
             };
+            outputs.push(x.clone());
         }
-        x
+        outputs
     }
 
     /// Class scores for a batch of zero-padded sequences.

@@ -2,12 +2,14 @@
 
 mod augment;
 mod data;
+mod explain;
 mod label;
 mod model;
 mod training;
 
 pub use augment::AugmentPanel;
 pub use data::DataPanel;
+pub use explain::ExplainPanel;
 pub use label::LabelingPanel;
 pub use model::ModelPanel;
 pub use training::TrainingPanel;

@@ -46,6 +46,14 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
             engine.send(ToWorker::ShowCell { truth, predicted })
         })
     };
+    // A gallery card's Explain button opens the Explain tab on that sample.
+    let on_explain = {
+        let dispatch = state.dispatcher();
+        Some(Callback::from(move |index: usize| {
+            crate::web::set_fragment(crate::ui::state::Tab::Explain.id());
+            dispatch.dispatch(Action::ExplainSample(index));
+        }))
+    };
     let on_compute = {
         let dispatch = state.dispatcher();
         Callback::from(move |id: String| {
@@ -164,7 +172,7 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
             if let Some(eval) = &state.last_eval {
                 <h3>{ format!("Validation predictions at step {}", eval.step) }</h3>
                 <SampleGrid items={eval.gallery.clone()} class_names={class_names.clone()}
-                            label="Validation predictions" />
+                            label="Validation predictions" on_explain={on_explain.clone()} />
                 <ConfusionTable matrix={eval.confusion.clone()} class_names={class_names.clone()}
                                 onselect={on_cell}
                                 selected={state.cell.as_ref().map(|c| (c.truth, c.predicted))} />
@@ -176,7 +184,7 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
                         if cell.count == 1 { "" } else { "s" },
                         if cell.count > cell.items.len() && cell.items.len() > 1 { format!(" (first {})", cell.items.len()) } else { String::new() }) }</h3>
                     <SampleGrid items={cell.items.clone()} class_names={class_names}
-                                label="Samples of the selected cell" />
+                                label="Samples of the selected cell" {on_explain} />
                 }
             } else {
                 <p class="hint">{"Press Train: predictions on validation samples appear here after the first epoch."}</p>

@@ -270,6 +270,9 @@ pub struct SampleGridProps {
     pub items: Vec<GalleryItem>,
     pub class_names: Vec<String>,
     pub label: AttrValue,
+    /// Validation samples: an Explain button on each card, with the sample's index.
+    #[prop_or_default]
+    pub on_explain: Option<Callback<usize>>,
 }
 
 /// A grid of sample cards.
@@ -284,6 +287,12 @@ pub fn SampleGrid(props: &SampleGridProps) -> Html {
                     _ => "",
                 }}>
                     <SampleCard item={item.clone()} class_names={props.class_names.clone()} />
+                    if let (Some(on_explain), false) = (&props.on_explain, matches!(item.view, SampleView::Network { .. })) {
+                        <button class="small explain-sample" aria-label={format!("Explain validation sample {}", item.index)}
+                                onclick={{ let (on_explain, index) = (on_explain.clone(), item.index); Callback::from(move |_: MouseEvent| on_explain.emit(index)) }}>
+                            {"Explain"}
+                        </button>
+                    }
                 </div>
             }) }
         </div>

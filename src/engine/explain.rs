@@ -1,0 +1,673 @@
+//! The Explain panel's work: an attribution of one validation sample, each layer's activations
+//! for it, the validation set's embeddings in the plane, similarity between layers, and the
+//! sanity checks of the attribution methods. The long ones run in slices as an
+//! [`Activity::Explaining`] job, with progress; Pause cancels them.
+
+use super::views::network_item;
+use super::{Activity, Engine, PROGRESS_MS, Platform, SLICE_MS, sample_view};
+use crate::ml::data::{BatchInput, DataKind, Samples};
+use crate::ml::experiment::DatasetId;
+use crate::ml::explain::attribute::{AttributionJob, Attributor};
+use crate::ml::explain::cka::{Representation, cka_matrix};
+use crate::ml::explain::points::baseline_values;
+use crate::ml::explain::project::{Tsne, TsneConfig, pca_2d};
+use crate::ml::explain::randomise::{layers_from_head, reinitialise_from};
+use crate::ml::explain::regions::{RegionScore, mean_score, rank_correlation, region_score};
+use crate::ml::explain::{AttributionMethod, Baseline};
+use crate::ml::metrics::argmax_rows;
+use crate::ml::models::{Model, ModelInput};
+use crate::ml::session::{Session, read_floats};
+use crate::protocol::{
+    AttributionCheck, AttributionView, CheckRow, FromWorker, LayerActivations, LayerSimilarity,
+    Projection, ProjectionView, RandomisedRow,
+};
+use burn::module::Module;
+use std::sync::Arc;
+
+/// Most validation samples projected (t-SNE is quadratic in them).
+const PROJECTED: usize = 600;
+/// Validation samples the layer similarity is measured on.
+const CKA_SAMPLES: usize = 256;
+/// Samples the randomised-model check explains at each step.
+const RANDOMISED_SAMPLES: usize = 6;
+/// Most samples the region check may be asked for.
+pub const MAX_CHECKED: usize = 200;
+/// Shortest time between t-SNE snapshots sent while it runs (ms).
+const SNAPSHOT_MS: f64 = 400.0;
+/// A method whose maps keep this rank correlation with every layer re-initialised is suspect.
+const SUSPECT: f32 = 0.5;
+
+/// A long explain job.
+pub(super) enum ExplainJob {
+    Attribution(Box<AttributionRun>),
+    Tsne(Box<TsneRun>),
+    Check(Box<CheckRun>),
+}
+
+pub(super) struct AttributionRun {
+    attributor: Attributor,
+    job: AttributionJob,
+    view: AttributionView,
+    started_ms: f64,
+}
+
+pub(super) struct TsneRun {
+    tsne: Tsne,
+    view: ProjectionView,
+    last_snapshot_ms: f64,
+}
+
+/// A sample the checks explain.
+struct Checked {
+    input: BatchInput,
+    class: usize,
+    region: Vec<bool>,
+    baseline: Vec<f32>,
+}
+
+impl Checked {
+    async fn explain(
+        &self,
+        with: &Attributor,
+        method: &AttributionMethod,
+    ) -> Result<crate::ml::explain::attribute::Attribution, String> {
+        with.attribute(&self.input, self.class, method, &self.baseline, |_, _| {})
+            .await
+    }
+}
+
+pub(super) struct CheckRun {
+    methods: Vec<AttributionMethod>,
+    samples: Vec<Checked>,
+    /// Whether the samples have true regions (else only the randomisation check runs).
+    with_truth: bool,
+    /// Units of work done: first every (method, sample) on the trained model, then every
+    /// (step, method, randomised sample).
+    next: usize,
+    scores: Vec<Vec<RegionScore>>,
+    /// The trained model's maps (signed, per input value) of the first samples, per method.
+    trained_maps: Vec<Vec<Vec<f32>>>,
+    /// Layers from the head down: depth and name.
+    steps: Vec<(usize, String)>,
+    /// Per method, per step: the correlation of each randomised sample's map.
+    correlations: Vec<Vec<Vec<f32>>>,
+    trained: Attributor,
+    /// The model re-initialised down to the current step, and that step.
+    randomised: Option<(usize, Attributor)>,
+    model: Model,
+    seed: u64,
+    check: AttributionCheck,
+    last_post_ms: f64,
+}
+
+impl CheckRun {
+    fn first_phase(&self) -> usize {
+        self.methods.len() * self.phase_one_samples()
+    }
+
+    fn phase_one_samples(&self) -> usize {
+        if self.with_truth {
+            self.samples.len()
+        } else {
+            self.samples.len().min(RANDOMISED_SAMPLES)
+        }
+    }
+
+    fn randomised_samples(&self) -> usize {
+        self.samples.len().min(RANDOMISED_SAMPLES)
+    }
+
+    fn total(&self) -> usize {
+        self.first_phase() + self.steps.len() * self.methods.len() * self.randomised_samples()
+    }
+
+    /// Brings the published table up to date.
+    fn publish(&mut self) {
+        if self.with_truth {
+            self.check.rows = self
+                .methods
+                .iter()
+                .zip(&self.scores)
+                .filter_map(|(method, scores)| {
+                    let (mean, hits) = mean_score(scores)?;
+                    Some(CheckRow {
+                        method: method.title().into(),
+                        inside: mean.inside,
+                        region_share: mean.region_share,
+                        pointing: hits as f32 / scores.len() as f32,
+                        samples: scores.len(),
+                    })
+                })
+                .collect();
+        }
+        self.check.randomised = self
+            .methods
+            .iter()
+            .zip(&self.correlations)
+            .filter(|(_, steps)| steps.iter().any(|s| !s.is_empty()))
+            .map(|(method, steps)| {
+                let correlation: Vec<f32> = steps
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.iter().sum::<f32>() / s.len() as f32)
+                    .collect();
+                let complete = correlation.len() == self.steps.len();
+                RandomisedRow {
+                    method: method.title().into(),
+                    suspect: complete && correlation.last().is_some_and(|&c| c > SUSPECT),
+                    correlation,
+                }
+            })
+            .collect();
+    }
+}
+
+/// What the validation sample at `index` is for the model, and how it is drawn.
+fn explained_sample(
+    session: &Session,
+    layout: Option<&[(f32, f32)]>,
+    index: usize,
+) -> (BatchInput, crate::protocol::SampleView) {
+    let dataset = session.dataset();
+    let valid = &dataset.valid;
+    let input = session.model_batch(valid, &[index]).input;
+    let view = match (valid, layout) {
+        (Samples::Nodes(nodes), Some(layout)) => {
+            network_item(dataset, layout, None, Some(&[nodes.nodes[index]])).view
+        }
+        _ => sample_view(valid, index),
+    };
+    (input, view)
+}
+
+impl<P: Platform> Engine<P> {
+    /// Starts explaining validation sample `sample` (pausing training).
+    pub(super) async fn explain(
+        &mut self,
+        sample: usize,
+        class: Option<u32>,
+        method: AttributionMethod,
+        baseline: Baseline,
+    ) {
+        if !self.ready_to_explain().await {
+            return;
+        }
+        let regions = self.regions_of_valid();
+        let session = self.session.as_ref().expect("ensured");
+        let valid = &session.dataset().valid;
+        if sample >= valid.len() {
+            return self.platform.post(FromWorker::Error(format!(
+                "There is no validation sample {sample}: there are {} (0 to {}).",
+                valid.len(),
+                valid.len().saturating_sub(1)
+            )));
+        }
+        if let AttributionMethod::GradCam { .. } = method
+            && !matches!(session.trainer().model(), Model::Cnn(_) | Model::Cnn1d(_))
+        {
+            return self.platform.post(FromWorker::Error(
+                "Grad-CAM needs a CNN or a 1-D CNN: choose another method.".into(),
+            ));
+        }
+        let (input, view) =
+            explained_sample(session, self.layout.as_deref().map(Vec::as_slice), sample);
+        let probabilities = match read_floats(
+            session.predict(valid, &[sample]).probabilities,
+            "predictions",
+        )
+        .await
+        {
+            Ok(p) => p,
+            Err(message) => return self.platform.post(FromWorker::Error(message)),
+        };
+        let classes = session.dataset().num_classes();
+        let prediction = argmax_rows(&probabilities, classes)[0];
+        let class = class.unwrap_or(prediction.0).min(classes as u32 - 1);
+        let mean = self.mean_input(&input);
+        let baseline = baseline_values(baseline, &input, mean.as_deref(), sample as u64);
+        let region = regions
+            .and_then(|regions| regions.get(sample).cloned())
+            .unwrap_or_default();
+        let run = AttributionRun {
+            attributor: Attributor::new(session.trainer().model(), session.trainer().device()),
+            job: AttributionJob::new(input, class as usize, method, baseline),
+            view: AttributionView {
+                sample,
+                label: valid.labels()[sample],
+                prediction,
+                class,
+                method,
+                view,
+                region,
+                points: Vec::new(),
+                milliseconds: 0.0,
+            },
+            started_ms: self.platform.now_ms(),
+        };
+        self.set_activity(Activity::Explaining(Box::new(ExplainJob::Attribution(
+            Box::new(run),
+        ))));
+    }
+
+    /// Sends each layer's activations for validation sample `sample`.
+    pub(super) async fn send_activations(&mut self, sample: usize) {
+        if !self.ensure_session().await {
+            return;
+        }
+        let session = self.session.as_ref().expect("ensured");
+        let valid = &session.dataset().valid;
+        if sample >= valid.len() {
+            return self.platform.post(FromWorker::Error(format!(
+                "There is no validation sample {sample}."
+            )));
+        }
+        let device = session.trainer().device().clone().without_autodiff();
+        let model = session.trainer().model().valid();
+        let input = session.model_batch(valid, &[sample]).input;
+        let mut layers = Vec::new();
+        for output in model.layer_outputs(&ModelInput::from_batch(&input, &device), true) {
+            match read_floats(output.values, "activations").await {
+                Ok(values) => layers.push(LayerActivations {
+                    name: output.name,
+                    layout: output.layout,
+                    values,
+                }),
+                Err(message) => return self.platform.post(FromWorker::Error(message)),
+            }
+        }
+        self.platform
+            .post(FromWorker::Activations { sample, layers });
+    }
+
+    /// Projects the validation set's embeddings: PCA at once, t-SNE as a job.
+    pub(super) async fn project(&mut self, method: Projection) {
+        if !self.ready_to_explain().await {
+            return;
+        }
+        let session = self.session.as_ref().expect("ensured");
+        let valid = &session.dataset().valid;
+        let count = valid.len().min(PROJECTED);
+        let indices: Vec<usize> = (0..count).collect();
+        let mut embeddings = Vec::new();
+        let mut probabilities = Vec::new();
+        // Node datasets: one pass over the graph whatever the chunk.
+        for chunk in indices.chunks(256) {
+            let prediction = session.predict(valid, chunk);
+            let read = async {
+                Ok::<_, String>((
+                    read_floats(prediction.embeddings, "embeddings").await?,
+                    read_floats(prediction.probabilities, "predictions").await?,
+                ))
+            };
+            match read.await {
+                Ok((e, p)) => {
+                    embeddings.extend(e);
+                    probabilities.extend(p);
+                }
+                Err(message) => return self.platform.post(FromWorker::Error(message)),
+            }
+        }
+        let width = embeddings.len() / count.max(1);
+        let classes = session.dataset().num_classes();
+        let mut view = ProjectionView {
+            method,
+            samples: indices,
+            truth: valid.labels()[..count].to_vec(),
+            predicted: argmax_rows(&probabilities, classes)
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect(),
+            xy: Vec::new(),
+            explained: None,
+        };
+        match method {
+            Projection::Pca => {
+                let (points, explained) = pca_2d(&embeddings, width.max(1));
+                view.xy = points.into_iter().flatten().collect();
+                view.explained = Some(explained);
+                self.platform.post(FromWorker::Projection {
+                    view: Box::new(view),
+                    finished: true,
+                });
+            }
+            Projection::Tsne => {
+                let tsne = Tsne::new(
+                    &embeddings,
+                    width.max(1),
+                    TsneConfig {
+                        seed: self.experiment.seed,
+                        ..TsneConfig::default()
+                    },
+                );
+                let run = TsneRun {
+                    tsne,
+                    view,
+                    last_snapshot_ms: self.platform.now_ms(),
+                };
+                self.set_activity(Activity::Explaining(Box::new(ExplainJob::Tsne(Box::new(
+                    run,
+                )))));
+            }
+        }
+    }
+
+    /// Sends linear CKA between every pair of the model's layers.
+    pub(super) async fn compare_layers(&mut self) {
+        if !self.ensure_session().await {
+            return;
+        }
+        let session = self.session.as_ref().expect("ensured");
+        let valid = &session.dataset().valid;
+        let count = valid.len().min(CKA_SAMPLES);
+        let indices: Vec<usize> = (0..count).collect();
+        let device = session.trainer().device().clone().without_autodiff();
+        let model = session.trainer().model().valid();
+        let input = session.model_batch(valid, &indices).input;
+        let mut layers = Vec::new();
+        let mut representations = Vec::new();
+        for output in model.layer_outputs(&ModelInput::from_batch(&input, &device), false) {
+            let [_, width] = output.values.dims();
+            match read_floats(output.values, "activations").await {
+                Ok(values) => {
+                    layers.push(output.name);
+                    representations.push(Representation::new(values, width));
+                }
+                Err(message) => return self.platform.post(FromWorker::Error(message)),
+            }
+        }
+        let matrix = cka_matrix(&representations, &representations);
+        self.platform
+            .post(FromWorker::LayerSimilarity(LayerSimilarity {
+                layers,
+                cka: matrix.into_iter().flatten().map(|v| v as f32).collect(),
+                samples: count,
+            }));
+    }
+
+    /// Starts the sanity checks on the first `samples` validation samples that have a true
+    /// region (all samples when the data has none).
+    pub(super) async fn check_attributions(&mut self, samples: usize) {
+        if !self.ready_to_explain().await {
+            return;
+        }
+        let regions = self.regions_of_valid();
+        let session = self.session.as_ref().expect("ensured");
+        let dataset = session.dataset();
+        let valid = &dataset.valid;
+        let wanted = samples.clamp(1, MAX_CHECKED);
+        let chosen: Vec<(usize, Vec<bool>)> = match &regions {
+            Some(regions) => regions
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| !r.is_empty())
+                .take(wanted)
+                .map(|(i, r)| (i, r.clone()))
+                .collect(),
+            None => (0..valid.len().min(RANDOMISED_SAMPLES))
+                .map(|i| (i, Vec::new()))
+                .collect(),
+        };
+        let model = session.trainer().model();
+        let conv_blocks = match model {
+            Model::Cnn(cnn) => cnn.blocks(),
+            Model::Cnn1d(cnn) => cnn.blocks(),
+            _ => 0,
+        };
+        let methods = AttributionMethod::defaults(
+            session.experiment().model.family(),
+            dataset.shape().kind(),
+            conv_blocks,
+        );
+        let checked = chosen
+            .into_iter()
+            .map(|(i, region)| {
+                let input = session.model_batch(valid, &[i]).input;
+                Checked {
+                    baseline: baseline_values(Baseline::Zeros, &input, None, i as u64),
+                    class: valid.labels()[i] as usize,
+                    input,
+                    region,
+                }
+            })
+            .collect::<Vec<_>>();
+        let no_truth = regions.is_none().then(|| match self.experiment.dataset {
+            DatasetId::Uploaded => "An upload has no ground truth: Petri does not know where \
+                                    the signal is in your data, so only the randomised-model \
+                                    check runs."
+                .to_string(),
+            DatasetId::Builtin(builtin) => format!(
+                "{} has no ground-truth region (its signal is not in one place), so only the \
+                 randomised-model check runs.",
+                builtin.title()
+            ),
+        });
+        let device = session.trainer().device().clone();
+        let steps = layers_from_head(model);
+        let run = CheckRun {
+            with_truth: regions.is_some(),
+            scores: vec![Vec::new(); methods.len()],
+            trained_maps: vec![Vec::new(); methods.len()],
+            correlations: vec![vec![Vec::new(); steps.len()]; methods.len()],
+            trained: Attributor::new(model, &device),
+            randomised: None,
+            model: model.clone(),
+            seed: self.experiment.seed,
+            check: AttributionCheck {
+                rows: Vec::new(),
+                no_truth,
+                steps: steps.iter().map(|(_, name)| name.clone()).collect(),
+                randomised: Vec::new(),
+                randomised_samples: checked.len().min(RANDOMISED_SAMPLES),
+            },
+            steps,
+            methods,
+            samples: checked,
+            next: 0,
+            last_post_ms: f64::NEG_INFINITY,
+        };
+        self.set_activity(Activity::Explaining(Box::new(ExplainJob::Check(Box::new(
+            run,
+        )))));
+    }
+
+    /// A session to explain, with training paused first.
+    async fn ready_to_explain(&mut self) -> bool {
+        if !self.ensure_session().await {
+            return false;
+        }
+        if self.activity.runs() {
+            self.stop_activity();
+            self.report().await;
+            self.evaluate().await;
+            self.report_state();
+        } else {
+            self.stop_activity();
+        }
+        true
+    }
+
+    /// The true region of each validation sample of the current built-in dataset, or `None`
+    /// (uploads, data without regions).
+    fn regions_of_valid(&mut self) -> Option<super::Regions> {
+        let DatasetId::Builtin(dataset) = self.experiment.dataset else {
+            return None;
+        };
+        let key = (dataset, self.experiment.seed);
+        if let Some((cached, regions)) = &self.regions
+            && *cached == key
+        {
+            return regions.clone();
+        }
+        let collection = self.collection.as_ref().map(|(_, c)| c.clone())?;
+        let regions = dataset.regions(self.experiment.seed).map(|all| {
+            Arc::new(
+                collection.ids[1]
+                    .iter()
+                    .map(|id| {
+                        id.parse::<usize>()
+                            .ok()
+                            .and_then(|n| all.get(n).cloned())
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            )
+        });
+        self.regions = Some((key, regions.clone()));
+        regions
+    }
+
+    /// The training set's mean model input, when samples have one shape (images, tables).
+    fn mean_input(&self, like: &BatchInput) -> Option<Vec<f32>> {
+        let session = self.session.as_ref()?;
+        let train = &session.dataset().train;
+        if !matches!(train.shape().kind(), DataKind::Image | DataKind::Table) {
+            return None;
+        }
+        let count = train.len().min(256);
+        let indices: Vec<usize> = (0..count).collect();
+        let batch = session.model_batch(train, &indices).input;
+        let values = crate::ml::explain::points::input_values(&batch);
+        let width = crate::ml::explain::points::input_values(like).len();
+        let mut mean = vec![0.0f32; width];
+        for row in values.chunks(width) {
+            mean.iter_mut()
+                .zip(row)
+                .for_each(|(m, v)| *m += v / count as f32);
+        }
+        Some(mean)
+    }
+
+    /// Works on the explain job for one time slice.
+    pub(super) async fn explain_slice(&mut self) {
+        let start = self.platform.now_ms();
+        let Activity::Explaining(job) = &mut self.activity else {
+            return;
+        };
+        let mut finished: Option<FromWorker> = None;
+        let mut progress: Option<(String, usize, usize)> = None;
+        match job.as_mut() {
+            ExplainJob::Attribution(run) => loop {
+                match run.job.advance(&run.attributor).await {
+                    Ok(Some(attribution)) => {
+                        run.view.points = attribution.points;
+                        run.view.milliseconds = self.platform.now_ms() - run.started_ms;
+                        finished = Some(FromWorker::Attribution(Box::new(run.view.clone())));
+                        break;
+                    }
+                    Ok(None) => {
+                        let (done, total) = run.job.progress();
+                        progress = Some((run.view.method.title().into(), done, total));
+                        if self.platform.now_ms() - start >= SLICE_MS {
+                            break;
+                        }
+                    }
+                    Err(message) => {
+                        finished = Some(FromWorker::Error(message));
+                        break;
+                    }
+                }
+            },
+            ExplainJob::Tsne(run) => {
+                while !run.tsne.finished() && self.platform.now_ms() - start < SLICE_MS {
+                    run.tsne.run(2);
+                }
+                let (done, total) = run.tsne.progress();
+                let now = self.platform.now_ms();
+                if run.tsne.finished() || now - run.last_snapshot_ms >= SNAPSHOT_MS {
+                    run.last_snapshot_ms = now;
+                    run.view.xy = run.tsne.points().into_iter().flatten().collect();
+                    let message = FromWorker::Projection {
+                        view: Box::new(run.view.clone()),
+                        finished: run.tsne.finished(),
+                    };
+                    if run.tsne.finished() {
+                        finished = Some(message);
+                    } else {
+                        self.platform.post(message);
+                    }
+                }
+                progress = Some(("t-SNE".into(), done, total));
+            }
+            ExplainJob::Check(run) => {
+                while run.next < run.total() && self.platform.now_ms() - start < SLICE_MS {
+                    if let Err(message) = check_unit(run).await {
+                        finished = Some(FromWorker::Error(message));
+                        break;
+                    }
+                    run.next += 1;
+                }
+                let now = self.platform.now_ms();
+                let done = run.next >= run.total();
+                if finished.is_none() && (done || now - run.last_post_ms >= PROGRESS_MS * 5.0) {
+                    run.last_post_ms = now;
+                    run.publish();
+                    let message = FromWorker::Check {
+                        check: Box::new(run.check.clone()),
+                        finished: done,
+                    };
+                    if done {
+                        finished = Some(message);
+                    } else {
+                        self.platform.post(message);
+                    }
+                }
+                progress = Some(("Checking attributions".into(), run.next, run.total()));
+            }
+        }
+        if let Some(message) = finished {
+            self.activity = Activity::Idle;
+            if let Some((what, _, total)) = progress {
+                self.platform.post(FromWorker::Progress {
+                    what,
+                    done: total,
+                    total,
+                });
+            }
+            self.platform.post(message);
+        } else if let Some((what, done, total)) = progress {
+            self.platform
+                .post(FromWorker::Progress { what, done, total });
+        }
+    }
+}
+
+/// One unit of the sanity checks: one map on the trained model (scored against its region),
+/// or one map on the model re-initialised down to a step (compared with the trained map).
+async fn check_unit(run: &mut CheckRun) -> Result<(), String> {
+    let first = run.first_phase();
+    if run.next < first {
+        let per = run.phase_one_samples();
+        let (m, s) = (run.next / per, run.next % per);
+        let sample = &run.samples[s];
+        let map = sample.explain(&run.trained, &run.methods[m]).await?;
+        if run.with_truth
+            && let Some(score) = region_score(&map.points, &sample.region)
+        {
+            run.scores[m].push(score);
+        }
+        if s < RANDOMISED_SAMPLES {
+            run.trained_maps[m].push(map.values);
+        }
+        return Ok(());
+    }
+    let unit = run.next - first;
+    let per_step = run.methods.len() * run.randomised_samples();
+    let (step, rest) = (unit / per_step, unit % per_step);
+    let (m, s) = (
+        rest / run.randomised_samples(),
+        rest % run.randomised_samples(),
+    );
+    if run.randomised.as_ref().is_none_or(|(at, _)| *at != step) {
+        let depth = run.steps[step].0;
+        let model = reinitialise_from(run.model.clone(), depth, run.seed);
+        let device = run.trained.device().clone();
+        run.randomised = Some((step, Attributor::new(&model, &device)));
+    }
+    let (_, attributor) = run.randomised.as_ref().expect("made above");
+    let map = run.samples[s].explain(attributor, &run.methods[m]).await?;
+    // Signed, per input value: magnitudes alone keep much of the input's structure whatever
+    // the weights (Adebayo et al. show both).
+    let trained = &run.trained_maps[m][s];
+    run.correlations[m][step].push(rank_correlation(trained, &map.values));
+    Ok(())
+}
