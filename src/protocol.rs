@@ -83,10 +83,13 @@ pub enum ToWorker {
     },
     /// Draw the inside of the model for validation sample `sample`: each layer's activations.
     Activations { sample: usize },
+    /// Send the first conv layer's kernels ([`FromWorker::Filters`]).
+    Filters,
     /// Project the validation set's penultimate embeddings to the plane.
     Project(Projection),
-    /// Linear CKA between every pair of the model's layers, on validation samples.
-    CompareLayers,
+    /// Linear CKA between every pair of the model's layers, on validation samples; with a
+    /// checkpoint's step, between the model's layers now and at that checkpoint.
+    CompareLayers { checkpoint: Option<u64> },
     /// Score every method against the built-in dataset's true regions on `samples`
     /// validation samples, then the randomised-model check.
     CheckAttributions { samples: usize },
@@ -163,9 +166,15 @@ pub struct ProjectionView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerSimilarity {
     pub layers: Vec<String>,
-    /// Row-major, `layers × layers`.
+    /// Row-major, `layers × layers`: rows the model now, columns the model at `against`.
     pub cka: Vec<f32>,
     pub samples: usize,
+    /// The step of the model now.
+    pub step: u64,
+    /// The checkpoint the columns come from (`None`: the model now).
+    pub against: Option<u64>,
+    /// The steps of the checkpoints kept in this run.
+    pub checkpoints: Vec<u64>,
 }
 
 /// One method's agreement with the true regions.
@@ -553,6 +562,17 @@ pub enum FromWorker {
         sample: usize,
         layers: Vec<LayerActivations>,
     },
+    /// The first conv layer's kernels: `filters` of `channels × kernel` (× `kernel` for
+    /// images) values each, in a typed array; `alphabet` for letter sequences (a logo each).
+    Filters {
+        filters: usize,
+        channels: usize,
+        kernel: usize,
+        image: bool,
+        alphabet: Option<String>,
+        #[serde(skip)]
+        values: Vec<f32>,
+    },
     /// Embeddings in the plane; t-SNE sends a few of these while it runs (`finished` false).
     Projection {
         view: Box<ProjectionView>,
@@ -596,6 +616,7 @@ impl FromWorker {
                 layers.iter_mut().map(|l| &mut l.values).collect()
             }
             FromWorker::Projection { view, .. } => vec![&mut view.xy],
+            FromWorker::Filters { values, .. } => vec![values],
             _ => Vec::new(),
         }
     }

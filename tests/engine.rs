@@ -529,6 +529,22 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
             .all(|l| l.values.len() == l.layout.iter().product::<usize>())
     );
 
+    // The first conv layer's kernels.
+    send(&mut engine, ToWorker::Filters);
+    let Some(FromWorker::Filters {
+        filters,
+        channels,
+        kernel,
+        image,
+        values,
+        ..
+    }) = take(&engine).pop()
+    else {
+        panic!("no filters");
+    };
+    assert_eq!((filters, channels, kernel, image), (8, 1, 3, true));
+    assert_eq!(values.len(), 8 * 9);
+
     // PCA at once; t-SNE as a job ending with its projection.
     send(&mut engine, ToWorker::Project(Projection::Pca));
     let Some(FromWorker::Projection { view, finished }) = take(&engine).pop() else {
@@ -546,7 +562,7 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
     );
 
     // CKA: each layer matches itself.
-    send(&mut engine, ToWorker::CompareLayers);
+    send(&mut engine, ToWorker::CompareLayers { checkpoint: None });
     let Some(FromWorker::LayerSimilarity(similarity)) = take(&engine).pop() else {
         panic!("no similarity");
     };
@@ -555,6 +571,28 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
     for i in 0..n {
         assert!((similarity.cka[i * n + i] - 1.0).abs() < 1e-3);
     }
+    // Checkpoints at the evaluated steps doubling apart; against the first, the input layer is
+    // the same and the class scores differ.
+    assert_eq!(similarity.checkpoints, vec![1, 2, 4, 8, 16]);
+    send(
+        &mut engine,
+        ToWorker::CompareLayers {
+            checkpoint: Some(1),
+        },
+    );
+    let Some(FromWorker::LayerSimilarity(early)) = take(&engine).pop() else {
+        panic!("no similarity with the checkpoint");
+    };
+    assert_eq!(early.against, Some(1));
+    assert!((early.cka[0] - 1.0).abs() < 1e-3, "the input is the input");
+    assert!(early.cka[n * n - 1] < 0.999, "the class scores moved");
+    send(
+        &mut engine,
+        ToWorker::CompareLayers {
+            checkpoint: Some(3),
+        },
+    );
+    assert!(matches!(take(&engine).pop(), Some(FromWorker::Error(_))));
 
     // The checks: one row per method against the regions, and the randomised model.
     send(&mut engine, ToWorker::CheckAttributions { samples: 4 });

@@ -34,6 +34,8 @@ const RANDOMISED_SAMPLES: usize = 6;
 pub const MAX_CHECKED: usize = 200;
 /// Shortest time between t-SNE snapshots sent while it runs (ms).
 const SNAPSHOT_MS: f64 = 400.0;
+/// Checkpoints kept per run (the first and the latest ones).
+const CHECKPOINTS: usize = 5;
 /// A method whose maps keep this rank correlation with every layer re-initialised is suspect.
 const SUSPECT: f32 = 0.5;
 
@@ -279,6 +281,63 @@ impl<P: Platform> Engine<P> {
             .post(FromWorker::Activations { sample, layers });
     }
 
+    /// Sends the first conv layer's kernels (CNNs and 1-D CNNs).
+    pub(super) async fn send_filters(&mut self) {
+        if !self.ensure_session().await {
+            return;
+        }
+        let session = self.session.as_ref().expect("ensured");
+        let alphabet = match &session.dataset().train {
+            Samples::Sequences(set) => set.alphabet.clone(),
+            _ => None,
+        };
+        let read = match session.trainer().model() {
+            Model::Cnn(cnn) => match cnn.first_filters() {
+                Some(w) => {
+                    let [filters, channels, kernel, _] = w.dims();
+                    Some((
+                        read_floats(w, "filters").await,
+                        filters,
+                        channels,
+                        kernel,
+                        true,
+                    ))
+                }
+                None => None,
+            },
+            Model::Cnn1d(cnn) => match cnn.first_filters() {
+                Some(w) => {
+                    let [filters, channels, kernel] = w.dims();
+                    Some((
+                        read_floats(w, "filters").await,
+                        filters,
+                        channels,
+                        kernel,
+                        false,
+                    ))
+                }
+                None => None,
+            },
+            _ => None,
+        };
+        match read {
+            Some((Ok(values), filters, channels, kernel, image)) => {
+                self.platform.post(FromWorker::Filters {
+                    filters,
+                    channels,
+                    kernel,
+                    image,
+                    alphabet: if image { None } else { alphabet },
+                    values,
+                })
+            }
+            Some((Err(message), ..)) => self.platform.post(FromWorker::Error(message)),
+            None => self.platform.post(FromWorker::Error(
+                "Only convolutional networks have filters to draw.".into(),
+            )),
+        }
+    }
+
     /// Projects the validation set's embeddings: PCA at once, t-SNE as a job.
     pub(super) async fn project(&mut self, method: Projection) {
         if !self.ready_to_explain().await {
@@ -351,36 +410,74 @@ impl<P: Platform> Engine<P> {
         }
     }
 
-    /// Sends linear CKA between every pair of the model's layers.
-    pub(super) async fn compare_layers(&mut self) {
+    /// Keeps a copy of the model at this step when it is twice the last one kept (the first
+    /// evaluated step always), holding the first and the latest few.
+    pub(super) fn keep_checkpoint(&mut self) {
+        let Some(session) = &self.session else {
+            return;
+        };
+        let step = session.step();
+        if step == 0
+            || self
+                .checkpoints
+                .last()
+                .is_some_and(|(last, _)| step < 2 * last)
+        {
+            return;
+        }
+        if self.checkpoints.len() == CHECKPOINTS {
+            self.checkpoints.remove(1);
+        }
+        self.checkpoints
+            .push((step, session.trainer().model().clone()));
+    }
+
+    /// Sends linear CKA between every pair of the model's layers, or between its layers now
+    /// and at the checkpoint of step `checkpoint`.
+    pub(super) async fn compare_layers(&mut self, checkpoint: Option<u64>) {
         if !self.ensure_session().await {
             return;
         }
         let session = self.session.as_ref().expect("ensured");
+        let against = match checkpoint {
+            None => None,
+            Some(step) => match self.checkpoints.iter().find(|(s, _)| *s == step) {
+                Some((_, model)) => Some(model),
+                None => {
+                    return self.platform.post(FromWorker::Error(format!(
+                        "There is no checkpoint at step {step} in this run."
+                    )));
+                }
+            },
+        };
         let valid = &session.dataset().valid;
         let count = valid.len().min(CKA_SAMPLES);
         let indices: Vec<usize> = (0..count).collect();
-        let device = session.trainer().device().clone().without_autodiff();
-        let model = session.trainer().model().valid();
         let input = session.model_batch(valid, &indices).input;
-        let mut layers = Vec::new();
-        let mut representations = Vec::new();
-        for output in model.layer_outputs(&ModelInput::from_batch(&input, &device), false) {
-            let [_, width] = output.values.dims();
-            match read_floats(output.values, "activations").await {
-                Ok(values) => {
-                    layers.push(output.name);
-                    representations.push(Representation::new(values, width));
-                }
+        let device = session.trainer().device();
+        let now = match representations(session.trainer().model(), &input, device).await {
+            Ok(now) => now,
+            Err(message) => return self.platform.post(FromWorker::Error(message)),
+        };
+        let then = match against {
+            Some(model) => match representations(model, &input, device).await {
+                Ok(then) => then,
                 Err(message) => return self.platform.post(FromWorker::Error(message)),
-            }
-        }
-        let matrix = cka_matrix(&representations, &representations);
+            },
+            None => now.clone(),
+        };
+        let matrix = cka_matrix(
+            &now.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(),
+            &then.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
+        );
         self.platform
             .post(FromWorker::LayerSimilarity(LayerSimilarity {
-                layers,
+                layers: now.into_iter().map(|(name, _)| name).collect(),
                 cka: matrix.into_iter().flatten().map(|v| v as f32).collect(),
                 samples: count,
+                step: session.step(),
+                against: checkpoint,
+                checkpoints: self.checkpoints.iter().map(|(s, _)| *s).collect(),
             }));
     }
 
@@ -629,6 +726,23 @@ impl<P: Platform> Engine<P> {
                 .post(FromWorker::Progress { what, done, total });
         }
     }
+}
+
+/// Each layer's outputs (flattened per sample) of `model` on `input`, in inference mode.
+async fn representations(
+    model: &Model,
+    input: &BatchInput,
+    device: &burn::prelude::Device,
+) -> Result<Vec<(String, Representation)>, String> {
+    let model = model.valid();
+    let device = device.clone().without_autodiff();
+    let mut out = Vec::new();
+    for output in model.layer_outputs(&ModelInput::from_batch(input, &device), false) {
+        let [_, width] = output.values.dims();
+        let values = read_floats(output.values, "activations").await?;
+        out.push((output.name, Representation::new(values, width)));
+    }
+    Ok(out)
 }
 
 /// One unit of the sanity checks: one map on the trained model (scored against its region),

@@ -147,6 +147,8 @@ pub struct Engine<P: Platform> {
     /// The true regions of the validation samples of a built-in dataset and seed (`None`
     /// inside: the data has none).
     regions: Option<((crate::ml::data::BuiltinDataset, u64), Option<Regions>)>,
+    /// Copies of the model at a few evaluated steps (doubling apart), for comparing layers.
+    checkpoints: Vec<(u64, crate::ml::models::Model)>,
     /// Predicted class and confidence of each validation sample at the last evaluation.
     last_predictions: Option<(Vec<u32>, Vec<f32>)>,
     session: Option<Session>,
@@ -174,6 +176,7 @@ impl<P: Platform> Engine<P> {
             labeling: Labeling::default(),
             layout: None,
             regions: None,
+            checkpoints: Vec::new(),
             last_predictions: None,
             session: None,
             activity: Activity::Idle,
@@ -281,8 +284,9 @@ impl<P: Platform> Engine<P> {
                 baseline,
             } => self.explain(sample, class, method, baseline).await,
             ToWorker::Activations { sample } => self.send_activations(sample).await,
+            ToWorker::Filters => self.send_filters().await,
             ToWorker::Project(method) => self.project(method).await,
-            ToWorker::CompareLayers => self.compare_layers().await,
+            ToWorker::CompareLayers { checkpoint } => self.compare_layers(checkpoint).await,
             ToWorker::CheckAttributions { samples } => self.check_attributions(samples).await,
             ToWorker::Crash => panic!("crash requested by the UI (a test of crash recovery)"),
         }
@@ -426,6 +430,7 @@ impl<P: Platform> Engine<P> {
                 )));
                 self.session = Some(session);
                 self.labeling.run_started();
+                self.checkpoints.clear();
                 self.last_predictions = None;
                 self.evaluated_at = None;
                 self.last_eval_ms = f64::NEG_INFINITY;
@@ -627,6 +632,7 @@ impl<P: Platform> Engine<P> {
                     ),
                 }));
                 self.last_predictions = Some((metrics.predictions, metrics.confidences));
+                self.keep_checkpoint();
             }
             Err(message) => self.platform.post(FromWorker::Error(message)),
         }

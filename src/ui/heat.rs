@@ -91,6 +91,56 @@ pub fn activation_map(values: &[f32]) -> Vec<u8> {
         .collect()
 }
 
+/// A kernel as an image on white: red where positive, blue where negative, scaled to its
+/// largest magnitude.
+pub fn kernel_image(values: &[f32]) -> Vec<u8> {
+    let top = largest(values);
+    values
+        .iter()
+        .flat_map(|&v| {
+            let (colour, strength) = heat(v, top, true);
+            let mix = |c: u8| (255.0 + (f32::from(c) - 255.0) * strength).round() as u8;
+            [mix(colour[0]), mix(colour[1]), mix(colour[2]), 255]
+        })
+        .collect()
+}
+
+/// A sequence logo of one kernel (`channels × positions`, channel-major): at each position
+/// the letters with positive weight, smallest first, each with its height as a share of the
+/// tallest column; and the consensus (the heaviest letter, or `-` where none is positive).
+pub fn logo(values: &[f32], channels: usize, alphabet: &str) -> (Vec<Vec<(char, f32)>>, String) {
+    let letters: Vec<char> = alphabet.chars().collect();
+    let positions = values.len() / channels.max(1);
+    let columns: Vec<Vec<(char, f32)>> = (0..positions)
+        .map(|p| {
+            let mut column: Vec<(char, f32)> = (0..channels)
+                .map(|c| {
+                    (
+                        letters.get(c).copied().unwrap_or('?'),
+                        values[c * positions + p].max(0.0),
+                    )
+                })
+                .filter(|(_, w)| *w > 0.0)
+                .collect();
+            column.sort_by(|a, b| a.1.total_cmp(&b.1));
+            column
+        })
+        .collect();
+    let tallest = columns
+        .iter()
+        .map(|c| c.iter().map(|(_, w)| w).sum::<f32>())
+        .fold(1e-12, f32::max);
+    let consensus = columns
+        .iter()
+        .map(|c| c.last().map_or('-', |(l, _)| *l))
+        .collect();
+    let scaled = columns
+        .into_iter()
+        .map(|c| c.into_iter().map(|(l, w)| (l, w / tallest)).collect())
+        .collect();
+    (scaled, consensus)
+}
+
 /// A cell's background for a similarity in 0–1 (white to dark blue), and a text colour that
 /// stays readable on it.
 pub fn similarity_colours(value: f32) -> (String, &'static str) {
@@ -130,6 +180,17 @@ mod tests {
         region[4] = true;
         let rgba = overlay(&gray, &points, 1.0, true, &region, 3);
         assert_eq!(&rgba[16..19], &[47, 158, 68]);
+    }
+
+    #[test]
+    fn a_logo_stacks_positive_weights_and_names_the_consensus() {
+        // Two positions, channels A C G T: position 0 prefers T, position 1 A then G.
+        let values = [0.0, 2.0, -1.0, 0.0, 0.0, 1.0, 4.0, -3.0];
+        let (columns, consensus) = logo(&values, 4, "ACGT");
+        assert_eq!(consensus, "TA");
+        assert_eq!(columns[0], vec![('T', 1.0)]);
+        assert_eq!(columns[1], vec![('G', 0.25), ('A', 0.5)]);
+        assert_eq!(kernel_image(&[0.0, -1.0])[4..7], [25, 113, 194]);
     }
 
     #[test]

@@ -226,6 +226,18 @@ pub enum ExplainJob {
     Check,
 }
 
+/// The first conv layer's kernels, as the engine sent them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Filters {
+    pub filters: usize,
+    pub channels: usize,
+    pub kernel: usize,
+    /// Image kernels (`kernel × kernel`), else sequence kernels (`kernel` positions).
+    pub image: bool,
+    pub alphabet: Option<String>,
+    pub values: Vec<f32>,
+}
+
 /// What the engine reported for the explain panel (of the current run).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ExplainState {
@@ -233,6 +245,7 @@ pub struct ExplainState {
     /// A sample's activations, layer by layer.
     pub activations: Option<(usize, Rc<Vec<LayerActivations>>)>,
     pub projection: Option<Rc<ProjectionView>>,
+    pub filters: Option<Rc<Filters>>,
     pub similarity: Option<Rc<LayerSimilarity>>,
     pub check: Option<Rc<AttributionCheck>>,
     /// A validation sample picked elsewhere (a gallery card) to explain, with a serial
@@ -595,6 +608,23 @@ impl AppState {
                 if finished {
                     self.explain.running = None;
                 }
+            }
+            FromWorker::Filters {
+                filters,
+                channels,
+                kernel,
+                image,
+                alphabet,
+                values,
+            } => {
+                self.explain.filters = Some(Rc::new(Filters {
+                    filters,
+                    channels,
+                    kernel,
+                    image,
+                    alphabet,
+                    values,
+                }));
             }
             FromWorker::LayerSimilarity(similarity) => {
                 self.explain.similarity = Some(Rc::new(similarity));

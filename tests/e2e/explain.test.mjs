@@ -82,6 +82,11 @@ test('images: every method draws a heat map; cancel Integrated Gradients; embedd
     assert.match(await panel(page).getByRole('img', { name: /^Attribution/ }).getAttribute('aria-label'), /by Grad-CAM$/);
     await setNumber(page, 'Integration steps', 32);
 
+    await panel(page).getByRole('button', { name: 'Show first-layer filters' }).click();
+    const filters = panel(page).getByRole('list', { name: 'First-layer filters' });
+    await filters.waitFor();
+    assert.equal(await filters.getByRole('img', { name: /^Filter \d+ of the first conv layer \(3 × 3\)$/ }).count(), 8);
+
     await panel(page).getByRole('button', { name: 'Show activations' }).click();
     const layers = panel(page).getByRole('list', { name: 'Activations by layer' });
     await layers.waitFor();
@@ -108,6 +113,14 @@ test('images: every method draws a heat map; cancel Integrated Gradients; embedd
     const rows = cka.locator('tbody tr');
     assert.equal(await rows.count(), 4);
     for (let i = 0; i < 4; i++) assert.equal((await rows.nth(i).locator('td').nth(i).textContent()).trim(), '1.00');
+    // The same layers against an early checkpoint of this run.
+    const steps = await panel(page).getByLabel('Compare with', { exact: true }).locator('option').allTextContents();
+    assert.ok(steps.length >= 3, steps.join(' | '));
+    await panel(page).getByLabel('Compare with', { exact: true }).selectOption({ index: 1 });
+    await panel(page).getByRole('button', { name: 'Compare layers' }).click();
+    const against = panel(page).getByRole('table', { name: /^Linear CKA between the model's layers at step \d+ \(rows\) and at step \d+ \(columns\)/ });
+    await against.waitFor();
+    assert.equal((await against.locator('tbody tr').first().locator('td').first().textContent()).trim(), '1.00', 'the input is the input');
 
     await setNumber(page, 'Samples to check', 12);
     await panel(page).getByRole('button', { name: 'Check attributions' }).click();
@@ -147,6 +160,13 @@ test('a sequence and a graph: every method draws bars along the letters and node
       const letters = (await drawing.locator('text').allTextContents()).join('');
       assert.match(letters, /^[ACGT]{100,200}$/, `${method}: the letters are drawn`);
     });
+    // The first layer's filters as sequence logos, each naming the bases it prefers.
+    await panel(page).getByRole('button', { name: 'Show first-layer filters' }).click();
+    const logos = panel(page).getByRole('list', { name: 'First-layer filters' }).getByRole('img');
+    await logos.first().waitFor();
+    assert.equal(await logos.count(), 32);
+    assert.match(await logos.first().getAttribute('aria-label'), /^Filter 1 of the first conv layer: prefers [ACGT-]{9}$/);
+    assert.ok((await logos.first().locator('text').count()) >= 9, 'letters are stacked');
     assert.deepEqual(await accessibilityProblems(page, '#tab-explain'), []);
 
     await chooseDataset(page, 'Molecule rings (graphs)');

@@ -264,6 +264,14 @@ impl Cnn {
         self.convs.len()
     }
 
+    /// The first conv layer's kernels.
+    ///
+    /// # Shapes
+    /// - output: `[filters, channels, kernel, kernel]`
+    pub fn first_filters(&self) -> Option<Tensor<4>> {
+        self.convs.first().map(|conv| conv.weight.val())
+    }
+
     /// The output of every conv block from block `from` on, given the input of block `from`
     /// (the images for 0, else block `from - 1`'s output). Grad-CAM starts in the middle.
     ///

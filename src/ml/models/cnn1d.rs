@@ -198,6 +198,14 @@ impl Cnn1d {
         self.convs.len()
     }
 
+    /// The first conv layer's kernels.
+    ///
+    /// # Shapes
+    /// - output: `[filters, channels, kernel]`
+    pub fn first_filters(&self) -> Option<Tensor<3>> {
+        self.convs.first().map(|conv| conv.weight.val())
+    }
+
     /// The output of every conv block from block `from` on, given block `from`'s input, each
     /// with the sequences' real lengths there (pooling halves them).
     ///

@@ -12,8 +12,8 @@ use crate::protocol::{
     ProjectionView, RunInfo, SampleView, ToWorker,
 };
 use crate::ui::app::Engine;
-use crate::ui::heat::{activation_map, overlay, similarity_colours};
-use crate::ui::state::{Action, ExplainJob, ExplainState, JobProgress};
+use crate::ui::heat::{activation_map, kernel_image, logo, overlay, similarity_colours};
+use crate::ui::state::{Action, ExplainJob, ExplainState, Filters, JobProgress};
 use crate::ui::widgets::{Checkbox, NumberField, PALETTE, SelectField, slider};
 use crate::web;
 use std::rc::Rc;
@@ -49,6 +49,8 @@ struct Settings {
     signed: bool,
     colour_by_prediction: bool,
     checked: usize,
+    /// The checkpoint the layers are compared with (`None`: the model itself).
+    against: Option<u64>,
 }
 
 impl Default for Settings {
@@ -68,6 +70,7 @@ impl Default for Settings {
             signed: false,
             colour_by_prediction: false,
             checked: 20,
+            against: None,
         }
     }
 }
@@ -264,8 +267,11 @@ pub fn ExplainPanel(props: &ExplainPanelProps) -> Html {
                     }
                 </div>
                 <div class="explain-side">
+                    if conv_blocks(&props.edit.experiment.model) > 0 {
+                        { filters_section(props) }
+                    }
                     { embeddings_section(props, &settings, send_explain) }
-                    { similarity_section(props) }
+                    { similarity_section(props, &settings) }
                 </div>
             </div>
             { check_section(props, &settings) }
@@ -652,6 +658,105 @@ fn ActivationLayer(props: &ActivationLayerProps) -> Html {
     }
 }
 
+/// The first conv layer's kernels: small images, or sequence logos for letters.
+fn filters_section(props: &ExplainPanelProps) -> Html {
+    let on_show = {
+        let engine = props.engine.clone();
+        Callback::from(move |_: MouseEvent| engine.send(ToWorker::Filters))
+    };
+    html! {
+        <div class="filters">
+            <h3>{"First-layer filters"}</h3>
+            <button onclick={on_show}>{"Show first-layer filters"}</button>
+            if let Some(filters) = &props.explain.filters {
+                <div class="filter-list" role="list" aria-label="First-layer filters">
+                    { for (0..filters.filters).map(|f| html! {
+                        <div role="listitem"><FilterView filters={filters.clone()} index={f} /></div>
+                    }) }
+                </div>
+            }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FilterViewProps {
+    filters: Rc<Filters>,
+    index: usize,
+}
+
+/// One kernel: an image (the mean over input channels) or a sequence logo.
+#[component]
+fn FilterView(props: &FilterViewProps) -> Html {
+    let filters = &props.filters;
+    let per = filters.values.len() / filters.filters.max(1);
+    let values = &filters.values[props.index * per..(props.index + 1) * per];
+    let k = filters.kernel;
+    let canvas = use_node_ref();
+    {
+        let canvas = canvas.clone();
+        // Images: the mean over input channels, k × k; sequences without letters: a row per
+        // channel, k positions wide.
+        let (width, height, shown): (usize, usize, Vec<f32>) = if filters.image {
+            let mean = (0..k * k)
+                .map(|p| {
+                    (0..filters.channels)
+                        .map(|c| values[c * k * k + p])
+                        .sum::<f32>()
+                        / filters.channels.max(1) as f32
+                })
+                .collect();
+            (k, k, mean)
+        } else {
+            (k, filters.channels, values.to_vec())
+        };
+        use_effect_with(shown, move |shown| {
+            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                web::draw_rgba(&element, width, height, &kernel_image(shown));
+            }
+        });
+    }
+    let number = props.index + 1;
+    match (&filters.alphabet, filters.image) {
+        (Some(alphabet), false) => {
+            let (columns, consensus) = logo(values, filters.channels, alphabet);
+            let letters = alphabet.chars().collect::<Vec<_>>();
+            let glyphs = columns.iter().enumerate().flat_map(|(p, column)| {
+                let mut base = 40.0;
+                column
+                    .iter()
+                    .map(|&(letter, height)| {
+                        let h = 40.0 * height;
+                        base -= h;
+                        let colour = letters
+                            .iter()
+                            .position(|&l| l == letter)
+                            .map_or("#495057", |c| PALETTE[c % PALETTE.len()]);
+                        html! {
+                            <text transform={format!("translate({:.1},{:.2}) scale(1,{:.3})", p as f32 * 10.0, base + h, h / 10.0)}
+                                  fill={colour}>{ letter.to_string() }</text>
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            });
+            html! {
+                <svg class="logo" viewBox={format!("0 0 {} 40", columns.len() * 10)} role="img"
+                     aria-label={format!("Filter {number} of the first conv layer: prefers {consensus}")}>
+                    { for glyphs }
+                </svg>
+            }
+        }
+        _ => html! {
+            <canvas ref={canvas} class="filter" role="img"
+                    aria-label={if filters.image {
+                        format!("Filter {number} of the first conv layer ({k} × {k})")
+                    } else {
+                        format!("Filter {number} of the first conv layer ({k} positions × {} channels)", filters.channels)
+                    }} />
+        },
+    }
+}
+
 /// The validation set's embeddings in the plane.
 fn embeddings_section(
     props: &ExplainPanelProps,
@@ -768,14 +873,48 @@ fn scatter(
 }
 
 /// Linear CKA between the model's layers, as a table whose cells are shaded.
-fn similarity_section(props: &ExplainPanelProps) -> Html {
+fn similarity_section(props: &ExplainPanelProps, settings: &UseStateHandle<Settings>) -> Html {
+    let checkpoints = props
+        .explain
+        .similarity
+        .as_ref()
+        .map(|s| s.checkpoints.clone())
+        .unwrap_or_default();
+    let against = settings.against.filter(|s| checkpoints.contains(s));
     let on_compare = {
         let engine = props.engine.clone();
-        Callback::from(move |_: MouseEvent| engine.send(ToWorker::CompareLayers))
+        Callback::from(move |_: MouseEvent| {
+            engine.send(ToWorker::CompareLayers {
+                checkpoint: against,
+            })
+        })
+    };
+    let options: Vec<(AttrValue, AttrValue)> =
+        std::iter::once(("self".into(), "Its own layers".into()))
+            .chain(checkpoints.iter().map(|s| {
+                (
+                    s.to_string().into(),
+                    format!("The model at step {s}").into(),
+                )
+            }))
+            .collect();
+    let on_against = {
+        let settings = settings.clone();
+        Callback::from(move |t: String| {
+            settings.set(Settings {
+                against: t.parse().ok(),
+                ..(*settings).clone()
+            })
+        })
     };
     html! {
         <div class="similarity">
             <h3>{"Layer similarity"}</h3>
+            if !checkpoints.is_empty() {
+                <SelectField id="explain-against" label="Compare with" {options}
+                             selected={against.map_or("self".to_string(), |s| s.to_string())}
+                             onchange={on_against} />
+            }
             <button onclick={on_compare} disabled={props.explain.running.is_some()}>{"Compare layers"}</button>
             if let Some(similarity) = &props.explain.similarity {
                 { similarity_table(similarity) }
@@ -797,7 +936,11 @@ fn similarity_table(similarity: &LayerSimilarity) -> Html {
     html! {
         <div class="table-scroll">
             <table class="heat-table">
-                <caption>{ format!("Linear CKA between the model's layers ({} validation samples)", similarity.samples) }</caption>
+                <caption>{ match similarity.against {
+                    None => format!("Linear CKA between the model's layers ({} validation samples)", similarity.samples),
+                    Some(then) => format!("Linear CKA between the model's layers at step {} (rows) and at step {then} (columns), {} validation samples",
+                        similarity.step, similarity.samples),
+                } }</caption>
                 <thead><tr><td></td>{ for similarity.layers.iter().map(|l| html! { <th scope="col">{ l.clone() }</th> }) }</tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
