@@ -162,6 +162,21 @@ pub struct ProjectionView {
     pub explained: Option<[f32; 2]>,
 }
 
+/// The first conv layer's kernels: `filters` of `channels × kernel` (× `kernel` for images)
+/// values each; `alphabet` for letter sequences (a logo each).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FilterKernels {
+    pub filters: usize,
+    pub channels: usize,
+    pub kernel: usize,
+    /// Image kernels (`kernel × kernel`), else sequence kernels (`kernel` positions).
+    pub image: bool,
+    pub alphabet: Option<String>,
+    /// Travels as a typed array.
+    #[serde(skip)]
+    pub values: Vec<f32>,
+}
+
 /// Linear CKA between the model's layers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerSimilarity {
@@ -562,17 +577,8 @@ pub enum FromWorker {
         sample: usize,
         layers: Vec<LayerActivations>,
     },
-    /// The first conv layer's kernels: `filters` of `channels × kernel` (× `kernel` for
-    /// images) values each, in a typed array; `alphabet` for letter sequences (a logo each).
-    Filters {
-        filters: usize,
-        channels: usize,
-        kernel: usize,
-        image: bool,
-        alphabet: Option<String>,
-        #[serde(skip)]
-        values: Vec<f32>,
-    },
+    /// The first conv layer's kernels, as asked with [`ToWorker::Filters`].
+    Filters(FilterKernels),
     /// Embeddings in the plane; t-SNE sends a few of these while it runs (`finished` false).
     Projection {
         view: Box<ProjectionView>,
@@ -616,7 +622,7 @@ impl FromWorker {
                 layers.iter_mut().map(|l| &mut l.values).collect()
             }
             FromWorker::Projection { view, .. } => vec![&mut view.xy],
-            FromWorker::Filters { values, .. } => vec![values],
+            FromWorker::Filters(kernels) => vec![&mut kernels.values],
             _ => Vec::new(),
         }
     }

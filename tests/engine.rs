@@ -531,19 +531,19 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
 
     // The first conv layer's kernels.
     send(&mut engine, ToWorker::Filters);
-    let Some(FromWorker::Filters {
-        filters,
-        channels,
-        kernel,
-        image,
-        values,
-        ..
-    }) = take(&engine).pop()
-    else {
+    let Some(FromWorker::Filters(kernels)) = take(&engine).pop() else {
         panic!("no filters");
     };
-    assert_eq!((filters, channels, kernel, image), (8, 1, 3, true));
-    assert_eq!(values.len(), 8 * 9);
+    assert_eq!(
+        (
+            kernels.filters,
+            kernels.channels,
+            kernels.kernel,
+            kernels.image
+        ),
+        (8, 1, 3, true)
+    );
+    assert_eq!(kernels.values.len(), 8 * 9);
 
     // PCA at once; t-SNE as a job ending with its projection.
     send(&mut engine, ToWorker::Project(Projection::Pca));

@@ -18,8 +18,8 @@ use crate::ml::metrics::argmax_rows;
 use crate::ml::models::{Model, ModelInput};
 use crate::ml::session::{Session, read_floats};
 use crate::protocol::{
-    AttributionCheck, AttributionView, CheckRow, FromWorker, LayerActivations, LayerSimilarity,
-    Projection, ProjectionView, RandomisedRow,
+    AttributionCheck, AttributionView, CheckRow, FilterKernels, FromWorker, LayerActivations,
+    LayerSimilarity, Projection, ProjectionView, RandomisedRow,
 };
 use burn::module::Module;
 use std::sync::Arc;
@@ -322,14 +322,14 @@ impl<P: Platform> Engine<P> {
         };
         match read {
             Some((Ok(values), filters, channels, kernel, image)) => {
-                self.platform.post(FromWorker::Filters {
+                self.platform.post(FromWorker::Filters(FilterKernels {
                     filters,
                     channels,
                     kernel,
                     image,
                     alphabet: if image { None } else { alphabet },
                     values,
-                })
+                }))
             }
             Some((Err(message), ..)) => self.platform.post(FromWorker::Error(message)),
             None => self.platform.post(FromWorker::Error(

@@ -10,9 +10,9 @@ use crate::ml::label::{AssignedLabel, LabelSource};
 use crate::ml::models::{ModelConfig, ModelSummary};
 use crate::protocol::{
     AdapterInfo, AttributionCheck, AttributionView, AugmentPreview, Backend, CellSamples,
-    ComparePoint, EngineBuild, EvalReport, FromWorker, Guesses, LabelQueue, LayerActivations,
-    LayerSimilarity, ProjectionView, Proposals, RunInfo, RunState, SampleView, TestReport,
-    TrainReport, UploadSummary,
+    ComparePoint, EngineBuild, EvalReport, FilterKernels, FromWorker, Guesses, LabelQueue,
+    LayerActivations, LayerSimilarity, ProjectionView, Proposals, RunInfo, RunState, SampleView,
+    TestReport, TrainReport, UploadSummary,
 };
 use std::rc::Rc;
 
@@ -226,18 +226,6 @@ pub enum ExplainJob {
     Check,
 }
 
-/// The first conv layer's kernels, as the engine sent them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Filters {
-    pub filters: usize,
-    pub channels: usize,
-    pub kernel: usize,
-    /// Image kernels (`kernel × kernel`), else sequence kernels (`kernel` positions).
-    pub image: bool,
-    pub alphabet: Option<String>,
-    pub values: Vec<f32>,
-}
-
 /// What the engine reported for the explain panel (of the current run).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ExplainState {
@@ -245,7 +233,7 @@ pub struct ExplainState {
     /// A sample's activations, layer by layer.
     pub activations: Option<(usize, Rc<Vec<LayerActivations>>)>,
     pub projection: Option<Rc<ProjectionView>>,
-    pub filters: Option<Rc<Filters>>,
+    pub filters: Option<Rc<FilterKernels>>,
     pub similarity: Option<Rc<LayerSimilarity>>,
     pub check: Option<Rc<AttributionCheck>>,
     /// A validation sample picked elsewhere (a gallery card) to explain, with a serial
@@ -609,23 +597,7 @@ impl AppState {
                     self.explain.running = None;
                 }
             }
-            FromWorker::Filters {
-                filters,
-                channels,
-                kernel,
-                image,
-                alphabet,
-                values,
-            } => {
-                self.explain.filters = Some(Rc::new(Filters {
-                    filters,
-                    channels,
-                    kernel,
-                    image,
-                    alphabet,
-                    values,
-                }));
-            }
+            FromWorker::Filters(kernels) => self.explain.filters = Some(Rc::new(kernels)),
             FromWorker::LayerSimilarity(similarity) => {
                 self.explain.similarity = Some(Rc::new(similarity));
             }

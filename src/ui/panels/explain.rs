@@ -8,12 +8,12 @@ use crate::ml::data::DataKind;
 use crate::ml::explain::{AttributionMethod, Baseline};
 use crate::ml::models::ModelConfig;
 use crate::protocol::{
-    AttributionCheck, AttributionView, LayerActivations, LayerSimilarity, Projection,
-    ProjectionView, RunInfo, SampleView, ToWorker,
+    AttributionCheck, AttributionView, FilterKernels, LayerActivations, LayerSimilarity,
+    Projection, ProjectionView, RunInfo, SampleView, ToWorker,
 };
 use crate::ui::app::Engine;
 use crate::ui::heat::{activation_map, kernel_image, logo, overlay, similarity_colours};
-use crate::ui::state::{Action, ExplainJob, ExplainState, Filters, JobProgress};
+use crate::ui::state::{Action, ExplainJob, ExplainState, JobProgress};
 use crate::ui::widgets::{Checkbox, NumberField, PALETTE, SelectField, slider};
 use crate::web;
 use std::rc::Rc;
@@ -681,7 +681,7 @@ fn filters_section(props: &ExplainPanelProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct FilterViewProps {
-    filters: Rc<Filters>,
+    filters: Rc<FilterKernels>,
     index: usize,
 }
 
