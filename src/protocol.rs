@@ -133,6 +133,10 @@ pub struct AttributionView {
     /// One value per point (pixel, position, node, feature); travels as a typed array.
     #[serde(skip)]
     pub points: Vec<f32>,
+    /// Graphs: one value per edge of the view's drawing (see `Attribution::edges`), else
+    /// empty; travels as a typed array.
+    #[serde(skip)]
+    pub edges: Vec<f32>,
     pub milliseconds: f64,
 }
 
@@ -617,7 +621,7 @@ impl FromWorker {
     /// The large arrays that travel beside the JSON as typed arrays, in a fixed order.
     pub fn arrays_mut(&mut self) -> Vec<&mut Vec<f32>> {
         match self {
-            FromWorker::Attribution(view) => vec![&mut view.points],
+            FromWorker::Attribution(view) => vec![&mut view.points, &mut view.edges],
             FromWorker::Activations { layers, .. } => {
                 layers.iter_mut().map(|l| &mut l.values).collect()
             }

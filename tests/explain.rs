@@ -206,6 +206,106 @@ fn occlusion_marks_the_only_input_a_model_reads_and_nothing_else() {
 }
 
 #[test]
+fn edge_importance_is_the_score_change_per_edge_and_its_gradient() {
+    // Molecules' GIN: an edge whose messages are switched off is an edge removed.
+    let session = session(BuiltinDataset::Molecules, 30);
+    let explain = attributor(&session);
+    let input = sample(&session, 2);
+    let BatchInput::Graphs { edges, .. } = &input else {
+        panic!("a graph sample");
+    };
+    let class = 1;
+    let baseline = vec![0.0; input_values(&input).len()];
+    let occlusion = AttributionMethod::Occlusion { size: 1, stride: 1 };
+    let map = block_on(explain.attribute(&input, class, &occlusion, &baseline, |_, _| {})).unwrap();
+    assert_eq!(map.edges.len(), edges.len());
+    let original = block_on(explain.scores(std::slice::from_ref(&input), class)).unwrap()[0];
+    for e in 0..edges.len() {
+        let mut removed = input.clone();
+        if let BatchInput::Graphs { edges, .. } = &mut removed {
+            edges.remove(e);
+        }
+        let without = block_on(explain.scores(&[removed], class)).unwrap()[0];
+        assert!(
+            (map.edges[e] - (original - without)).abs() < 1e-4,
+            "edge {e}: {} vs {}",
+            map.edges[e],
+            original - without
+        );
+    }
+    assert!(map.edges.iter().any(|v| v.abs() > 1e-4), "{:?}", map.edges);
+    // Every other method: the gradient with respect to each edge's weight.
+    let saliency = AttributionMethod::Saliency;
+    let map = block_on(explain.attribute(&input, class, &saliency, &baseline, |_, _| {})).unwrap();
+    let eps = 1e-2f32;
+    for e in (0..edges.len()).step_by((edges.len() / 6).max(1)) {
+        let nudged = |delta: f32| {
+            let mut w = vec![1.0; edges.len()];
+            w[e] += delta;
+            w
+        };
+        let scores =
+            block_on(explain.scores_with_edge_weights(&input, &[nudged(eps), nudged(-eps)], class))
+                .unwrap();
+        let numeric = (scores[0] - scores[1]) / (2.0 * eps);
+        assert!(
+            (numeric - map.edges[e]).abs() <= 5e-3 + 0.05 * numeric.abs(),
+            "edge {e}: analytic {}, numeric {numeric}",
+            map.edges[e]
+        );
+    }
+}
+
+#[test]
+fn edges_beyond_a_nodes_receptive_field_get_no_importance_and_are_not_occluded() {
+    let session = session(BuiltinDataset::KarateClub, 30);
+    let explain = attributor(&session);
+    let BatchInput::Nodes {
+        features,
+        feature_dim,
+        edges,
+        targets,
+    } = sample(&session, 0)
+    else {
+        panic!("a node sample");
+    };
+    // The club beside a disconnected copy of itself; the node explained is in the first.
+    let nodes = (features.len() / feature_dim) as u32;
+    let twin = BatchInput::Nodes {
+        features: features.repeat(2),
+        feature_dim,
+        edges: edges
+            .iter()
+            .copied()
+            .chain(edges.iter().map(|[a, b]| [a + nodes, b + nodes]))
+            .collect(),
+        targets,
+    };
+    let baseline = vec![0.0; features.len() * 2];
+    for method in [
+        AttributionMethod::Saliency,
+        AttributionMethod::Occlusion { size: 1, stride: 1 },
+    ] {
+        let mut total = 0;
+        let map =
+            block_on(explain.attribute(&twin, 1, &method, &baseline, |_, t| total = t)).unwrap();
+        assert_eq!(map.edges.len(), 2 * edges.len());
+        assert!(
+            map.edges[edges.len()..].iter().all(|&v| v == 0.0),
+            "{method:?}"
+        );
+        assert!(
+            map.edges[..edges.len()].iter().any(|v| v.abs() > 1e-5),
+            "{method:?}"
+        );
+        if let AttributionMethod::Occlusion { .. } = method {
+            // A window per node, the original, and at most the first copy's edges.
+            assert!(total <= 2 * nodes as usize + 1 + edges.len(), "{total}");
+        }
+    }
+}
+
+#[test]
 fn smoothgrad_and_occlusion_on_images_give_a_map_per_pixel() {
     let session = session(BuiltinDataset::Shapes, 20);
     let explain = attributor(&session);

@@ -19,7 +19,7 @@ use crate::ml::models::{Model, ModelInput};
 use crate::ml::session::{Session, read_floats};
 use crate::protocol::{
     AttributionCheck, AttributionView, CheckRow, FilterKernels, FromWorker, LayerActivations,
-    LayerSimilarity, Projection, ProjectionView, RandomisedRow,
+    LayerSimilarity, Projection, ProjectionView, RandomisedRow, SampleView,
 };
 use burn::module::Module;
 use std::sync::Arc;
@@ -182,6 +182,28 @@ fn explained_sample(
     (input, view)
 }
 
+/// Edge values of a graph input laid out along the drawing's edge list (matched as unordered
+/// pairs); empty when the drawing has no edges.
+fn edges_as_drawn(input: &BatchInput, values: &[f32], view: &SampleView) -> Vec<f32> {
+    let drawn = match view {
+        SampleView::Graph { edges, .. } | SampleView::Network { edges, .. } => edges,
+        _ => return Vec::new(),
+    };
+    let key = |[a, b]: [u32; 2]| (a.min(b), a.max(b));
+    let by_pair: std::collections::HashMap<(u32, u32), f32> = match input {
+        BatchInput::Graphs { edges, .. } | BatchInput::Nodes { edges, .. } => edges
+            .iter()
+            .zip(values)
+            .map(|(&edge, &v)| (key(edge), v))
+            .collect(),
+        _ => return Vec::new(),
+    };
+    drawn
+        .iter()
+        .map(|&edge| by_pair.get(&key(edge)).copied().unwrap_or(0.0))
+        .collect()
+}
+
 impl<P: Platform> Engine<P> {
     /// Starts explaining validation sample `sample` (pausing training).
     pub(super) async fn explain(
@@ -242,6 +264,7 @@ impl<P: Platform> Engine<P> {
                 view,
                 region,
                 points: Vec::new(),
+                edges: Vec::new(),
                 milliseconds: 0.0,
             },
             started_ms: self.platform.now_ms(),
@@ -646,6 +669,8 @@ impl<P: Platform> Engine<P> {
             ExplainJob::Attribution(run) => loop {
                 match run.job.advance(&run.attributor).await {
                     Ok(Some(attribution)) => {
+                        run.view.edges =
+                            edges_as_drawn(run.job.input(), &attribution.edges, &run.view.view);
                         run.view.points = attribution.points;
                         run.view.milliseconds = self.platform.now_ms() - run.started_ms;
                         finished = Some(FromWorker::Attribution(Box::new(run.view.clone())));

@@ -174,6 +174,13 @@ test('a sequence and a graph: every method draws bars along the letters and node
     const { methods } = await everyMethod(page, async (drawing, method) => {
       assert.ok((await drawing.locator('circle').count()) >= 10, `${method}: atoms`);
       assert.ok((await drawing.locator('line').count()) >= 9, `${method}: bonds`);
+      // Edge importance: each bond drawn with its own width, at least one of them marked.
+      const widths = await drawing.locator('line.weighted').evaluateAll(
+        (lines) => lines.map((l) => parseFloat(l.getAttribute('stroke-width'))));
+      assert.equal(widths.length, await drawing.locator('line').count(), `${method}: every bond weighted`);
+      assert.ok(Math.max(...widths) > Math.min(...widths), `${method}: bonds differ in importance`);
+      const facts = await panel(page).getByLabel('Attribution summary').textContent();
+      assert.match(facts, /Edges: the score's (drop|gradient)/, `${method}: the edges are explained`);
     });
     assert.equal(methods.length, 5, 'no Grad-CAM for a GNN');
     assert.deepEqual(page.problems, []);

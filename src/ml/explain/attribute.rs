@@ -5,6 +5,7 @@
 use super::AttributionMethod;
 use super::points::{Layout, input_values, windows, with_values};
 use crate::ml::data::BatchInput;
+use crate::ml::models::gnn::MAX_LAYERS;
 use crate::ml::models::{Model, ModelInput};
 use crate::ml::rng::{Stream, normal, rng};
 use crate::ml::session::read_floats;
@@ -20,6 +21,10 @@ pub struct Attribution {
     /// One value per point (pixel, sequence position, node, table feature): the input values
     /// of the point summed (their absolute values for saliency).
     pub points: Vec<f32>,
+    /// One value per edge of a graph input, in its edge list's order (else empty): the drop in
+    /// the class score when the edge's messages are switched off (occlusion), or the score's
+    /// gradient with respect to the edge's weight in message passing (every other method).
+    pub edges: Vec<f32>,
 }
 
 /// Several versions of one sample as one batch (graphs side by side, block-diagonal). Node
@@ -135,6 +140,86 @@ impl Attributor {
         Ok(out)
     }
 
+    /// The class score of `input` (one sample) with each edge of `off` switched off in turn
+    /// (its messages weighted 0), one score per entry.
+    pub async fn scores_without_edges(
+        &self,
+        input: &BatchInput,
+        off: &[usize],
+        class: usize,
+    ) -> Result<Vec<f32>, String> {
+        let edges = edge_list(input).len();
+        let weights: Vec<Vec<f32>> = off
+            .iter()
+            .map(|&e| {
+                let mut w = vec![1.0; edges];
+                w[e] = 0.0;
+                w
+            })
+            .collect();
+        self.scores_with_edge_weights(input, &weights, class).await
+    }
+
+    /// The class score of `input` (a graph or node sample) with its edges' messages weighted
+    /// by each entry of `weights` (one weight per edge), one score per entry.
+    pub async fn scores_with_edge_weights(
+        &self,
+        input: &BatchInput,
+        weights: &[Vec<f32>],
+        class: usize,
+    ) -> Result<Vec<f32>, String> {
+        let plain = self.device.clone().without_autodiff();
+        let model = self.model.valid();
+        let mut scores = Vec::with_capacity(weights.len());
+        // Graphs stack side by side, a chunk per forward; a node input is one whole graph.
+        let per_forward = match input {
+            BatchInput::Graphs { .. } => CHUNK,
+            _ => 1,
+        };
+        for chunk in weights.chunks(per_forward) {
+            let version = match input {
+                BatchInput::Graphs { .. } => {
+                    stack(&vec![input.clone(); chunk.len()]).ok_or("nothing to score")?
+                }
+                _ => input.clone(),
+            };
+            let flat: Vec<f32> = chunk.concat();
+            let n = flat.len();
+            let flat = Tensor::<1>::from_data(TensorData::new(flat, [n]), &plain);
+            let model_input = ModelInput::from_batch(&version, &plain).with_edge_weights(flat);
+            let logits = model.head(model.embed(&model_input));
+            let [rows, _] = logits.dims();
+            scores.extend(read_floats(logits.slice([0..rows, class..class + 1]), "scores").await?);
+        }
+        Ok(scores)
+    }
+
+    /// The gradient of the class score of `input` (one sample) with respect to each edge's
+    /// weight in message passing (all weights 1); empty without edges.
+    pub async fn edge_gradient(
+        &self,
+        input: &BatchInput,
+        class: usize,
+    ) -> Result<Vec<f32>, String> {
+        let edges = edge_list(input).len();
+        if edges == 0 {
+            return Ok(Vec::new());
+        }
+        let weights = Tensor::<1>::ones([edges], &self.device).require_grad();
+        let model_input =
+            ModelInput::from_batch(input, &self.device).with_edge_weights(weights.clone());
+        let logits = self.model.head(self.model.embed(&model_input));
+        let [rows, _] = logits.dims();
+        let grads = logits.slice([0..rows, class..class + 1]).sum().backward();
+        read_floats(
+            weights
+                .grad(&grads)
+                .ok_or("the edge weights have no gradient")?,
+            "edge gradients",
+        )
+        .await
+    }
+
     /// An attribution map of `input` (one sample) for `class`. `baseline` is what Integrated
     /// Gradients starts from and occlusion fills in (one value per input value).
     /// `progress(done, total)` follows the versions computed.
@@ -180,6 +265,9 @@ struct Occluded {
     original: f32,
     total: Vec<f32>,
     covered: Vec<u32>,
+    /// The edges switched off one at a time after the windows, and each one's score drop.
+    edges: Vec<usize>,
+    edge_drop: Vec<f32>,
 }
 
 impl AttributionJob {
@@ -193,7 +281,9 @@ impl AttributionJob {
             AttributionMethod::SmoothGrad { samples, .. } => samples.max(1),
             AttributionMethod::IntegratedGradients { steps, .. } => steps.max(1),
             AttributionMethod::Occlusion { size, stride } => {
-                windows(&input, size.max(1), stride.max(1)).len() + 1
+                windows(&input, size.max(1), stride.max(1)).len()
+                    + 1
+                    + reachable_edges(&input).len()
             }
             _ => 1,
         };
@@ -211,6 +301,11 @@ impl AttributionJob {
         }
     }
 
+    /// The sample explained.
+    pub fn input(&self) -> &BatchInput {
+        &self.input
+    }
+
     /// Versions computed, and how many there are.
     pub fn progress(&self) -> (usize, usize) {
         (self.done, self.total)
@@ -218,6 +313,16 @@ impl AttributionJob {
 
     /// Computes the next chunk; the attribution once the last is done.
     pub async fn advance(&mut self, with: &Attributor) -> Result<Option<Attribution>, String> {
+        let Some(mut attribution) = self.advance_points(with).await? else {
+            return Ok(None);
+        };
+        if attribution.edges.is_empty() {
+            attribution.edges = with.edge_gradient(&self.input, self.class).await?;
+        }
+        Ok(Some(attribution))
+    }
+
+    async fn advance_points(&mut self, with: &Attributor) -> Result<Option<Attribution>, String> {
         let layout = Layout::of(&self.input);
         let x = input_values(&self.input).to_vec();
         let (input, class) = (&self.input, self.class);
@@ -230,6 +335,7 @@ impl AttributionJob {
                 return Ok(Some(Attribution {
                     points: layout.reduce(&values, true),
                     values,
+                    edges: Vec::new(),
                 }));
             }
             AttributionMethod::GradientTimesInput => {
@@ -291,6 +397,7 @@ impl AttributionJob {
         Ok(Some(Attribution {
             points: layout.reduce(&values, false),
             values,
+            edges: Vec::new(),
         }))
     }
 
@@ -330,10 +437,22 @@ impl AttributionJob {
                     original,
                     total: vec![0.0; layout.points],
                     covered: vec![0; layout.points],
+                    edges: reachable_edges(input),
+                    edge_drop: vec![0.0; edge_list(input).len()],
                 })
             }
         };
         let first = self.done - 1;
+        if first >= state.windows.len() {
+            let from = first - state.windows.len();
+            let batch = &state.edges[from..(from + CHUNK).min(state.edges.len())];
+            let scores = with.scores_without_edges(input, batch, class).await?;
+            for (&e, score) in batch.iter().zip(scores) {
+                state.edge_drop[e] = state.original - score;
+            }
+            self.done += batch.len();
+            return Ok(self.finish_occlusion(layout, x.len()));
+        }
         let batch = &state.windows[first..(first + CHUNK).min(state.windows.len())];
         let versions: Vec<BatchInput> = batch
             .iter()
@@ -356,8 +475,14 @@ impl AttributionJob {
             }
         }
         self.done += batch.len();
+        Ok(self.finish_occlusion(layout, x.len()))
+    }
+
+    /// Occlusion's attribution once every window and edge is done.
+    fn finish_occlusion(&self, layout: &Layout, values: usize) -> Option<Attribution> {
+        let state = self.occlusion.as_ref()?;
         if self.done < self.total {
-            return Ok(None);
+            return None;
         }
         let points: Vec<f32> = state
             .total
@@ -365,13 +490,17 @@ impl AttributionJob {
             .zip(&state.covered)
             .map(|(t, &c)| if c == 0 { 0.0 } else { t / c as f32 })
             .collect();
-        let mut values = vec![0.0; x.len()];
+        let mut spread = vec![0.0; values];
         for (p, v) in points.iter().enumerate() {
             for c in 0..layout.channels {
-                values[layout.index(p, c)] = *v / layout.channels as f32;
+                spread[layout.index(p, c)] = *v / layout.channels as f32;
             }
         }
-        Ok(Some(Attribution { values, points }))
+        Some(Attribution {
+            values: spread,
+            points,
+            edges: state.edge_drop.clone(),
+        })
     }
 }
 
@@ -442,7 +571,11 @@ impl Attributor {
                 values[layout.index(p, c)] = *v / layout.channels as f32;
             }
         }
-        Ok(Attribution { values, points })
+        Ok(Attribution {
+            values,
+            points,
+            edges: Vec::new(),
+        })
     }
 }
 
@@ -496,6 +629,56 @@ async fn leaf_gradient<const D: usize>(
     Ok((gradient, read_floats(maps.detach(), "activations").await?))
 }
 
+/// The edge list of a graph or node input; empty for others.
+fn edge_list(input: &BatchInput) -> &[[u32; 2]] {
+    match input {
+        BatchInput::Graphs { edges, .. } | BatchInput::Nodes { edges, .. } => edges,
+        _ => &[],
+    }
+}
+
+/// The edges occlusion switches off: every edge of a graph; for a node, those whose messages
+/// can reach it through the deepest GNN (an endpoint within `MAX_LAYERS - 1` hops) — switching
+/// off any other changes nothing.
+fn reachable_edges(input: &BatchInput) -> Vec<usize> {
+    let edges = edge_list(input);
+    let BatchInput::Nodes { targets, .. } = input else {
+        return (0..edges.len()).collect();
+    };
+    let nodes = edges
+        .iter()
+        .flatten()
+        .chain(targets)
+        .map(|&n| n as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut neighbours = vec![Vec::new(); nodes];
+    for &[a, b] in edges {
+        neighbours[a as usize].push(b as usize);
+        neighbours[b as usize].push(a as usize);
+    }
+    let mut hops = vec![usize::MAX; nodes];
+    let mut frontier: Vec<usize> = targets.iter().map(|&t| t as usize).collect();
+    for &t in &frontier {
+        hops[t] = 0;
+    }
+    for depth in 1..MAX_LAYERS {
+        let mut next = Vec::new();
+        for n in frontier {
+            for &m in &neighbours[n] {
+                if hops[m] == usize::MAX {
+                    hops[m] = depth;
+                    next.push(m);
+                }
+            }
+        }
+        frontier = next;
+    }
+    (0..edges.len())
+        .filter(|&e| edges[e].iter().any(|&n| hops[n as usize] < MAX_LAYERS))
+        .collect()
+}
+
 fn chunked(versions: &[BatchInput]) -> Vec<BatchInput> {
     debug_assert!(
         versions
@@ -522,21 +705,25 @@ fn tracked(input: ModelInput) -> ModelInput {
         ModelInput::Graphs {
             features,
             edges,
+            edge_weights,
             node_graph,
             graphs,
         } => ModelInput::Graphs {
             features: features.require_grad(),
             edges,
+            edge_weights,
             node_graph,
             graphs,
         },
         ModelInput::Nodes {
             features,
             edges,
+            edge_weights,
             targets,
         } => ModelInput::Nodes {
             features: features.require_grad(),
             edges,
+            edge_weights,
             targets,
         },
         ModelInput::Table(x) => ModelInput::Table(x.require_grad()),

@@ -219,6 +219,26 @@ impl GraphTensors {
         }
     }
 
+    /// The same messages, those of undirected edge `e` (both ways) multiplied by
+    /// `edge_weights[e]`; self-loops keep theirs. A weight of 0 switches an edge off, and a
+    /// tracked weight gives the class score's gradient per edge (edge attribution).
+    ///
+    /// # Shapes
+    /// - edge_weights: `[edges]`
+    pub fn with_edge_weights(mut self, edge_weights: Tensor<1>) -> Self {
+        let [edges] = edge_weights.dims();
+        let [messages, _] = self.weights.dims();
+        let device = edge_weights.device();
+        // Messages 2e and 2e + 1 carry edge e; the rest (self-loops) read the appended 1.
+        let of_message: Vec<i64> = (0..messages).map(|m| (m / 2).min(edges) as i64).collect();
+        let index = Tensor::<1, Int>::from_data(TensorData::new(of_message, [messages]), &device);
+        let per_message = Tensor::cat(vec![edge_weights, Tensor::ones([1], &device)], 0)
+            .select(0, index)
+            .unsqueeze_dim::<2>(1);
+        self.weights = self.weights * per_message;
+        self
+    }
+
     /// Sums the weighted senders' rows at each receiver.
     ///
     /// # Shapes

@@ -336,6 +336,8 @@ pub enum ModelInput {
     Graphs {
         features: Tensor<2>,
         edges: Vec<[u32; 2]>,
+        /// A weight per edge `[edges]` multiplying its messages; `None`: all 1.
+        edge_weights: Option<Tensor<1>>,
         node_graph: Vec<u32>,
         graphs: usize,
     },
@@ -343,6 +345,8 @@ pub enum ModelInput {
     Nodes {
         features: Tensor<2>,
         edges: Vec<[u32; 2]>,
+        /// As for `Graphs`.
+        edge_weights: Option<Tensor<1>>,
         targets: Vec<u32>,
     },
     /// `[batch, features]`
@@ -351,6 +355,45 @@ pub enum ModelInput {
 
 #[cfg(feature = "engine")]
 impl ModelInput {
+    /// The message-passing tensors of a graph or node input for `kind`; `None` for others.
+    pub fn graph_tensors(&self, kind: gnn::GnnKind) -> Option<gnn::GraphTensors> {
+        let (features, edges, edge_weights) = match self {
+            ModelInput::Graphs {
+                features,
+                edges,
+                edge_weights,
+                ..
+            }
+            | ModelInput::Nodes {
+                features,
+                edges,
+                edge_weights,
+                ..
+            } => (features, edges, edge_weights),
+            _ => return None,
+        };
+        let [nodes, _] = features.dims();
+        let graph = gnn::GraphTensors::new(kind, nodes, edges, &features.device());
+        Some(match edge_weights {
+            Some(weights) => graph.with_edge_weights(weights.clone()),
+            None => graph,
+        })
+    }
+
+    /// The same input with a weight per edge multiplying its messages (graph and node
+    /// inputs; others are returned as they are).
+    ///
+    /// # Shapes
+    /// - weights: `[edges]`
+    pub fn with_edge_weights(mut self, weights: Tensor<1>) -> Self {
+        if let ModelInput::Graphs { edge_weights, .. } | ModelInput::Nodes { edge_weights, .. } =
+            &mut self
+        {
+            *edge_weights = Some(weights);
+        }
+        self
+    }
+
     /// The tensors of `input` on `device`.
     pub fn from_batch(input: &BatchInput, device: &Device) -> Self {
         match input {
@@ -378,6 +421,7 @@ impl ModelInput {
                     device,
                 ),
                 edges: edges.clone(),
+                edge_weights: None,
                 node_graph: node_graph.clone(),
                 graphs: *graphs,
             },
@@ -395,6 +439,7 @@ impl ModelInput {
                     device,
                 ),
                 edges: edges.clone(),
+                edge_weights: None,
                 targets: targets.clone(),
             },
             BatchInput::Table { values, shape } => ModelInput::Table(Tensor::from_data(
@@ -433,27 +478,22 @@ impl Model {
                 Model::Gnn(gnn),
                 ModelInput::Graphs {
                     features,
-                    edges,
                     node_graph,
                     graphs,
+                    ..
                 },
             ) => {
-                let graph =
-                    gnn::GraphTensors::new(gnn.kind(), node_graph.len(), edges, &features.device());
+                let graph = input.graph_tensors(gnn.kind()).expect("a graph input");
                 gnn.readout(features.clone(), &graph, node_graph, *graphs)
             }
             (
                 Model::Gnn(gnn),
                 ModelInput::Nodes {
-                    features,
-                    edges,
-                    targets,
+                    features, targets, ..
                 },
             ) => {
-                let device = features.device();
-                let [nodes, _] = features.dims();
-                let graph = gnn::GraphTensors::new(gnn.kind(), nodes, edges, &device);
-                let targets = node_indices(targets, &device);
+                let graph = input.graph_tensors(gnn.kind()).expect("a graph input");
+                let targets = node_indices(targets, &features.device());
                 gnn.embed(features.clone(), &graph).select(0, targets)
             }
             (Model::Mlp(mlp), ModelInput::Table(x)) => mlp.embed(x.clone()),
@@ -535,13 +575,12 @@ impl Model {
                 Model::Gnn(gnn),
                 ModelInput::Graphs {
                     features,
-                    edges,
                     node_graph,
                     graphs,
+                    ..
                 },
             ) => {
-                let graph =
-                    gnn::GraphTensors::new(gnn.kind(), node_graph.len(), edges, &features.device());
+                let graph = input.graph_tensors(gnn.kind()).expect("a graph input");
                 let layers = std::iter::once(features.clone())
                     .chain(gnn.layer_outputs(features.clone(), &graph));
                 for (i, a) in layers.enumerate() {
@@ -561,15 +600,11 @@ impl Model {
             (
                 Model::Gnn(gnn),
                 ModelInput::Nodes {
-                    features,
-                    edges,
-                    targets,
+                    features, targets, ..
                 },
             ) => {
-                let device = features.device();
-                let [nodes, _] = features.dims();
-                let graph = gnn::GraphTensors::new(gnn.kind(), nodes, edges, &device);
-                let targets = node_indices(targets, &device);
+                let graph = input.graph_tensors(gnn.kind()).expect("a graph input");
+                let targets = node_indices(targets, &features.device());
                 let layers = std::iter::once(features.clone())
                     .chain(gnn.layer_outputs(features.clone(), &graph));
                 for (i, a) in layers.enumerate() {

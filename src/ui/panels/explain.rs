@@ -386,6 +386,7 @@ fn attribution_view(view: &AttributionView, names: &[String], settings: &Setting
             positions,
             edges,
             &view.points,
+            &view.edges,
             &view.region,
             settings.signed,
             &label,
@@ -402,6 +403,7 @@ fn attribution_view(view: &AttributionView, names: &[String], settings: &Setting
                 positions,
                 edges,
                 &view.points,
+                &view.edges,
                 &region,
                 settings.signed,
                 &label,
@@ -413,11 +415,20 @@ fn attribution_view(view: &AttributionView, names: &[String], settings: &Setting
     } else {
         ""
     };
+    let edge_note = match (view.edges.is_empty(), view.method) {
+        (true, _) => "",
+        (false, AttributionMethod::Occlusion { .. }) => {
+            " Edges: the score's drop when the edge's messages are switched off."
+        }
+        (false, _) => {
+            " Edges: the score's gradient with respect to the edge's weight in message passing."
+        }
+    };
     html! {
         <div class="attribution">
             { drawing }
             <p class="facts" aria-label="Attribution summary">
-                { format!("{label}. Computed in {:.0} ms.{region_note}", view.milliseconds) }
+                { format!("{label}. Computed in {:.0} ms.{region_note}{edge_note}", view.milliseconds) }
             </p>
         </div>
     }
@@ -553,21 +564,44 @@ fn feature_bars(points: &[f32], names: &[String], signed: bool, label: &str) -> 
     html! { <div class="feature-bars" role="img" aria-label={label.to_string()}>{ for rows }</div> }
 }
 
-/// Node importance on the graph: the stronger, the larger and redder; true region ringed.
+/// Node and edge importance on the graph: the stronger, the larger (thicker) and more
+/// coloured; true region ringed.
 fn graph_importance(
     positions: &[(f32, f32)],
     edges: &[[u32; 2]],
     points: &[f32],
+    edge_values: &[f32],
     region: &[bool],
     signed: bool,
     label: &str,
 ) -> Html {
     let top = points.iter().map(|v| v.abs()).fold(1e-12, f32::max);
+    let top_edge = edge_values.iter().map(|v| v.abs()).fold(1e-12, f32::max);
     let at = |i: u32| positions.get(i as usize).copied().unwrap_or((0.5, 0.5));
-    let lines = edges.iter().map(|&[a, b]| {
+    let lines = edges.iter().enumerate().map(|(e, &[a, b])| {
         let (pa, pb) = (at(a), at(b));
-        html! { <line x1={format!("{:.1}", pa.0 * 100.0)} y1={format!("{:.1}", pa.1 * 100.0)}
-        x2={format!("{:.1}", pb.0 * 100.0)} y2={format!("{:.1}", pb.1 * 100.0)} /> }
+        let (x1, y1) = (
+            format!("{:.1}", pa.0 * 100.0),
+            format!("{:.1}", pa.1 * 100.0),
+        );
+        let (x2, y2) = (
+            format!("{:.1}", pb.0 * 100.0),
+            format!("{:.1}", pb.1 * 100.0),
+        );
+        match edge_values.get(e) {
+            Some(&v) => {
+                let shown = if signed { v } else { v.abs() };
+                let strength = shown.abs() / top_edge;
+                html! {
+                    <line {x1} {y1} {x2} {y2} class="weighted" stroke={bar_colour(shown, signed)}
+                          stroke-width={format!("{:.2}", 0.4 + 2.6 * strength)}
+                          stroke-opacity={format!("{:.2}", 0.25 + 0.75 * strength)}>
+                        <title>{ format!("edge {a}–{b}: {v:.4}") }</title>
+                    </line>
+                }
+            }
+            None => html! { <line {x1} {y1} {x2} {y2} /> },
+        }
     });
     let small = positions.len() > 60;
     let nodes = positions.iter().enumerate().map(|(i, p)| {
