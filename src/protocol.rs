@@ -87,9 +87,9 @@ pub enum ToWorker {
     Filters,
     /// Project the validation set's penultimate embeddings to the plane.
     Project(Projection),
-    /// Linear CKA between every pair of the model's layers, on validation samples; with a
-    /// checkpoint's step, between the model's layers now and at that checkpoint.
-    CompareLayers { checkpoint: Option<u64> },
+    /// Linear CKA between the model's layers and the layers of what `against` names, on
+    /// validation samples.
+    CompareLayers { against: LayersAgainst },
     /// Score every method against the built-in dataset's true regions on `samples`
     /// validation samples, then the randomised-model check.
     CheckAttributions { samples: usize },
@@ -181,17 +181,30 @@ pub struct FilterKernels {
     pub values: Vec<f32>,
 }
 
+/// What a model's layers are compared with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LayersAgainst {
+    /// Its own layers.
+    #[default]
+    Itself,
+    /// The same model at the checkpoint of this step.
+    Checkpoint(u64),
+    /// The augmentation comparison's two runs: the run with augmentation (rows) against the
+    /// run without (columns).
+    AugmentationRuns,
+}
+
 /// Linear CKA between the model's layers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerSimilarity {
     pub layers: Vec<String>,
-    /// Row-major, `layers × layers`: rows the model now, columns the model at `against`.
+    /// Row-major, `layers × layers`: rows the model now (or the run with augmentation),
+    /// columns what it is compared with.
     pub cka: Vec<f32>,
     pub samples: usize,
     /// The step of the model now.
     pub step: u64,
-    /// The checkpoint the columns come from (`None`: the model now).
-    pub against: Option<u64>,
+    pub against: LayersAgainst,
     /// The steps of the checkpoints kept in this run.
     pub checkpoints: Vec<u64>,
 }

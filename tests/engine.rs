@@ -3,7 +3,7 @@
 use burn::prelude::Device;
 use petri::engine::{Engine, Platform};
 use petri::ml::experiment::{Compute, Experiment};
-use petri::protocol::{AdapterInfo, Backend, FromWorker, RunState, ToWorker};
+use petri::protocol::{AdapterInfo, Backend, FromWorker, LayersAgainst, RunState, ToWorker};
 use std::cell::RefCell;
 use std::time::Instant;
 
@@ -413,6 +413,15 @@ fn the_augmentation_preview_and_a_comparison_run_through_the_protocol() {
 
     send(
         &mut engine,
+        ToWorker::CompareLayers {
+            against: LayersAgainst::AugmentationRuns,
+        },
+    );
+    assert!(
+        matches!(take(&engine).pop(), Some(FromWorker::Error(e)) if e.contains("Augmentation tab"))
+    );
+    send(
+        &mut engine,
         ToWorker::Compare {
             runs: [light, AugmentConfig::none()],
             labeled: 60,
@@ -440,6 +449,29 @@ fn the_augmentation_preview_and_a_comparison_run_through_the_protocol() {
         assert_eq!(epochs, vec![1, 2, 3], "run {run}");
     }
     assert!(!engine.is_busy());
+
+    // The two runs' layers: the input is the same data, the layers the runs learned differ.
+    send(
+        &mut engine,
+        ToWorker::CompareLayers {
+            against: LayersAgainst::AugmentationRuns,
+        },
+    );
+    let Some(FromWorker::LayerSimilarity(runs)) = take(&engine).pop() else {
+        panic!("no similarity between the runs");
+    };
+    assert_eq!(runs.against, LayersAgainst::AugmentationRuns);
+    let n = runs.layers.len();
+    assert!(n >= 3 && runs.cka.len() == n * n);
+    assert!(
+        (runs.cka[0] - 1.0).abs() < 1e-3,
+        "both see the same validation input"
+    );
+    assert!(
+        (1..n).any(|i| runs.cka[i * n + i] < 0.999),
+        "the runs learned different layers: {:?}",
+        runs.cka
+    );
 }
 
 #[test]
@@ -562,7 +594,12 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
     );
 
     // CKA: each layer matches itself.
-    send(&mut engine, ToWorker::CompareLayers { checkpoint: None });
+    send(
+        &mut engine,
+        ToWorker::CompareLayers {
+            against: LayersAgainst::Itself,
+        },
+    );
     let Some(FromWorker::LayerSimilarity(similarity)) = take(&engine).pop() else {
         panic!("no similarity");
     };
@@ -577,19 +614,19 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
     send(
         &mut engine,
         ToWorker::CompareLayers {
-            checkpoint: Some(1),
+            against: LayersAgainst::Checkpoint(1),
         },
     );
     let Some(FromWorker::LayerSimilarity(early)) = take(&engine).pop() else {
         panic!("no similarity with the checkpoint");
     };
-    assert_eq!(early.against, Some(1));
+    assert_eq!(early.against, LayersAgainst::Checkpoint(1));
     assert!((early.cka[0] - 1.0).abs() < 1e-3, "the input is the input");
     assert!(early.cka[n * n - 1] < 0.999, "the class scores moved");
     send(
         &mut engine,
         ToWorker::CompareLayers {
-            checkpoint: Some(3),
+            against: LayersAgainst::Checkpoint(3),
         },
     );
     assert!(matches!(take(&engine).pop(), Some(FromWorker::Error(_))));

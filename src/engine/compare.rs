@@ -88,10 +88,7 @@ impl<P: Platform> Engine<P> {
                         })),
                         Err(message) => {
                             self.platform.post(FromWorker::Error(message));
-                            self.set_activity(Activity::Idle);
-                            self.platform
-                                .post(FromWorker::CompareDone { finished: false });
-                            return;
+                            return self.stop_activity();
                         }
                     }
                 }
@@ -100,16 +97,21 @@ impl<P: Platform> Engine<P> {
                 .epochs
                 .iter()
                 .all(|&e| e >= comparison.target_epochs)
+                && let Activity::Comparing(comparison) =
+                    std::mem::replace(&mut self.activity, Activity::Idle)
             {
-                self.set_activity(Activity::Idle);
-                self.platform
-                    .post(FromWorker::CompareDone { finished: true });
-                return;
+                return self.end_comparison(comparison, true);
             }
             if self.platform.now_ms() - start >= SLICE_MS {
                 return;
             }
         }
+    }
+
+    /// Keeps the comparison's runs for comparing their layers and tells the UI it ended.
+    pub(super) fn end_comparison(&mut self, comparison: Box<Comparison>, finished: bool) {
+        self.compared_runs = Some(Box::new(comparison.runs));
+        self.platform.post(FromWorker::CompareDone { finished });
     }
 }
 

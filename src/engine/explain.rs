@@ -19,7 +19,7 @@ use crate::ml::models::{Model, ModelInput};
 use crate::ml::session::{Session, read_floats};
 use crate::protocol::{
     AttributionCheck, AttributionView, CheckRow, FilterKernels, FromWorker, LayerActivations,
-    LayerSimilarity, Projection, ProjectionView, RandomisedRow, SampleView,
+    LayerSimilarity, LayersAgainst, Projection, ProjectionView, RandomisedRow, SampleView,
 };
 use burn::module::Module;
 use std::sync::Arc;
@@ -455,51 +455,74 @@ impl<P: Platform> Engine<P> {
             .push((step, session.trainer().model().clone()));
     }
 
-    /// Sends linear CKA between every pair of the model's layers, or between its layers now
-    /// and at the checkpoint of step `checkpoint`.
-    pub(super) async fn compare_layers(&mut self, checkpoint: Option<u64>) {
-        if !self.ensure_session().await {
-            return;
-        }
-        let session = self.session.as_ref().expect("ensured");
-        let against = match checkpoint {
-            None => None,
-            Some(step) => match self.checkpoints.iter().find(|(s, _)| *s == step) {
-                Some((_, model)) => Some(model),
-                None => {
-                    return self.platform.post(FromWorker::Error(format!(
-                        "There is no checkpoint at step {step} in this run."
-                    )));
+    /// Sends linear CKA between the layers of the model and those of what `against` names:
+    /// itself, a checkpoint of the run, or (for the augmentation comparison's two runs) the
+    /// run with augmentation against the run without.
+    pub(super) async fn compare_layers(&mut self, against: LayersAgainst) {
+        let (rows, columns, session) = match against {
+            LayersAgainst::AugmentationRuns => {
+                let Some(runs) = &self.compared_runs else {
+                    return self.platform.post(FromWorker::Error(
+                        "There are no runs to compare yet: run the comparison in the Augmentation tab first.".into(),
+                    ));
+                };
+                (
+                    runs[0].trainer().model(),
+                    runs[1].trainer().model(),
+                    &runs[0],
+                )
+            }
+            LayersAgainst::Itself | LayersAgainst::Checkpoint(_) => {
+                if !self.ensure_session().await {
+                    return;
                 }
-            },
+                let session = self.session.as_ref().expect("ensured");
+                let model = session.trainer().model();
+                let columns = match against {
+                    LayersAgainst::Checkpoint(step) => {
+                        match self.checkpoints.iter().find(|(s, _)| *s == step) {
+                            Some((_, checkpoint)) => checkpoint,
+                            None => {
+                                return self.platform.post(FromWorker::Error(format!(
+                                    "There is no checkpoint at step {step} in this run."
+                                )));
+                            }
+                        }
+                    }
+                    _ => model,
+                };
+                (model, columns, session)
+            }
         };
         let valid = &session.dataset().valid;
         let count = valid.len().min(CKA_SAMPLES);
         let indices: Vec<usize> = (0..count).collect();
         let input = session.model_batch(valid, &indices).input;
         let device = session.trainer().device();
-        let now = match representations(session.trainer().model(), &input, device).await {
+        let now = match representations(rows, &input, device).await {
             Ok(now) => now,
             Err(message) => return self.platform.post(FromWorker::Error(message)),
         };
-        let then = match against {
-            Some(model) => match representations(model, &input, device).await {
+        let then = if std::ptr::eq(rows, columns) {
+            now.clone()
+        } else {
+            match representations(columns, &input, device).await {
                 Ok(then) => then,
                 Err(message) => return self.platform.post(FromWorker::Error(message)),
-            },
-            None => now.clone(),
+            }
         };
         let matrix = cka_matrix(
             &now.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(),
             &then.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
         );
+        let step = session.step();
         self.platform
             .post(FromWorker::LayerSimilarity(LayerSimilarity {
                 layers: now.into_iter().map(|(name, _)| name).collect(),
                 cka: matrix.into_iter().flatten().map(|v| v as f32).collect(),
                 samples: count,
-                step: session.step(),
-                against: checkpoint,
+                step,
+                against,
                 checkpoints: self.checkpoints.iter().map(|(s, _)| *s).collect(),
             }));
     }

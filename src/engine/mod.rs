@@ -149,6 +149,9 @@ pub struct Engine<P: Platform> {
     regions: Option<((crate::ml::data::BuiltinDataset, u64), Option<Regions>)>,
     /// Copies of the model at a few evaluated steps (doubling apart), for comparing layers.
     checkpoints: Vec<(u64, crate::ml::models::Model)>,
+    /// The augmentation comparison's runs (with, without) once it has ended, for comparing
+    /// their layers.
+    compared_runs: Option<Box<[Session; 2]>>,
     /// Predicted class and confidence of each validation sample at the last evaluation.
     last_predictions: Option<(Vec<u32>, Vec<f32>)>,
     session: Option<Session>,
@@ -177,6 +180,7 @@ impl<P: Platform> Engine<P> {
             layout: None,
             regions: None,
             checkpoints: Vec::new(),
+            compared_runs: None,
             last_predictions: None,
             session: None,
             activity: Activity::Idle,
@@ -286,7 +290,7 @@ impl<P: Platform> Engine<P> {
             ToWorker::Activations { sample } => self.send_activations(sample).await,
             ToWorker::Filters => self.send_filters().await,
             ToWorker::Project(method) => self.project(method).await,
-            ToWorker::CompareLayers { checkpoint } => self.compare_layers(checkpoint).await,
+            ToWorker::CompareLayers { against } => self.compare_layers(against).await,
             ToWorker::CheckAttributions { samples } => self.check_attributions(samples).await,
             ToWorker::Crash => panic!("crash requested by the UI (a test of crash recovery)"),
         }
@@ -309,9 +313,7 @@ impl<P: Platform> Engine<P> {
     /// Ends the current activity, telling the UI about a job that was cut short.
     fn stop_activity(&mut self) {
         match std::mem::replace(&mut self.activity, Activity::Idle) {
-            Activity::Comparing(_) => self
-                .platform
-                .post(FromWorker::CompareDone { finished: false }),
+            Activity::Comparing(comparison) => self.end_comparison(comparison, false),
             Activity::Budget(_) => self
                 .platform
                 .post(FromWorker::BudgetDone { finished: false }),

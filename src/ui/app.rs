@@ -477,7 +477,8 @@ pub fn App() -> Html {
                          hidden={state.tab != Tab::Explain}>
                         <ExplainPanel edit={edit} explain={state.explain.clone()}
                                       class_names={class_names} {kind} run={state.run.clone()}
-                                      progress={state.progress.clone()} engine={engine} />
+                                      progress={state.progress.clone()} engine={engine}
+                                      runs_compared={state.comparison.as_ref().is_some_and(|c| c.finished.is_some())} />
                     </div>
                 </div>
             </main>

@@ -9,7 +9,7 @@ use crate::ml::explain::{AttributionMethod, Baseline};
 use crate::ml::models::ModelConfig;
 use crate::protocol::{
     AttributionCheck, AttributionView, FilterKernels, LayerActivations, LayerSimilarity,
-    Projection, ProjectionView, RunInfo, SampleView, ToWorker,
+    LayersAgainst, Projection, ProjectionView, RunInfo, SampleView, ToWorker,
 };
 use crate::ui::app::Engine;
 use crate::ui::heat::{activation_map, kernel_image, logo, overlay, similarity_colours};
@@ -29,6 +29,8 @@ pub struct ExplainPanelProps {
     pub run: Option<Rc<RunInfo>>,
     pub progress: Option<JobProgress>,
     pub engine: Engine,
+    /// Whether the augmentation comparison has ended (its runs can be compared).
+    pub runs_compared: bool,
 }
 
 /// The method settings a person can change.
@@ -49,8 +51,8 @@ struct Settings {
     signed: bool,
     colour_by_prediction: bool,
     checked: usize,
-    /// The checkpoint the layers are compared with (`None`: the model itself).
-    against: Option<u64>,
+    /// What the layers are compared with.
+    against: LayersAgainst,
 }
 
 impl Default for Settings {
@@ -70,7 +72,7 @@ impl Default for Settings {
             signed: false,
             colour_by_prediction: false,
             checked: 20,
-            against: None,
+            against: LayersAgainst::Itself,
         }
     }
 }
@@ -914,14 +916,14 @@ fn similarity_section(props: &ExplainPanelProps, settings: &UseStateHandle<Setti
         .as_ref()
         .map(|s| s.checkpoints.clone())
         .unwrap_or_default();
-    let against = settings.against.filter(|s| checkpoints.contains(s));
+    let against = match settings.against {
+        LayersAgainst::Checkpoint(step) if !checkpoints.contains(&step) => LayersAgainst::Itself,
+        LayersAgainst::AugmentationRuns if !props.runs_compared => LayersAgainst::Itself,
+        against => against,
+    };
     let on_compare = {
         let engine = props.engine.clone();
-        Callback::from(move |_: MouseEvent| {
-            engine.send(ToWorker::CompareLayers {
-                checkpoint: against,
-            })
-        })
+        Callback::from(move |_: MouseEvent| engine.send(ToWorker::CompareLayers { against }))
     };
     let options: Vec<(AttrValue, AttrValue)> =
         std::iter::once(("self".into(), "Its own layers".into()))
@@ -931,12 +933,29 @@ fn similarity_section(props: &ExplainPanelProps, settings: &UseStateHandle<Setti
                     format!("The model at step {s}").into(),
                 )
             }))
+            .chain(props.runs_compared.then(|| {
+                (
+                    "runs".into(),
+                    "The augmentation comparison: with against without".into(),
+                )
+            }))
             .collect();
+    let selected = match against {
+        LayersAgainst::Itself => "self".to_string(),
+        LayersAgainst::Checkpoint(step) => step.to_string(),
+        LayersAgainst::AugmentationRuns => "runs".to_string(),
+    };
     let on_against = {
         let settings = settings.clone();
         Callback::from(move |t: String| {
+            let against = match t.as_str() {
+                "runs" => LayersAgainst::AugmentationRuns,
+                step => step
+                    .parse()
+                    .map_or(LayersAgainst::Itself, LayersAgainst::Checkpoint),
+            };
             settings.set(Settings {
-                against: t.parse().ok(),
+                against,
                 ..(*settings).clone()
             })
         })
@@ -944,9 +963,8 @@ fn similarity_section(props: &ExplainPanelProps, settings: &UseStateHandle<Setti
     html! {
         <div class="similarity">
             <h3>{"Layer similarity"}</h3>
-            if !checkpoints.is_empty() {
-                <SelectField id="explain-against" label="Compare with" {options}
-                             selected={against.map_or("self".to_string(), |s| s.to_string())}
+            if options.len() > 1 {
+                <SelectField id="explain-against" label="Compare with" {options} {selected}
                              onchange={on_against} />
             }
             <button onclick={on_compare} disabled={props.explain.running.is_some()}>{"Compare layers"}</button>
@@ -971,9 +989,11 @@ fn similarity_table(similarity: &LayerSimilarity) -> Html {
         <div class="table-scroll">
             <table class="heat-table">
                 <caption>{ match similarity.against {
-                    None => format!("Linear CKA between the model's layers ({} validation samples)", similarity.samples),
-                    Some(then) => format!("Linear CKA between the model's layers at step {} (rows) and at step {then} (columns), {} validation samples",
+                    LayersAgainst::Itself => format!("Linear CKA between the model's layers ({} validation samples)", similarity.samples),
+                    LayersAgainst::Checkpoint(then) => format!("Linear CKA between the model's layers at step {} (rows) and at step {then} (columns), {} validation samples",
                         similarity.step, similarity.samples),
+                    LayersAgainst::AugmentationRuns => format!("Linear CKA between the layers of the run with augmentation (rows) and the run without (columns), {} validation samples",
+                        similarity.samples),
                 } }</caption>
                 <thead><tr><td></td>{ for similarity.layers.iter().map(|l| html! { <th scope="col">{ l.clone() }</th> }) }</tr></thead>
                 <tbody>{ for rows }</tbody>
