@@ -7,8 +7,8 @@ use crate::ml::data::DataShape;
 use crate::ml::experiment::{Compute, Experiment};
 use crate::ml::explain::{AttributionMethod, Baseline};
 use crate::ml::import::{ColumnInfo, ImportError, ImportOptions, Problem, Progress, UploadFile};
-use crate::ml::label::AssignedLabel;
 use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
+use crate::ml::label::{AssignedLabel, Part};
 use crate::ml::metrics::ConfusionMatrix;
 use crate::ml::models::ModelSummary;
 use serde::{Deserialize, Serialize};
@@ -73,20 +73,24 @@ pub enum ToWorker {
     ImportLabels { file: String, text: String },
     /// Run the label-budget experiment on the current built-in dataset (Pause cancels it).
     RunBudget(BudgetConfig),
-    /// Explain validation sample `sample` (its index there) for `class` (the predicted class
-    /// when `None`) with `method`. Training pauses; Pause cancels.
+    /// Explain `sample` for `class` (the predicted class when `None`) with `method`. Training
+    /// pauses; Pause cancels.
     Explain {
-        sample: usize,
+        sample: SampleRef,
         class: Option<u32>,
         method: AttributionMethod,
         baseline: Baseline,
     },
-    /// Draw the inside of the model for validation sample `sample`: each layer's activations.
-    Activations { sample: usize },
+    /// Draw the inside of the model for `sample`: each layer's activations.
+    Activations { sample: SampleRef },
     /// Send the first conv layer's kernels ([`FromWorker::Filters`]).
     Filters,
-    /// Project the validation set's penultimate embeddings to the plane.
-    Project(Projection),
+    /// Project the penultimate embeddings of the validation set (or, with `every_sample`, of
+    /// every sample: training, validation, test and the unlabeled pool) to the plane.
+    Project {
+        method: Projection,
+        every_sample: bool,
+    },
     /// Linear CKA between the model's layers and the layers of what `against` names, on
     /// validation samples.
     CompareLayers { against: LayersAgainst },
@@ -115,11 +119,71 @@ impl Projection {
     }
 }
 
-/// An attribution map of one validation sample.
+/// A sample of the run's data: its part and its index there (the training part holds every
+/// sample labeled since; the pool every sample that came without a label).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SampleRef {
+    pub part: Part,
+    pub index: usize,
+}
+
+impl SampleRef {
+    /// Validation sample `index`.
+    pub fn valid(index: usize) -> Self {
+        Self {
+            part: Part::Valid,
+            index,
+        }
+    }
+
+    /// How it is named to a person ("validation sample 3").
+    pub fn describe(self) -> String {
+        let part = match self.part {
+            Part::Train => "training",
+            Part::Valid => "validation",
+            Part::Test => "test",
+            Part::Pool => "pool",
+        };
+        format!("{part} sample {}", self.index)
+    }
+}
+
+/// Where a sample's label came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LabelOrigin {
+    /// It came with the data.
+    Data,
+    /// A person labeled it.
+    Human,
+    /// A person accepted the model's proposal.
+    Pseudo,
+    /// It has none yet.
+    Unlabeled,
+}
+
+impl LabelOrigin {
+    pub const ALL: [LabelOrigin; 4] = [
+        LabelOrigin::Data,
+        LabelOrigin::Human,
+        LabelOrigin::Pseudo,
+        LabelOrigin::Unlabeled,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            LabelOrigin::Data => "From the data",
+            LabelOrigin::Human => "Labeled by a person",
+            LabelOrigin::Pseudo => "Accepted proposal",
+            LabelOrigin::Unlabeled => "Unlabeled",
+        }
+    }
+}
+
+/// An attribution map of one sample.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AttributionView {
-    /// Index in the validation set.
-    pub sample: usize,
+    pub sample: SampleRef,
+    /// Its label ([`crate::ml::data::NO_LABEL`] when it has none).
     pub label: u32,
     /// The model's prediction and its probability.
     pub prediction: (u32, f32),
@@ -151,13 +215,15 @@ pub struct LayerActivations {
     pub values: Vec<f32>,
 }
 
-/// The validation set's embeddings in the plane.
+/// Embeddings in the plane.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProjectionView {
     pub method: Projection,
-    /// Each point's validation index, true class and predicted class.
-    pub samples: Vec<usize>,
+    /// Each point's sample, label ([`crate::ml::data::NO_LABEL`]: none), where the label came
+    /// from, and predicted class.
+    pub samples: Vec<SampleRef>,
     pub truth: Vec<u32>,
+    pub sources: Vec<LabelOrigin>,
     pub predicted: Vec<u32>,
     /// x, y per point; travels as a typed array.
     #[serde(skip)]
@@ -473,6 +539,8 @@ pub type Guesses = Vec<(u32, f32)>;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueueItem {
     pub id: String,
+    /// Its index in the pool.
+    pub pool_index: usize,
     /// The sample drawn large (for nodes: the graph with the node emphasised).
     pub view: SampleView,
     pub guesses: Guesses,
@@ -591,7 +659,7 @@ pub enum FromWorker {
     Attribution(Box<AttributionView>),
     /// Each layer's activations for one sample, as asked with [`ToWorker::Activations`].
     Activations {
-        sample: usize,
+        sample: SampleRef,
         layers: Vec<LayerActivations>,
     },
     /// The first conv layer's kernels, as asked with [`ToWorker::Filters`].
@@ -674,7 +742,7 @@ mod tests {
     #[test]
     fn large_arrays_leave_the_json_and_come_back() {
         let mut message = FromWorker::Activations {
-            sample: 3,
+            sample: SampleRef::valid(3),
             layers: vec![LayerActivations {
                 name: "conv 1".into(),
                 layout: [2, 1, 2],

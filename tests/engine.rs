@@ -3,7 +3,9 @@
 use burn::prelude::Device;
 use petri::engine::{Engine, Platform};
 use petri::ml::experiment::{Compute, Experiment};
-use petri::protocol::{AdapterInfo, Backend, FromWorker, LayersAgainst, RunState, ToWorker};
+use petri::protocol::{
+    AdapterInfo, Backend, FromWorker, LayersAgainst, RunState, SampleRef, ToWorker,
+};
 use std::cell::RefCell;
 use std::time::Instant;
 
@@ -492,7 +494,7 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
 
     // Integrated Gradients with many steps: progress, then Pause cancels it.
     let explain = |method| ToWorker::Explain {
-        sample: 2,
+        sample: SampleRef::valid(2),
         class: None,
         method,
         baseline: Baseline::Blurred,
@@ -532,7 +534,7 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
         assert_eq!(view.points.len(), 28 * 28, "{method:?}");
         assert_eq!(view.region.len(), 28 * 28);
         assert!(view.region.iter().filter(|&&r| r).count() > 20);
-        assert_eq!(view.sample, 2);
+        assert_eq!(view.sample, SampleRef::valid(2));
         assert_eq!(
             view.class, view.prediction.0,
             "the predicted class by default"
@@ -540,7 +542,12 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
     }
 
     // Activations, layer by layer, laid out as the layers are.
-    send(&mut engine, ToWorker::Activations { sample: 0 });
+    send(
+        &mut engine,
+        ToWorker::Activations {
+            sample: SampleRef::valid(0),
+        },
+    );
     let Some(FromWorker::Activations { layers, .. }) = take(&engine).pop() else {
         panic!("no activations");
     };
@@ -578,12 +585,24 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
     assert_eq!(kernels.values.len(), 8 * 9);
 
     // PCA at once; t-SNE as a job ending with its projection.
-    send(&mut engine, ToWorker::Project(Projection::Pca));
+    send(
+        &mut engine,
+        ToWorker::Project {
+            method: Projection::Pca,
+            every_sample: false,
+        },
+    );
     let Some(FromWorker::Projection { view, finished }) = take(&engine).pop() else {
         panic!("no PCA");
     };
     assert!(finished && view.xy.len() == 2 * view.samples.len() && view.explained.is_some());
-    send(&mut engine, ToWorker::Project(Projection::Tsne));
+    send(
+        &mut engine,
+        ToWorker::Project {
+            method: Projection::Tsne,
+            every_sample: false,
+        },
+    );
     let reports = train_until(&mut engine, 5000, |m| {
         matches!(m, FromWorker::Projection { finished: true, .. })
     });

@@ -1,19 +1,23 @@
 //! Native tests of semi-supervised training and labeling: the soft-target loss against plain
 //! cross-entropy and finite differences, consistency training against labeled-only training,
-//! and the engine's labeling protocol (queue, retraining after new labels, label files,
-//! predictions, the test set, the label-budget experiment).
+//! and the engine's labeling protocol (queue, retraining after new labels, explaining a queued
+//! sample, embeddings by label source, label files, predictions, the test set, the
+//! label-budget experiment).
 
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use petri::engine::{Engine, Platform};
-use petri::ml::data::{Batch, BatchInput, BuiltinDataset, Mix};
+use petri::ml::data::{Batch, BatchInput, BuiltinDataset, Mix, NO_LABEL};
 use petri::ml::experiment::{Compute, DatasetId, Experiment};
+use petri::ml::explain::{AttributionMethod, Baseline};
 use petri::ml::label::budget::BudgetConfig;
 use petri::ml::label::{AssignedLabel, Collection, LabelSource, Part, QueryStrategy};
 use petri::ml::session::Session;
 use petri::ml::train::soft_cross_entropy;
-use petri::protocol::{AdapterInfo, FromWorker, LabelQueue, ToWorker};
+use petri::protocol::{
+    AdapterInfo, FromWorker, LabelOrigin, LabelQueue, Projection, SampleRef, ToWorker,
+};
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -281,6 +285,69 @@ fn labeling_from_the_queue_trains_on_the_labels_and_scores_the_pool_again() {
             .iter()
             .all(|i| labels.iter().all(|l| l.id != i.id))
     );
+
+    // A sample of the queue can be explained, and every sample projected with where its label
+    // came from: the person's three labels are all there.
+    let asked = SampleRef {
+        part: Part::Pool,
+        index: second.items[0].pool_index,
+    };
+    assert_eq!(index[&second.items[0].id], asked.index);
+    send(
+        &mut engine,
+        ToWorker::Explain {
+            sample: asked,
+            class: None,
+            method: AttributionMethod::Saliency,
+            baseline: Baseline::Zeros,
+        },
+    );
+    let view = run_until(&mut engine, 500, |m| match m {
+        FromWorker::Attribution(view) => Some(view.clone()),
+        _ => None,
+    });
+    assert_eq!((view.sample, view.label), (asked, NO_LABEL));
+    assert!(view.points.len() == 28 * 28 && view.points.iter().any(|v| *v != 0.0));
+    assert!(view.region.is_empty(), "no true region outside validation");
+    send(
+        &mut engine,
+        ToWorker::Project {
+            method: Projection::Pca,
+            every_sample: true,
+        },
+    );
+    let projection = run_until(&mut engine, 10, |m| match m {
+        FromWorker::Projection { view, .. } => Some(view.clone()),
+        _ => None,
+    });
+    let count = |origin| projection.sources.iter().filter(|&&o| o == origin).count();
+    assert_eq!(projection.samples.len(), 600);
+    assert_eq!(count(LabelOrigin::Human), 3);
+    assert!(count(LabelOrigin::Data) > 0 && count(LabelOrigin::Unlabeled) > 0);
+    for ((sample, origin), truth) in projection
+        .samples
+        .iter()
+        .zip(&projection.sources)
+        .zip(&projection.truth)
+    {
+        match origin {
+            LabelOrigin::Human => assert!(sample.part == Part::Train && sample.index >= 8),
+            LabelOrigin::Unlabeled => assert!(sample.part == Part::Pool && *truth == NO_LABEL),
+            _ => assert!(*truth != NO_LABEL),
+        }
+    }
+    send(
+        &mut engine,
+        ToWorker::Project {
+            method: Projection::Pca,
+            every_sample: false,
+        },
+    );
+    let projection = run_until(&mut engine, 10, |m| match m {
+        FromWorker::Projection { view, .. } => Some(view.clone()),
+        _ => None,
+    });
+    assert!(projection.samples.iter().all(|s| s.part == Part::Valid));
 
     // Labels of another book are kept aside.
     send(

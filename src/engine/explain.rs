@@ -5,7 +5,7 @@
 
 use super::views::network_item;
 use super::{Activity, Engine, PROGRESS_MS, Platform, SLICE_MS, sample_view};
-use crate::ml::data::{BatchInput, DataKind, Samples};
+use crate::ml::data::{BatchInput, DataKind, Dataset, Samples};
 use crate::ml::experiment::DatasetId;
 use crate::ml::explain::attribute::{AttributionJob, Attributor};
 use crate::ml::explain::cka::{Representation, cka_matrix};
@@ -14,12 +14,14 @@ use crate::ml::explain::project::{Tsne, TsneConfig, pca_2d};
 use crate::ml::explain::randomise::{layers_from_head, reinitialise_from};
 use crate::ml::explain::regions::{RegionScore, mean_score, rank_correlation, region_score};
 use crate::ml::explain::{AttributionMethod, Baseline};
+use crate::ml::label::{LabelSource, Part};
 use crate::ml::metrics::argmax_rows;
 use crate::ml::models::{Model, ModelInput};
 use crate::ml::session::{Session, read_floats};
 use crate::protocol::{
-    AttributionCheck, AttributionView, CheckRow, FilterKernels, FromWorker, LayerActivations,
-    LayerSimilarity, LayersAgainst, Projection, ProjectionView, RandomisedRow, SampleView,
+    AttributionCheck, AttributionView, CheckRow, FilterKernels, FromWorker, LabelOrigin,
+    LayerActivations, LayerSimilarity, LayersAgainst, Projection, ProjectionView, RandomisedRow,
+    SampleRef, SampleView,
 };
 use burn::module::Module;
 use std::sync::Arc;
@@ -164,22 +166,36 @@ impl CheckRun {
     }
 }
 
-/// What the validation sample at `index` is for the model, and how it is drawn.
+/// What `sample` is for the model, and how it is drawn.
 fn explained_sample(
     session: &Session,
     layout: Option<&[(f32, f32)]>,
-    index: usize,
+    sample: SampleRef,
 ) -> (BatchInput, crate::protocol::SampleView) {
     let dataset = session.dataset();
-    let valid = &dataset.valid;
-    let input = session.model_batch(valid, &[index]).input;
-    let view = match (valid, layout) {
+    let samples = dataset.part(sample.part);
+    let index = sample.index;
+    let input = session.model_batch(samples, &[index]).input;
+    let view = match (samples, layout) {
         (Samples::Nodes(nodes), Some(layout)) => {
             network_item(dataset, layout, None, Some(&[nodes.nodes[index]])).view
         }
-        _ => sample_view(valid, index),
+        _ => sample_view(samples, index),
     };
     (input, view)
+}
+
+/// An error naming `sample` when its part has no such sample.
+fn missing_sample(dataset: &Dataset, sample: SampleRef) -> Option<String> {
+    let count = dataset.part(sample.part).len();
+    (sample.index >= count).then(|| match count {
+        0 => format!("There is no {}: that part is empty.", sample.describe()),
+        _ => format!(
+            "There is no {}: there are {count} (0 to {}).",
+            sample.describe(),
+            count - 1
+        ),
+    })
 }
 
 /// Edge values of a graph input laid out along the drawing's edge list (matched as unordered
@@ -205,10 +221,10 @@ fn edges_as_drawn(input: &BatchInput, values: &[f32], view: &SampleView) -> Vec<
 }
 
 impl<P: Platform> Engine<P> {
-    /// Starts explaining validation sample `sample` (pausing training).
+    /// Starts explaining `sample` (pausing training).
     pub(super) async fn explain(
         &mut self,
-        sample: usize,
+        sample: SampleRef,
         class: Option<u32>,
         method: AttributionMethod,
         baseline: Baseline,
@@ -216,16 +232,15 @@ impl<P: Platform> Engine<P> {
         if !self.ready_to_explain().await {
             return;
         }
-        let regions = self.regions_of_valid();
+        let regions = match sample.part {
+            Part::Valid => self.regions_of_valid(),
+            _ => None,
+        };
         let session = self.session.as_ref().expect("ensured");
-        let valid = &session.dataset().valid;
-        if sample >= valid.len() {
-            return self.platform.post(FromWorker::Error(format!(
-                "There is no validation sample {sample}: there are {} (0 to {}).",
-                valid.len(),
-                valid.len().saturating_sub(1)
-            )));
+        if let Some(message) = missing_sample(session.dataset(), sample) {
+            return self.platform.post(FromWorker::Error(message));
         }
+        let samples = session.dataset().part(sample.part);
         if let AttributionMethod::GradCam { .. } = method
             && !matches!(session.trainer().model(), Model::Cnn(_) | Model::Cnn1d(_))
         {
@@ -236,7 +251,7 @@ impl<P: Platform> Engine<P> {
         let (input, view) =
             explained_sample(session, self.layout.as_deref().map(Vec::as_slice), sample);
         let probabilities = match read_floats(
-            session.predict(valid, &[sample]).probabilities,
+            session.predict(samples, &[sample.index]).probabilities,
             "predictions",
         )
         .await
@@ -248,16 +263,16 @@ impl<P: Platform> Engine<P> {
         let prediction = argmax_rows(&probabilities, classes)[0];
         let class = class.unwrap_or(prediction.0).min(classes as u32 - 1);
         let mean = self.mean_input(&input);
-        let baseline = baseline_values(baseline, &input, mean.as_deref(), sample as u64);
+        let baseline = baseline_values(baseline, &input, mean.as_deref(), sample.index as u64);
         let region = regions
-            .and_then(|regions| regions.get(sample).cloned())
+            .and_then(|regions| regions.get(sample.index).cloned())
             .unwrap_or_default();
         let run = AttributionRun {
             attributor: Attributor::new(session.trainer().model(), session.trainer().device()),
             job: AttributionJob::new(input, class as usize, method, baseline),
             view: AttributionView {
                 sample,
-                label: valid.labels()[sample],
+                label: samples.labels()[sample.index],
                 prediction,
                 class,
                 method,
@@ -274,21 +289,20 @@ impl<P: Platform> Engine<P> {
         ))));
     }
 
-    /// Sends each layer's activations for validation sample `sample`.
-    pub(super) async fn send_activations(&mut self, sample: usize) {
+    /// Sends each layer's activations for `sample`.
+    pub(super) async fn send_activations(&mut self, sample: SampleRef) {
         if !self.ensure_session().await {
             return;
         }
         let session = self.session.as_ref().expect("ensured");
-        let valid = &session.dataset().valid;
-        if sample >= valid.len() {
-            return self.platform.post(FromWorker::Error(format!(
-                "There is no validation sample {sample}."
-            )));
+        if let Some(message) = missing_sample(session.dataset(), sample) {
+            return self.platform.post(FromWorker::Error(message));
         }
         let device = session.trainer().device().clone().without_autodiff();
         let model = session.trainer().model().valid();
-        let input = session.model_batch(valid, &[sample]).input;
+        let input = session
+            .model_batch(session.dataset().part(sample.part), &[sample.index])
+            .input;
         let mut layers = Vec::new();
         for output in model.layer_outputs(&ModelInput::from_batch(&input, &device), true) {
             match read_floats(output.values, "activations").await {
@@ -361,40 +375,52 @@ impl<P: Platform> Engine<P> {
         }
     }
 
-    /// Projects the validation set's embeddings: PCA at once, t-SNE as a job.
-    pub(super) async fn project(&mut self, method: Projection) {
+    /// Projects the embeddings of the validation set, or of every sample, to the plane: PCA
+    /// at once, t-SNE as a job.
+    pub(super) async fn project(&mut self, method: Projection, every_sample: bool) {
         if !self.ready_to_explain().await {
             return;
         }
         let session = self.session.as_ref().expect("ensured");
-        let valid = &session.dataset().valid;
-        let count = valid.len().min(PROJECTED);
-        let indices: Vec<usize> = (0..count).collect();
+        let dataset = session.dataset();
+        let chosen = projected_samples(dataset, every_sample);
+        let count = chosen.len();
         let mut embeddings = Vec::new();
         let mut probabilities = Vec::new();
-        // Node datasets: one pass over the graph whatever the chunk.
-        for chunk in indices.chunks(256) {
-            let prediction = session.predict(valid, chunk);
-            let read = async {
-                Ok::<_, String>((
-                    read_floats(prediction.embeddings, "embeddings").await?,
-                    read_floats(prediction.probabilities, "predictions").await?,
-                ))
-            };
-            match read.await {
-                Ok((e, p)) => {
-                    embeddings.extend(e);
-                    probabilities.extend(p);
+        for part in Part::ALL {
+            let indices: Vec<usize> = chosen
+                .iter()
+                .filter(|(s, _)| s.part == part)
+                .map(|(s, _)| s.index)
+                .collect();
+            // Node datasets: one pass over the graph whatever the chunk.
+            for chunk in indices.chunks(256) {
+                let prediction = session.predict(dataset.part(part), chunk);
+                let read = async {
+                    Ok::<_, String>((
+                        read_floats(prediction.embeddings, "embeddings").await?,
+                        read_floats(prediction.probabilities, "predictions").await?,
+                    ))
+                };
+                match read.await {
+                    Ok((e, p)) => {
+                        embeddings.extend(e);
+                        probabilities.extend(p);
+                    }
+                    Err(message) => return self.platform.post(FromWorker::Error(message)),
                 }
-                Err(message) => return self.platform.post(FromWorker::Error(message)),
             }
         }
         let width = embeddings.len() / count.max(1);
-        let classes = session.dataset().num_classes();
+        let classes = dataset.num_classes();
         let mut view = ProjectionView {
             method,
-            samples: indices,
-            truth: valid.labels()[..count].to_vec(),
+            truth: chosen
+                .iter()
+                .map(|(s, _)| dataset.part(s.part).labels()[s.index])
+                .collect(),
+            sources: chosen.iter().map(|(_, origin)| *origin).collect(),
+            samples: chosen.into_iter().map(|(s, _)| s).collect(),
             predicted: argmax_rows(&probabilities, classes)
                 .into_iter()
                 .map(|(c, _)| c)
@@ -774,6 +800,54 @@ impl<P: Platform> Engine<P> {
                 .post(FromWorker::Progress { what, done, total });
         }
     }
+}
+
+/// The samples projected, in [`Part::ALL`] order, with where each one's label came from: the
+/// validation set, or every sample. At most [`PROJECTED`]: each label source gets an equal
+/// share of the room (a small one, such as the person's own labels, is kept whole; what it
+/// leaves goes to the others), and a source larger than its share is evenly thinned.
+fn projected_samples(dataset: &Dataset, every_sample: bool) -> Vec<(SampleRef, LabelOrigin)> {
+    let at = |part, index| SampleRef { part, index };
+    let mut all: Vec<(SampleRef, LabelOrigin)> = Vec::new();
+    if every_sample {
+        all.extend((0..dataset.train.len()).map(|i| {
+            let origin = match dataset.train_source(i) {
+                None => LabelOrigin::Data,
+                Some(LabelSource::Human) => LabelOrigin::Human,
+                Some(LabelSource::Pseudo) => LabelOrigin::Pseudo,
+            };
+            (at(Part::Train, i), origin)
+        }));
+    }
+    all.extend((0..dataset.valid.len()).map(|i| (SampleRef::valid(i), LabelOrigin::Data)));
+    if every_sample {
+        all.extend((0..dataset.test.len()).map(|i| (at(Part::Test, i), LabelOrigin::Data)));
+        all.extend(
+            dataset
+                .unlabeled
+                .iter()
+                .map(|&i| (at(Part::Pool, i), LabelOrigin::Unlabeled)),
+        );
+    }
+    let mut groups: Vec<Vec<(SampleRef, LabelOrigin)>> = LabelOrigin::ALL
+        .iter()
+        .map(|&origin| all.iter().filter(|(_, o)| *o == origin).copied().collect())
+        .filter(|group: &Vec<_>| !group.is_empty())
+        .collect();
+    groups.sort_by_key(Vec::len);
+    let mut room = PROJECTED;
+    let mut chosen = Vec::new();
+    let count = groups.len();
+    for (k, group) in groups.into_iter().enumerate() {
+        let share = room / (count - k);
+        let n = group.len();
+        let taken = n.min(share);
+        chosen.extend((0..taken).map(|j| group[j * n / taken]));
+        room -= taken;
+    }
+    let order = |part| Part::ALL.iter().position(|&p| p == part);
+    chosen.sort_by_key(|(s, _)| (order(s.part), s.index));
+    chosen
 }
 
 /// Each layer's outputs (flattened per sample) of `model` on `input`, in inference mode.

@@ -451,6 +451,7 @@ impl<P: Platform> Engine<P> {
                 let i = pool[k];
                 QueueItem {
                     id: ids[i].clone(),
+                    pool_index: i,
                     view: self.labeling_view(dataset, i),
                     guesses: guesses(row(k)),
                     node: node_of(i),

@@ -289,7 +289,10 @@ impl<P: Platform> Engine<P> {
             } => self.explain(sample, class, method, baseline).await,
             ToWorker::Activations { sample } => self.send_activations(sample).await,
             ToWorker::Filters => self.send_filters().await,
-            ToWorker::Project(method) => self.project(method).await,
+            ToWorker::Project {
+                method,
+                every_sample,
+            } => self.project(method, every_sample).await,
             ToWorker::CompareLayers { against } => self.compare_layers(against).await,
             ToWorker::CheckAttributions { samples } => self.check_attributions(samples).await,
             ToWorker::Crash => panic!("crash requested by the UI (a test of crash recovery)"),

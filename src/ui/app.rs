@@ -1,5 +1,8 @@
+use super::lesson;
+use super::link::{self, LinkState};
 use super::panels::{
-    AugmentPanel, DataPanel, ExplainPanel, LabelingPanel, ModelPanel, PanelProps, TrainingPanel,
+    AugmentPanel, DataPanel, ExplainPanel, LabelingPanel, LessonsBar, ModelPanel, PanelProps,
+    TrainingPanel,
 };
 use super::state::{Action, AppState, EngineStatus, Tab};
 use crate::ml::augment::AugmentConfig;
@@ -108,9 +111,10 @@ fn send_labels(state: &AppState, engine: &Engine) {
 
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(|| AppState {
-        tab: Tab::from_id(&web::fragment()).unwrap_or_default(),
-        ..AppState::default()
+    let state = use_reducer(|| {
+        let mut state = AppState::default();
+        state.load_link(link::decode(&web::fragment()));
+        state
     });
     let link = use_mut_ref(|| None::<EngineLink>);
     let engine = Engine(link.clone());
@@ -125,16 +129,74 @@ pub fn App() -> Html {
         });
     }
     {
-        // A link to a tab (#labeling) opens it, also when the fragment changes later.
+        // A link typed or pasted into the address bar of the open page is loaded too.
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| {
             let listener = web::Listener::window("hashchange", move |_| {
-                if let Some(tab) = Tab::from_id(&web::fragment()) {
-                    dispatcher.dispatch(Action::SetTab(tab));
+                let fragment = web::fragment();
+                let decoded = link::decode(&fragment);
+                match lesson::from_fragment(&fragment) {
+                    Some((id, step)) => dispatcher.dispatch(Action::RequestLesson {
+                        id,
+                        step,
+                        set_up: !fragment.contains("v="),
+                    }),
+                    None => dispatcher.dispatch(Action::CloseLesson),
+                }
+                if fragment.contains("v=") || lesson::from_fragment(&fragment).is_none() {
+                    dispatcher.dispatch(Action::LoadLink(decoded));
                 }
             });
             move || drop(listener)
         });
+    }
+    {
+        // The lessons, and how far this browser got in each; a lesson the link names opens
+        // once they are read (set up for its step unless the link holds an experiment).
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let fragment = web::fragment();
+            if let Some((id, step)) = lesson::from_fragment(&fragment) {
+                dispatcher.dispatch(Action::RequestLesson {
+                    id,
+                    step,
+                    set_up: !fragment.contains("v="),
+                });
+            }
+            wasm_bindgen_futures::spawn_local(async move {
+                dispatcher.dispatch(read_lessons().await);
+            });
+        });
+    }
+    {
+        let progress = state.lessons.progress.clone();
+        use_effect_with(progress, |progress| {
+            if !progress.is_empty()
+                && let Ok(text) = serde_json::to_string(progress)
+            {
+                web::save_item(LESSON_PROGRESS, &text);
+            }
+        });
+    }
+    {
+        // The fragment follows the experiment, the compute choice, the tab and the lesson.
+        let shown = LinkState {
+            experiment: state.experiment.clone(),
+            compute: state.compute,
+            tab: state.tab,
+        };
+        use_effect_with(
+            (shown, state.lessons.open.clone()),
+            move |(shown, lesson)| {
+                let mut fragment = link::encode(shown);
+                if let Some((id, step)) = lesson {
+                    fragment = format!("{fragment}&{}", lesson::fragment_keys(id, *step));
+                }
+                if web::fragment() != fragment {
+                    web::set_fragment(&fragment);
+                }
+            },
+        );
     }
     // A new engine whenever the needed build changes or the old one crashed.
     let engine_key = (state.engine_generation, state.engine_build());
@@ -167,9 +229,12 @@ pub fn App() -> Html {
         let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                if let Some(files) = web::load_upload().await {
-                    uploads.borrow_mut().current = Some(files.clone());
-                    start_import(&uploads, &engine, &dispatch, files);
+                match web::load_upload().await {
+                    Some(files) => {
+                        uploads.borrow_mut().current = Some(files.clone());
+                        start_import(&uploads, &engine, &dispatch, files);
+                    }
+                    None => dispatch.dispatch(Action::NoStoredUpload),
                 }
             });
         });
@@ -402,6 +467,28 @@ pub fn App() -> Html {
         })
     };
 
+    let on_share = {
+        let dispatch = state.dispatcher();
+        let shown = LinkState {
+            experiment: state.experiment.clone(),
+            compute: state.compute,
+            tab: state.tab,
+        };
+        Callback::from(move |_: MouseEvent| {
+            web::set_fragment(&link::encode(&shown));
+            let link = web::page_url();
+            let dispatch = dispatch.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let copied = web::copy_text(&link).await;
+                dispatch.dispatch(Action::Shared { link, copied });
+            });
+        })
+    };
+    let select_all = Callback::from(|e: FocusEvent| {
+        if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+            input.select();
+        }
+    });
     let engine_status = match &state.engine {
         EngineStatus::Loading => html! {
             <span class="engine loading" role="status">
@@ -433,8 +520,17 @@ pub fn App() -> Html {
                     <h1>{"Petri"}</h1>
                     <p class="tagline">{"Train CNNs, RNNs and GNNs in your browser — nothing leaves this page."}</p>
                 </div>
+                <div class="share">
+                    <button onclick={on_share}>{"Share"}</button>
+                    if let Some(link) = &state.shared_link {
+                        <label class="field">{"Link"}
+                            <input type="text" readonly=true value={link.clone()} onfocus={select_all.clone()} />
+                        </label>
+                    }
+                </div>
                 { engine_status }
             </header>
+            <LessonsBar state={state.clone()} />
             <div class="alert-region" role="alert">
                 if let Some(message) = &state.alert {
                     <p class="alert">
@@ -486,6 +582,41 @@ pub fn App() -> Html {
     }
 }
 
+/// Where this browser keeps how far the learner got in each lesson.
+const LESSON_PROGRESS: &str = "petri-lesson-progress";
+
+/// Reads the lesson catalogue and every lesson it lists; a file that cannot be read or is
+/// malformed is named in a message and left out.
+async fn read_lessons() -> Action {
+    let mut lessons = Vec::new();
+    let mut problems = Vec::new();
+    let index = format!("{}index.json", lesson::FOLDER);
+    let catalogue = match web::fetch_text(&index).await {
+        Ok(text) => lesson::parse_catalogue(&text),
+        Err(message) => Err(message),
+    };
+    match catalogue {
+        Ok(catalogue) => {
+            for file in catalogue.lessons {
+                let read = web::fetch_text(&format!("{}{file}", lesson::FOLDER)).await;
+                match read.and_then(|text| lesson::parse_lesson(&file, &text)) {
+                    Ok(lesson) => lessons.push(lesson),
+                    Err(message) => problems.push(message),
+                }
+            }
+        }
+        Err(message) => problems.push(message),
+    }
+    let progress = web::load_item(LESSON_PROGRESS)
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    Action::LessonsLoaded {
+        lessons,
+        problems,
+        progress,
+    }
+}
+
 /// The labels book of the uploaded dataset ([`crate::ml::experiment::Experiment::labels_key`]).
 const UPLOAD_LABELS: &str = "upload";
 
@@ -493,10 +624,7 @@ const UPLOAD_LABELS: &str = "upload";
 fn tab_list(state: &UseReducerHandle<AppState>) -> Html {
     let select = |tab: Tab| {
         let dispatch = state.dispatcher();
-        move || {
-            web::set_fragment(tab.id());
-            dispatch.dispatch(Action::SetTab(tab));
-        }
+        move || dispatch.dispatch(Action::SetTab(tab))
     };
     let buttons = Tab::ALL.iter().enumerate().map(|(i, &tab)| {
         let selected = state.tab == tab;

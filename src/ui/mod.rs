@@ -2,6 +2,8 @@
 //! [`crate::web::EngineLink`]; it never links the ML engine.
 
 pub mod heat;
+pub mod lesson;
+pub mod link;
 pub mod state;
 
 #[cfg(target_arch = "wasm32")]

@@ -6,14 +6,17 @@ use crate::ml::data::{BuiltinDataset, DataShape};
 use crate::ml::experiment::{Compute, DatasetId, Experiment};
 use crate::ml::import::{ImportError, Progress};
 use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
-use crate::ml::label::{AssignedLabel, LabelSource};
+use crate::ml::label::{AssignedLabel, LabelSource, Part};
 use crate::ml::models::{ModelConfig, ModelSummary};
 use crate::protocol::{
     AdapterInfo, AttributionCheck, AttributionView, AugmentPreview, Backend, CellSamples,
     ComparePoint, EngineBuild, EvalReport, FilterKernels, FromWorker, Guesses, LabelQueue,
-    LayerActivations, LayerSimilarity, ProjectionView, Proposals, RunInfo, RunState, SampleView,
-    TestReport, TrainReport, UploadSummary,
+    LayerActivations, LayerSimilarity, ProjectionView, Proposals, RunInfo, RunState, SampleRef,
+    SampleView, TestReport, TrainReport, UploadSummary,
 };
+use crate::ui::lesson::Lesson;
+use crate::ui::link::Decoded;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Whether the training engine can take requests.
@@ -109,6 +112,30 @@ impl Tab {
     }
 }
 
+/// The lessons offered, the open one and how far the learner got in each.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct LessonsState {
+    pub catalogue: Vec<Rc<Lesson>>,
+    /// The open lesson's id and step (one past the last: finished).
+    pub open: Option<(String, usize)>,
+    /// The furthest step reached in each lesson (kept in this browser).
+    pub progress: BTreeMap<String, usize>,
+    /// A lesson a link asked for before the lessons were read.
+    pub requested: Option<(String, usize, bool)>,
+}
+
+impl LessonsState {
+    /// The open lesson and its step.
+    pub fn open_lesson(&self) -> Option<(&Lesson, usize)> {
+        let (id, step) = self.open.as_ref()?;
+        let lesson = self.catalogue.iter().find(|l| &l.id == id)?;
+        Some((lesson, *step))
+    }
+}
+
+/// Said when a link names an uploaded dataset this browser does not have.
+pub const MISSING_UPLOAD: &str = "This link's experiment learns from an uploaded dataset, which this browser does not have: upload the same file in the Data panel (the link's model and settings are kept), or choose a built-in dataset.";
+
 /// A long job of the engine, as last reported.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobProgress {
@@ -132,6 +159,8 @@ pub struct BudgetView {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Asked {
     pub id: String,
+    /// Where it is in the pool (to explain it).
+    pub sample: SampleRef,
     /// Drawn large (`None` for a node picked in the graph: the graph is drawn anyway).
     pub view: Option<SampleView>,
     pub guesses: Guesses,
@@ -169,11 +198,16 @@ impl LabelingState {
     pub fn asked(&self) -> Option<Asked> {
         let queue = self.queue.as_ref()?;
         if let Some(id) = &self.picked
-            && let Some((node, _, guesses)) = queue.nodes.iter().find(|n| &n.1 == id)
+            && let Some(index) = queue.nodes.iter().position(|n| &n.1 == id)
             && !self.labeled(id)
         {
+            let (node, _, guesses) = &queue.nodes[index];
             return Some(Asked {
                 id: id.clone(),
+                sample: SampleRef {
+                    part: Part::Pool,
+                    index,
+                },
                 view: None,
                 guesses: guesses.clone(),
                 node: Some(*node),
@@ -192,6 +226,10 @@ impl LabelingState {
         })?;
         Some(Asked {
             id: item.id.clone(),
+            sample: SampleRef {
+                part: Part::Pool,
+                index: item.pool_index,
+            },
             view: Some(item.view.clone()),
             guesses: item.guesses.clone(),
             node: item.node,
@@ -231,14 +269,14 @@ pub enum ExplainJob {
 pub struct ExplainState {
     pub attribution: Option<Rc<AttributionView>>,
     /// A sample's activations, layer by layer.
-    pub activations: Option<(usize, Rc<Vec<LayerActivations>>)>,
+    pub activations: Option<(SampleRef, Rc<Vec<LayerActivations>>)>,
     pub projection: Option<Rc<ProjectionView>>,
     pub filters: Option<Rc<FilterKernels>>,
     pub similarity: Option<Rc<LayerSimilarity>>,
     pub check: Option<Rc<AttributionCheck>>,
-    /// A validation sample picked elsewhere (a gallery card) to explain, with a serial
-    /// number so that picking the same sample again explains it again.
-    pub pick: Option<(u64, usize)>,
+    /// A sample picked elsewhere (a gallery card, the labeling queue) to explain, with a
+    /// serial number so that picking the same sample again explains it again.
+    pub pick: Option<(u64, SampleRef)>,
     /// The job running, if any (the Cancel button stops it).
     pub running: Option<ExplainJob>,
     /// The last job was cancelled.
@@ -284,6 +322,11 @@ pub struct AppState {
     pub comparison: Option<Comparison>,
     /// The open tab below the three panels.
     pub tab: Tab,
+    pub lessons: LessonsState,
+    /// The link last copied with Share, shown to copy by hand.
+    pub shared_link: Option<String>,
+    /// The browser kept no upload from an earlier visit.
+    pub no_stored_upload: bool,
     pub labeling: LabelingState,
     pub explain: ExplainState,
     /// The engine's long job in progress (scoring, an export, the budget experiment).
@@ -334,7 +377,10 @@ pub enum Action {
     /// The user closed the alert.
     DismissAlert,
     /// Files were sent to the engine to read.
-    ImportStarted { id: u64, files: Vec<String> },
+    ImportStarted {
+        id: u64,
+        files: Vec<String>,
+    },
     /// The user removed the uploaded dataset.
     RemoveUpload,
     /// The user asked for other augmented versions in the preview.
@@ -343,6 +389,33 @@ pub enum Action {
     UploadKept(u64),
     /// The user opened a tab.
     SetTab(Tab),
+    /// A link was opened: its experiment, compute and tab at once.
+    LoadLink(Decoded),
+    /// The browser kept no upload from an earlier visit.
+    NoStoredUpload,
+    /// The lesson files were read (`problems`: the files refused), with the learner's
+    /// progress kept in this browser.
+    LessonsLoaded {
+        lessons: Vec<Lesson>,
+        problems: Vec<String>,
+        progress: BTreeMap<String, usize>,
+    },
+    /// The learner chose a lesson: it opens where they left it, the page set up for that step.
+    ChooseLesson(String),
+    /// A link names a lesson and step (counted from 0); `set_up`: set the page up for it.
+    RequestLesson {
+        id: String,
+        step: usize,
+        set_up: bool,
+    },
+    /// Go to step `n` of the open lesson (past the last: finished).
+    LessonStep(usize),
+    CloseLesson,
+    /// The page's link was copied with Share.
+    Shared {
+        link: String,
+        copied: Result<(), String>,
+    },
     /// The labels kept in the browser for book `key` were read.
     LabelsLoaded {
         key: String,
@@ -351,8 +424,8 @@ pub enum Action {
     },
     /// An explain job was asked for.
     ExplainStarted(ExplainJob),
-    /// Open the Explain tab on validation sample `index`.
-    ExplainSample(usize),
+    /// Open the Explain tab on a sample.
+    ExplainSample(SampleRef),
     /// The person labels the sample asked about as `class`.
     Label(u32),
     /// The person skips the sample asked about.
@@ -392,6 +465,9 @@ impl Default for AppState {
             augment_preview: None,
             comparison: None,
             tab: Tab::default(),
+            lessons: LessonsState::default(),
+            shared_link: None,
+            no_stored_upload: false,
             labeling: LabelingState::default(),
             explain: ExplainState::default(),
             progress: None,
@@ -464,6 +540,66 @@ impl AppState {
             }
             Action::RerollPreview => self.preview_seed += 1,
             Action::SetTab(tab) => self.tab = tab,
+            Action::LoadLink(decoded) => self.load_link(decoded),
+            Action::LessonsLoaded {
+                lessons,
+                problems,
+                progress,
+            } => {
+                self.lessons.catalogue = lessons.into_iter().map(Rc::new).collect();
+                self.lessons.progress = progress;
+                if !problems.is_empty() {
+                    self.alert = Some(problems.join(" "));
+                }
+                if let Some((id, step, set_up)) = self.lessons.requested.take() {
+                    self.open_lesson_step(&id, step, set_up);
+                }
+            }
+            Action::ChooseLesson(id) => {
+                let reached = self.lessons.progress.get(&id).copied().unwrap_or(0);
+                let finished = self
+                    .lessons
+                    .catalogue
+                    .iter()
+                    .find(|l| l.id == id)
+                    .is_none_or(|l| reached >= l.steps.len());
+                self.open_lesson_step(&id, if finished { 0 } else { reached }, true);
+            }
+            Action::RequestLesson { id, step, set_up } => {
+                if self.lessons.catalogue.is_empty() {
+                    self.lessons.requested = Some((id, step, set_up));
+                } else {
+                    self.open_lesson_step(&id, step, set_up);
+                }
+            }
+            Action::LessonStep(step) => {
+                if let Some((id, now)) = self.lessons.open.clone() {
+                    let set_up = step > now
+                        && self
+                            .lessons
+                            .open_lesson()
+                            .and_then(|(lesson, _)| lesson.steps.get(step))
+                            .is_some_and(|s| s.setup.is_some());
+                    self.open_lesson_step(&id, step, set_up);
+                }
+            }
+            Action::CloseLesson => self.lessons.open = None,
+            Action::NoStoredUpload => {
+                self.no_stored_upload = true;
+                if self.experiment.dataset == DatasetId::Uploaded && self.upload.is_none() {
+                    self.alert = Some(MISSING_UPLOAD.into());
+                }
+            }
+            Action::Shared { link, copied } => {
+                match copied {
+                    Ok(()) => {
+                        self.notice =
+                            Some("Link copied: whoever opens it gets this experiment.".into())
+                    }
+                    Err(message) => self.alert = Some(message),
+                }
+                self.shared_link = Some(link);
+            }
             Action::LabelsLoaded {
                 key,
                 labels,
@@ -502,9 +638,9 @@ impl AppState {
                 }
             }
             Action::Pick(id) => self.labeling.picked = Some(id),
-            Action::ExplainSample(index) => {
+            Action::ExplainSample(sample) => {
                 let serial = self.explain.pick.map_or(0, |(s, _)| s) + 1;
-                self.explain.pick = Some((serial, index));
+                self.explain.pick = Some((serial, sample));
                 self.tab = Tab::Explain;
             }
             Action::ExplainStarted(job) => {
@@ -543,6 +679,53 @@ impl AppState {
                 }
             }
         }
+    }
+
+    /// Takes what a link restores, at once (not as a replay of edits, so the link's model
+    /// survives its dataset); what it could not read is said in the alert region.
+    pub fn load_link(&mut self, decoded: Decoded) {
+        let Decoded {
+            state,
+            mut problems,
+        } = decoded;
+        if state.experiment.dataset != self.experiment.dataset {
+            self.augment_preview = None;
+            self.comparison = None;
+        }
+        if state.experiment.dataset == DatasetId::Uploaded
+            && self.upload.is_none()
+            && self.no_stored_upload
+        {
+            problems.push(MISSING_UPLOAD.into());
+        }
+        self.experiment = state.experiment;
+        self.apply_action(Action::SetCompute(state.compute));
+        self.tab = state.tab;
+        if !problems.is_empty() {
+            self.alert = Some(problems.join(" "));
+        }
+    }
+
+    /// Opens step `step` of lesson `id` (past its last: finished), setting the page up for it
+    /// when `set_up` (the learner's compute choice is kept), and records how far they got.
+    fn open_lesson_step(&mut self, id: &str, step: usize, set_up: bool) {
+        let Some(lesson) = self.lessons.catalogue.iter().find(|l| l.id == id).cloned() else {
+            self.alert = Some(format!("There is no lesson `{id}`: choose one in Lessons."));
+            return;
+        };
+        let step = step.min(lesson.steps.len());
+        if let Some(current) = lesson.steps.get(step) {
+            if set_up && let Some(mut decoded) = lesson.setup_at(step) {
+                decoded.state.compute = self.compute;
+                self.load_link(decoded);
+            }
+            if let Some(tab) = current.tab.as_deref().and_then(Tab::from_id) {
+                self.tab = tab;
+            }
+        }
+        let reached = self.lessons.progress.entry(id.to_string()).or_default();
+        *reached = (*reached).max(step);
+        self.lessons.open = Some((id.to_string(), step));
     }
 
     /// Takes an edited experiment (already checked): a new dataset starts from the model that
@@ -678,9 +861,13 @@ impl AppState {
                     // The engine dropped the run on the previous upload.
                     self.forget_run();
                 }
-                let same_kind = self.experiment.dataset == DatasetId::Uploaded
-                    && self.upload.as_ref().is_some_and(|u| u.shape.kind() == kind);
-                if !same_kind {
+                // The same kind of data again, or the data a link's model was made for.
+                let keeps_model = self.experiment.dataset == DatasetId::Uploaded
+                    && match &self.upload {
+                        Some(upload) => upload.shape.kind() == kind,
+                        None => self.experiment.model.family().fits(kind),
+                    };
+                if !keeps_model {
                     self.experiment = Experiment {
                         dataset: DatasetId::Uploaded,
                         model: ModelConfig::default_for_upload(kind),
@@ -984,8 +1171,10 @@ mod tests {
             step: 3,
             items: ids
                 .iter()
-                .map(|id| crate::protocol::QueueItem {
+                .enumerate()
+                .map(|(pool_index, id)| crate::protocol::QueueItem {
                     id: id.to_string(),
+                    pool_index,
                     view: SampleView::Series { values: vec![] },
                     guesses: vec![(1, 0.6), (0, 0.4)],
                     node: None,

@@ -14,7 +14,10 @@ pub use engine_link::EngineLink;
 #[cfg(feature = "webgpu")]
 pub use gpu::init_webgpu;
 pub use gpu::probe_adapter;
-pub use page::{Listener, fragment, read_text, save_text, set_fragment, typing};
+pub use page::{
+    Listener, copy_text, fetch_text, fragment, load_item, page_url, read_text, save_item,
+    save_text, set_fragment, typing,
+};
 pub use upload::{
     StoredLabels, UploadFiles, clear_labels, clear_upload, files_of, load_labels, load_upload,
     read_files, save_labels, save_upload,

@@ -66,6 +66,64 @@ pub fn fragment() -> String {
         .unwrap_or_default()
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export async function fetchText(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: the server answered ${response.status}`);
+  return response.text();
+}
+export function loadItem(key) { try { return localStorage.getItem(key); } catch { return null; } }
+export function saveItem(key, value) { try { localStorage.setItem(key, value); } catch {} }
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = fetchText)]
+    fn fetch_text_js(url: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = loadItem)]
+    fn load_item_js(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = saveItem)]
+    fn save_item_js(key: &str, value: &str);
+}
+
+/// The text of the file at `url` (relative to the page).
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    JsFuture::from(fetch_text_js(url))
+        .await
+        .map_err(|e| {
+            e.dyn_ref::<js_sys::Error>()
+                .map_or(format!("{url} could not be read."), |e| {
+                    String::from(e.message())
+                })
+        })?
+        .as_string()
+        .ok_or_else(|| format!("{url} is not text."))
+}
+
+/// A small value kept in this browser (`None`: never kept, or storage is off).
+pub fn load_item(key: &str) -> Option<String> {
+    load_item_js(key)
+}
+
+/// Keeps a small value in this browser (quietly not, where storage is off).
+pub fn save_item(key: &str, value: &str) {
+    save_item_js(key, value)
+}
+
+/// The page's address as the address bar shows it.
+pub fn page_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+/// Puts `text` on the clipboard.
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    let window = web_sys::window().ok_or("There is no window.")?;
+    JsFuture::from(window.navigator().clipboard().write_text(text))
+        .await
+        .map(|_| ())
+        .map_err(|_| "The browser did not let the page copy: copy the link from the field.".into())
+}
+
 /// Sets the URL fragment without adding a history entry or scrolling.
 pub fn set_fragment(fragment: &str) {
     let Some(window) = web_sys::window() else {

@@ -64,6 +64,16 @@ test('the preview follows toggles, sliders and re-roll; a comparison states the 
     assert.match(await result.textContent(), /After 6 epochs on 120 labeled samples: \d+\.\d% with augmentation, \d+\.\d% without/);
     const chart = panel.getByRole('img', { name: /Validation accuracy by epoch/ });
     assert.equal(await chart.locator('polyline, path.line').count(), 2, 'two curves');
+
+    // The two runs' layers, compared in the Explain tab.
+    await page.getByRole('tab', { name: 'Explain' }).click();
+    const explain = page.getByRole('region', { name: 'Explain panel' });
+    await explain.getByLabel('Compare with', { exact: true })
+      .selectOption({ label: 'The augmentation comparison: with against without' });
+    await explain.getByRole('button', { name: 'Compare layers' }).click();
+    const table = explain.getByRole('table', { name: /^Linear CKA between the layers of the run with augmentation \(rows\) and the run without \(columns\)/ });
+    await table.waitFor({ timeout: 30_000 });
+    assert.ok(await table.locator('tbody tr').count() >= 3, 'a row per layer');
     assert.deepEqual(page.problems, []);
   } finally {
     await page.close();

@@ -17,14 +17,14 @@ const TYPES = {
   '.png': 'image/png', '.csv': 'text/csv', '.txt': 'text/plain', '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves DIST at http://127.0.0.1:<port>/petri/. Resolves to { url, close, bytesServed }. */
-export async function serve() {
+/** Serves `dir` (DIST) at http://127.0.0.1:<port>/petri/. Resolves to { url, close, bytesServed }. */
+export async function serve({ dir = DIST } = {}) {
   let bytes = 0;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     if (!url.pathname.startsWith(BASE)) { res.writeHead(404).end(); return; }
-    let file = path.join(DIST, decodeURIComponent(url.pathname.slice(BASE.length)));
-    if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
+    let file = path.join(dir, decodeURIComponent(url.pathname.slice(BASE.length)));
+    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     fs.readFile(file, (err, data) => {
       if (err) { res.writeHead(404).end(); return; }

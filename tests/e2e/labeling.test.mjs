@@ -99,6 +99,23 @@ test('label a few from the queue, accept proposals, keep and move labels, and ta
     await accept.click();
     await until('the accepted pseudo-labels', async () => (await pool(page)).pseudo === proposed);
 
+    // The sample asked about can be explained; every sample's embedding shows who labeled it.
+    await panel(page).getByRole('button', { name: 'Why? Explain this sample' }).click();
+    assert.equal(await page.getByRole('tab', { name: 'Explain' }).getAttribute('aria-selected'), 'true');
+    const explain = page.getByRole('region', { name: 'Explain panel' });
+    await explain.getByRole('img', { name: /^Attribution of pool sample \d+ \(no label yet, predicted / })
+      .waitFor({ timeout: 30_000 });
+    await explain.getByLabel('Every sample (training, test and unlabeled too)').check();
+    await explain.getByLabel('Colour by', { exact: true }).selectOption({ label: 'Label source' });
+    await explain.getByRole('button', { name: 'Project with PCA' }).click();
+    await explain.getByRole('img', { name: /^Embeddings of 600 samples by PCA, coloured by label source/ }).waitFor();
+    const sources = await text(explain.getByRole('list', { name: 'Label sources' }));
+    assert.match(sources, /From the data \(\d+\)/);
+    assert.match(sources, /Labeled by a person \(10\)/);
+    assert.match(sources, /Accepted proposal \(\d+\)/);
+    assert.match(sources, /Unlabeled \(\d+\)/);
+    await page.getByRole('tab', { name: 'Labeling' }).click();
+
     // A reload keeps every label (the same data comes back with the same setting).
     await page.reload();
     await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
@@ -168,7 +185,7 @@ test('tabs: keyboard and fragment, panels keep their state; both tabs pass axe a
     assert.equal(await augmentationTab.getAttribute('aria-selected'), 'true');
     await page.getByLabel('Rotation', { exact: true }).check();
     await openLabeling(page);
-    assert.match(page.url(), /#labeling$/);
+    assert.match(page.url(), /#v=1&.*a=rotate:.*&t=labeling$/, 'the link holds the augmentation and the tab');
     assert.ok(await page.getByRole('tabpanel', { name: 'Labeling' }).isVisible());
     assert.ok(!(await page.getByLabel('Rotation', { exact: true }).isVisible()));
     // A fully labeled dataset says how to get a pool.
@@ -176,7 +193,7 @@ test('tabs: keyboard and fragment, panels keep their state; both tabs pass axe a
     assert.deepEqual(await accessibilityProblems(page), []);
     await page.getByRole('tab', { name: 'Labeling' }).press('ArrowLeft');
     assert.equal(await augmentationTab.getAttribute('aria-selected'), 'true');
-    assert.match(page.url(), /#augmentation$/);
+    assert.doesNotMatch(page.url(), /t=/, 'the first tab is the default, left out');
     assert.ok(await page.getByLabel('Rotation', { exact: true }).isChecked(), 'the augmentation is kept');
     await until('the preview', async () => (await page.getByLabel('Augmentation preview').count()) === 1);
     assert.deepEqual(await accessibilityProblems(page), []);

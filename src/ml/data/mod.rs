@@ -23,6 +23,7 @@ pub use sequences::Sequences;
 pub use split::{stratified_split, stratified_split3};
 pub use table::Table;
 
+use crate::ml::label::{LabelSource, Part};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -101,8 +102,9 @@ pub struct Dataset {
     /// Samples the model learns from (labels from the data, a person, or accepted
     /// pseudo-labels).
     pub train: Samples,
-    /// Which training samples carry an accepted pseudo-label (empty: none do).
-    pub train_pseudo: Vec<bool>,
+    /// Who gave each training sample's label when the data did not (`None`: the data; empty:
+    /// every label came with the data).
+    pub train_sources: Vec<Option<LabelSource>>,
     /// Samples held out to measure generalisation.
     pub valid: Samples,
     /// Samples held out for a final check (may be empty).
@@ -122,7 +124,7 @@ impl Dataset {
             name,
             class_names,
             train,
-            train_pseudo: Vec::new(),
+            train_sources: Vec::new(),
             valid,
             test: empty.clone(),
             pool: Arc::new(empty),
@@ -130,9 +132,25 @@ impl Dataset {
         }
     }
 
+    /// Who gave training sample `index`'s label (`None`: it came with the data).
+    pub fn train_source(&self, index: usize) -> Option<LabelSource> {
+        self.train_sources.get(index).copied().flatten()
+    }
+
     /// Whether training sample `index` carries a pseudo-label.
     pub fn is_pseudo(&self, index: usize) -> bool {
-        self.train_pseudo.get(index).copied().unwrap_or(false)
+        self.train_source(index) == Some(LabelSource::Pseudo)
+    }
+
+    /// The samples of `part` (the training part with every sample labeled since; the whole
+    /// pool).
+    pub fn part(&self, part: Part) -> &Samples {
+        match part {
+            Part::Train => &self.train,
+            Part::Valid => &self.valid,
+            Part::Test => &self.test,
+            Part::Pool => &self.pool,
+        }
     }
 
     /// The kind of samples held.

@@ -3,6 +3,7 @@ use crate::ml::data::{BuiltinDataset, Dataset, NO_LABEL, Samples, stratified_spl
 use crate::ml::import::Imported;
 use crate::ml::rng::{Stream, rng};
 use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ pub const UPLOAD_VALID: f64 = 0.15;
 pub const UPLOAD_TEST: f64 = 0.15;
 
 /// Where a sample of a [`Collection`] belongs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Part {
     /// Labeled by the data, for training.
     Train,
@@ -216,17 +217,17 @@ impl Collection {
             .collect();
         let mut train = self.train.clone();
         train.append(&self.pool.subset(&labeled).with_labels(classes));
-        let mut train_pseudo = vec![false; self.train.len()];
-        train_pseudo.extend(
+        let mut train_sources = vec![None; self.train.len()];
+        train_sources.extend(
             labeled
                 .iter()
-                .map(|&i| matches!(assigned[i], Some((_, LabelSource::Pseudo)))),
+                .map(|&i| assigned[i].map(|(_, source)| source)),
         );
         let mut dataset = Dataset {
             name: self.name.clone(),
             class_names: self.class_names.clone(),
             train,
-            train_pseudo,
+            train_sources,
             valid: self.valid.clone(),
             test: self.test.clone(),
             pool: self.pool.clone(),
@@ -331,7 +332,10 @@ mod tests {
         let dataset = cut.dataset(&assigned);
         assert_eq!(dataset.train.len(), 22);
         assert_eq!(dataset.train.labels()[20..], [truth[0], truth[7]]);
-        assert_eq!(dataset.train_pseudo[20..], [false, true]);
+        assert_eq!(
+            dataset.train_sources[20..],
+            [Some(LabelSource::Human), Some(LabelSource::Pseudo)]
+        );
         assert!(!dataset.is_pseudo(0) && dataset.is_pseudo(21));
         assert_eq!(dataset.unlabeled.len(), 2378);
         assert!(!dataset.unlabeled.contains(&0) && !dataset.unlabeled.contains(&7));

@@ -25,6 +25,22 @@ pub enum Padding {
     Same,
 }
 
+impl Padding {
+    pub const ALL: [Padding; 2] = [Padding::Valid, Padding::Same];
+
+    /// A short stable identifier (links, selects).
+    pub fn id(self) -> &'static str {
+        match self {
+            Padding::Valid => "valid",
+            Padding::Same => "same",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.id() == id)
+    }
+}
+
 /// One convolution block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConvBlock {

@@ -28,6 +28,22 @@ pub enum GnnKind {
 }
 
 impl GnnKind {
+    pub const ALL: [GnnKind; 2] = [GnnKind::Gcn, GnnKind::Gin];
+
+    /// A short stable identifier (links, selects).
+    pub fn id(self) -> &'static str {
+        match self {
+            GnnKind::Gcn => "gcn",
+            GnnKind::Gin => "gin",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.id() == id)
+    }
+}
+
+impl GnnKind {
     /// The name shown in the UI.
     pub fn title(self) -> &'static str {
         match self {
@@ -45,6 +61,23 @@ pub enum Readout {
     Mean,
     Sum,
     Max,
+}
+
+impl Readout {
+    pub const ALL: [Readout; 3] = [Readout::Mean, Readout::Sum, Readout::Max];
+
+    /// A short stable identifier (links, selects).
+    pub fn id(self) -> &'static str {
+        match self {
+            Readout::Mean => "mean",
+            Readout::Sum => "sum",
+            Readout::Max => "max",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.id() == id)
+    }
 }
 
 /// Most message-passing layers.

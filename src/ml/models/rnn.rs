@@ -28,6 +28,22 @@ pub enum CellKind {
 }
 
 impl CellKind {
+    pub const ALL: [CellKind; 2] = [CellKind::Gru, CellKind::Lstm];
+
+    /// A short stable identifier (links, selects).
+    pub fn id(self) -> &'static str {
+        match self {
+            CellKind::Gru => "gru",
+            CellKind::Lstm => "lstm",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.id() == id)
+    }
+}
+
+impl CellKind {
     /// Gates per cell.
     fn gates(self) -> usize {
         match self {
@@ -54,6 +70,22 @@ pub enum Pooling {
     Last,
     /// The mean over the real steps.
     Mean,
+}
+
+impl Pooling {
+    pub const ALL: [Pooling; 2] = [Pooling::Last, Pooling::Mean];
+
+    /// A short stable identifier (links, selects).
+    pub fn id(self) -> &'static str {
+        match self {
+            Pooling::Last => "last",
+            Pooling::Mean => "mean",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.id() == id)
+    }
 }
 
 /// Most hidden units.

@@ -4,12 +4,14 @@
 //! built-in data and against a randomised model).
 
 use super::PanelProps;
-use crate::ml::data::DataKind;
+use crate::ml::data::{DataKind, NO_LABEL};
 use crate::ml::explain::{AttributionMethod, Baseline};
+use crate::ml::label::Part;
 use crate::ml::models::ModelConfig;
 use crate::protocol::{
-    AttributionCheck, AttributionView, FilterKernels, LayerActivations, LayerSimilarity,
-    LayersAgainst, Projection, ProjectionView, RunInfo, SampleView, ToWorker,
+    AttributionCheck, AttributionView, FilterKernels, LabelOrigin, LayerActivations,
+    LayerSimilarity, LayersAgainst, Projection, ProjectionView, RunInfo, SampleRef, SampleView,
+    ToWorker,
 };
 use crate::ui::app::Engine;
 use crate::ui::heat::{activation_map, kernel_image, logo, overlay, similarity_colours};
@@ -36,7 +38,7 @@ pub struct ExplainPanelProps {
 /// The method settings a person can change.
 #[derive(Clone, PartialEq)]
 struct Settings {
-    sample: usize,
+    sample: SampleRef,
     /// `None`: the predicted class.
     class: Option<u32>,
     method: &'static str,
@@ -49,7 +51,9 @@ struct Settings {
     layer: Option<usize>,
     opacity: f32,
     signed: bool,
-    colour_by_prediction: bool,
+    colour_by: ColourBy,
+    /// Project every sample, not only the validation set.
+    every_sample: bool,
     checked: usize,
     /// What the layers are compared with.
     against: LayersAgainst,
@@ -58,7 +62,7 @@ struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            sample: 0,
+            sample: SampleRef::valid(0),
             class: None,
             method: "saliency",
             smooth_samples: 16,
@@ -70,10 +74,49 @@ impl Default for Settings {
             layer: None,
             opacity: 0.7,
             signed: false,
-            colour_by_prediction: false,
+            colour_by: ColourBy::Truth,
+            every_sample: false,
             checked: 20,
             against: LayersAgainst::Itself,
         }
+    }
+}
+
+/// What the points of the embeddings are coloured by.
+#[derive(Clone, Copy, PartialEq)]
+enum ColourBy {
+    Truth,
+    Prediction,
+    Source,
+}
+
+impl ColourBy {
+    const ALL: [ColourBy; 3] = [ColourBy::Truth, ColourBy::Prediction, ColourBy::Source];
+
+    fn id(self) -> &'static str {
+        match self {
+            ColourBy::Truth => "truth",
+            ColourBy::Prediction => "prediction",
+            ColourBy::Source => "source",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            ColourBy::Truth => "Label",
+            ColourBy::Prediction => "Prediction",
+            ColourBy::Source => "Label source",
+        }
+    }
+}
+
+/// The colour of each label source in the embeddings.
+fn origin_colour(origin: LabelOrigin) -> &'static str {
+    match origin {
+        LabelOrigin::Data => "#1c7ed6",
+        LabelOrigin::Human => "#e8590c",
+        LabelOrigin::Pseudo => "#7048e8",
+        LabelOrigin::Unlabeled => "#adb5bd",
     }
 }
 
@@ -152,7 +195,7 @@ pub fn ExplainPanel(props: &ExplainPanelProps) -> Html {
         let engine = props.engine.clone();
         let dispatch = props.edit.dispatch.clone();
         let settings = settings.clone();
-        move |sample: usize| {
+        move |sample: SampleRef| {
             engine.send(ToWorker::Explain {
                 sample,
                 class: settings.class,
@@ -190,6 +233,9 @@ pub fn ExplainPanel(props: &ExplainPanelProps) -> Html {
             <section class="panel explain" aria-label="Explain panel">
                 <h2>{"Explain"}</h2>
                 <p class="hint">{"Train a model first (or press Step): then explain its decisions here."}</p>
+                if props.runs_compared {
+                    { similarity_section(props, &settings) }
+                }
             </section>
         };
     };
@@ -216,11 +262,15 @@ pub fn ExplainPanel(props: &ExplainPanelProps) -> Html {
             <div class="explain-layout">
                 <div class="explain-attribution">
                     <h3>{"Attribution"}</h3>
-                    <p class="hint">{ format!("Pick one of the {valid} validation samples by its index, or click a point of the embeddings below.") }</p>
+                    <p class="hint">{ format!("Pick one of the {valid} validation samples by its index, or click a point of the embeddings below, a gallery card or a sample of the labeling queue.") }</p>
+                    if settings.sample.part != Part::Valid {
+                        <p class="facts">{ format!("Picked: {}. Type an index to pick a validation sample instead.", settings.sample.describe()) }</p>
+                    }
                     <div class="fields">
-                        <NumberField id="explain-sample" label="Validation sample" value={settings.sample.to_string()}
+                        <NumberField id="explain-sample" label="Validation sample"
+                                     value={if settings.sample.part == Part::Valid { settings.sample.index.to_string() } else { String::new() }}
                                      step="1" min={Some(AttrValue::from("0"))} max={Some(AttrValue::from(valid.saturating_sub(1).to_string()))}
-                                     onchange={set(|s, t| if let Ok(v) = t.trim().parse() { s.sample = v })} />
+                                     onchange={set(|s, t| if let Ok(v) = t.trim().parse() { s.sample = SampleRef::valid(v) })} />
                         <SelectField id="explain-class" label="Class" options={class_options}
                                      selected={settings.class.map_or("predicted".to_string(), |c| c.to_string())}
                                      onchange={set(|s, t| s.class = t.parse().ok())} />
@@ -352,9 +402,13 @@ fn class_name(names: &[String], class: u32) -> String {
 /// The map drawn for its data type, with a sentence saying what it shows.
 fn attribution_view(view: &AttributionView, names: &[String], settings: &Settings) -> Html {
     let label = format!(
-        "Attribution of validation sample {} (true class {}, predicted {} at {:.0}%) for class {} by {}",
-        view.sample,
-        class_name(names, view.label),
+        "Attribution of {} ({}, predicted {} at {:.0}%) for class {} by {}",
+        view.sample.describe(),
+        if view.label == NO_LABEL {
+            "no label yet".to_string()
+        } else {
+            format!("true class {}", class_name(names, view.label))
+        },
         class_name(names, view.prediction.0),
         100.0 * view.prediction.1,
         class_name(names, view.class),
@@ -629,7 +683,7 @@ fn graph_importance(
 }
 
 /// Each layer's activations for the sample explained.
-fn activations_section(props: &ExplainPanelProps, sample: usize) -> Html {
+fn activations_section(props: &ExplainPanelProps, sample: SampleRef) -> Html {
     let on_show = {
         let engine = props.engine.clone();
         Callback::from(move |_: MouseEvent| engine.send(ToWorker::Activations { sample }))
@@ -793,32 +847,48 @@ fn FilterView(props: &FilterViewProps) -> Html {
     }
 }
 
-/// The validation set's embeddings in the plane.
+/// The embeddings of the validation set, or of every sample, in the plane.
 fn embeddings_section(
     props: &ExplainPanelProps,
     settings: &UseStateHandle<Settings>,
-    explain_sample: impl Fn(usize) + Clone + 'static,
+    explain_sample: impl Fn(SampleRef) + Clone + 'static,
 ) -> Html {
     let busy = props.explain.running.is_some();
+    let every_sample = settings.every_sample;
     let project = |method: Projection| {
         let engine = props.engine.clone();
         let dispatch = props.edit.dispatch.clone();
         Callback::from(move |_: MouseEvent| {
-            engine.send(ToWorker::Project(method));
+            engine.send(ToWorker::Project {
+                method,
+                every_sample,
+            });
             if method == Projection::Tsne {
                 dispatch.dispatch(Action::ExplainStarted(ExplainJob::Tsne));
             }
         })
     };
-    let colour_options: Vec<(AttrValue, AttrValue)> = vec![
-        ("truth".into(), "True class".into()),
-        ("prediction".into(), "Prediction".into()),
-    ];
+    let colour_options: Vec<(AttrValue, AttrValue)> = ColourBy::ALL
+        .iter()
+        .map(|c| (c.id().into(), c.title().into()))
+        .collect();
     let on_colour = {
         let settings = settings.clone();
         Callback::from(move |t: String| {
             settings.set(Settings {
-                colour_by_prediction: t == "prediction",
+                colour_by: ColourBy::ALL
+                    .into_iter()
+                    .find(|c| c.id() == t)
+                    .unwrap_or(ColourBy::Truth),
+                ..(*settings).clone()
+            })
+        })
+    };
+    let on_every = {
+        let settings = settings.clone();
+        Callback::from(move |v: bool| {
+            settings.set(Settings {
+                every_sample: v,
                 ..(*settings).clone()
             })
         })
@@ -826,13 +896,17 @@ fn embeddings_section(
     html! {
         <div class="embeddings">
             <h3>{"Embeddings"}</h3>
-            <p class="hint">{"What the head reads, for each validation sample, laid out in the plane. Click a point to explain it."}</p>
+            <p class="hint">{"What the head reads, for each sample, laid out in the plane. Click a point to explain it."}</p>
+            <div class="fields">
+                <Checkbox id="explain-every-sample" label="Every sample (training, test and unlabeled too)"
+                          checked={every_sample} onchange={on_every} />
+                <SelectField id="explain-colour" label="Colour by" options={colour_options}
+                             selected={settings.colour_by.id()} onchange={on_colour} />
+            </div>
             <div class="buttons">
                 <button onclick={project(Projection::Pca)} disabled={busy}>{"Project with PCA"}</button>
                 <button onclick={project(Projection::Tsne)} disabled={busy}>{"Project with t-SNE"}</button>
             </div>
-            <SelectField id="explain-colour" label="Colour by" options={colour_options}
-                         selected={if settings.colour_by_prediction { "prediction" } else { "truth" }} onchange={on_colour} />
             if let Some(view) = &props.explain.projection {
                 { scatter(view, &props.class_names, settings, explain_sample) }
             }
@@ -844,7 +918,7 @@ fn scatter(
     view: &ProjectionView,
     names: &[String],
     settings: &UseStateHandle<Settings>,
-    explain_sample: impl Fn(usize) + Clone + 'static,
+    explain_sample: impl Fn(SampleRef) + Clone + 'static,
 ) -> Html {
     let n = view.samples.len();
     let (mut low, mut high) = ([f32::MAX; 2], [f32::MIN; 2]);
@@ -855,9 +929,20 @@ fn scatter(
         }
     }
     let span = [(high[0] - low[0]).max(1e-6), (high[1] - low[1]).max(1e-6)];
-    let by_prediction = settings.colour_by_prediction;
+    let colour_by = settings.colour_by;
+    let class_colour = |class: u32| {
+        if class == NO_LABEL {
+            origin_colour(LabelOrigin::Unlabeled)
+        } else {
+            PALETTE[class as usize % PALETTE.len()]
+        }
+    };
     let dots = view.xy.chunks(2).enumerate().map(|(i, p)| {
-        let class = if by_prediction { view.predicted[i] } else { view.truth[i] };
+        let fill = match colour_by {
+            ColourBy::Truth => class_colour(view.truth[i]),
+            ColourBy::Prediction => class_colour(view.predicted[i]),
+            ColourBy::Source => origin_colour(view.sources[i]),
+        };
         let sample = view.samples[i];
         let onclick = {
             let explain_sample = explain_sample.clone();
@@ -867,17 +952,40 @@ fn scatter(
                 explain_sample(sample);
             })
         };
+        let label = if view.truth[i] == NO_LABEL {
+            "no label".to_string()
+        } else {
+            class_name(names, view.truth[i])
+        };
         html! {
             <circle cx={format!("{:.2}", 4.0 + 92.0 * (p[0] - low[0]) / span[0])}
                     cy={format!("{:.2}", 96.0 - 92.0 * (p[1] - low[1]) / span[1])} r="1.3"
-                    fill={PALETTE[class as usize % PALETTE.len()]} {onclick}>
-                <title>{ format!("sample {sample}: {}, predicted {}", class_name(names, view.truth[i]), class_name(names, view.predicted[i])) }</title>
+                    {fill} {onclick}>
+                <title>{ format!("{}: {label} ({}), predicted {}", sample.describe(),
+                                 view.sources[i].title().to_lowercase(), class_name(names, view.predicted[i])) }</title>
             </circle>
         }
     });
-    let legend = names.iter().enumerate().map(|(c, name)| html! {
-        <li><span class="swatch" style={format!("background:{}", PALETTE[c % PALETTE.len()])}></span>{ name.clone() }</li>
-    });
+    let legend: Html = match colour_by {
+        ColourBy::Source => LabelOrigin::ALL
+            .iter()
+            .filter(|o| view.sources.contains(o))
+            .map(|&o| html! {
+                <li><span class="swatch" style={format!("background:{}", origin_colour(o))}></span>
+                    { format!("{} ({})", o.title(), view.sources.iter().filter(|&&s| s == o).count()) }</li>
+            })
+            .collect(),
+        _ => names
+            .iter()
+            .enumerate()
+            .map(|(c, name)| html! {
+                <li><span class="swatch" style={format!("background:{}", PALETTE[c % PALETTE.len()])}></span>{ name.clone() }</li>
+            })
+            .chain(view.truth.contains(&NO_LABEL).then(|| html! {
+                <li><span class="swatch" style={format!("background:{}", origin_colour(LabelOrigin::Unlabeled))}></span>{"No label"}</li>
+            }))
+            .collect(),
+    };
     let explained = view
         .explained
         .map(|[a, b]| {
@@ -888,21 +996,22 @@ fn scatter(
             )
         })
         .unwrap_or_default();
+    let which = if view.samples.iter().all(|s| s.part == Part::Valid) {
+        "validation samples"
+    } else {
+        "samples"
+    };
     let label = format!(
-        "Embeddings of {n} validation samples by {}, coloured by {}",
+        "Embeddings of {n} {which} by {}, coloured by {}",
         view.method.title(),
-        if by_prediction {
-            "prediction"
-        } else {
-            "true class"
-        }
+        colour_by.title().to_lowercase()
     );
     html! {
         <>
             <svg class="scatter" viewBox="0 0 100 100" role="img" aria-label={label.clone()}>
                 { for dots }
             </svg>
-            <ul class="legend" aria-label="Classes">{ for legend }</ul>
+            <ul class="legend" aria-label={if colour_by == ColourBy::Source { "Label sources" } else { "Classes" }}>{ legend }</ul>
             <p class="facts">{ format!("{label}.{explained}") }</p>
         </>
     }

@@ -257,12 +257,21 @@ fn asked_view(props: &LabelingPanelProps, asked: &Asked) -> Html {
                         class_names={names.clone()} />
         },
     };
+    let on_explain = {
+        let dispatch = props.edit.dispatch.clone();
+        let sample = asked.sample;
+        Callback::from(move |_: MouseEvent| {
+            dispatch.dispatch(Action::ExplainSample(sample));
+        })
+    };
     html! {
         <div class="asked" aria-label="Asked sample" data-id={asked.id.clone()}>
             { view }
             <p class="facts">
                 <span class="asked-id">{ asked.id.clone() }</span>
                 { format!(" — the model's guesses: {guesses}") }
+                {" "}
+                <button onclick={on_explain}>{"Why? Explain this sample"}</button>
             </p>
         </div>
     }

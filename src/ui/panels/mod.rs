@@ -4,6 +4,7 @@ mod augment;
 mod data;
 mod explain;
 mod label;
+mod lessons;
 mod model;
 mod training;
 
@@ -11,6 +12,7 @@ pub use augment::AugmentPanel;
 pub use data::DataPanel;
 pub use explain::ExplainPanel;
 pub use label::LabelingPanel;
+pub use lessons::LessonsBar;
 pub use model::ModelPanel;
 pub use training::TrainingPanel;
 

@@ -239,11 +239,7 @@ fn dropout_field(props: &PanelProps, current: f64) -> Html {
 fn cnn_builder(props: &PanelProps, cnn: &CnnConfig) -> Html {
     let on_padding = on_model(props, |model, id: String| {
         if let ModelConfig::Cnn(c) = model {
-            c.padding = if id == "same" {
-                Padding::Same
-            } else {
-                Padding::Valid
-            };
+            c.padding = Padding::from_id(&id).unwrap_or_default();
         }
     });
     let on_batch_norm = on_model(props, |model, on: bool| {
@@ -267,7 +263,7 @@ fn cnn_builder(props: &PanelProps, cnn: &CnnConfig) -> Html {
             <div class="row">
                 { activation_field(props, cnn.activation) }
                 <SelectField id="padding" label="Padding" options={paddings}
-                             selected={if cnn.padding == Padding::Same { "same" } else { "valid" }}
+                             selected={cnn.padding.id()}
                              onchange={on_padding} />
             </div>
             <div class="row">
@@ -338,20 +334,12 @@ fn cnn1d_builder(props: &PanelProps, cnn: &Cnn1dConfig) -> Html {
 fn rnn_builder(props: &PanelProps, rnn: &RnnConfig) -> Html {
     let on_cell = on_model(props, |model, id: String| {
         if let ModelConfig::Rnn(c) = model {
-            c.cell = if id == "lstm" {
-                CellKind::Lstm
-            } else {
-                CellKind::Gru
-            };
+            c.cell = CellKind::from_id(&id).unwrap_or_default();
         }
     });
     let on_pooling = on_model(props, |model, id: String| {
         if let ModelConfig::Rnn(c) = model {
-            c.pooling = if id == "mean" {
-                Pooling::Mean
-            } else {
-                Pooling::Last
-            };
+            c.pooling = Pooling::from_id(&id).unwrap_or_default();
         }
     });
     let on_bidirectional = on_model(props, |model, on: bool| {
@@ -381,7 +369,7 @@ fn rnn_builder(props: &PanelProps, rnn: &RnnConfig) -> Html {
         <div class="builder">
             <div class="row">
                 <SelectField id="cell" label="Cell" options={cells}
-                             selected={if rnn.cell == CellKind::Lstm { "lstm" } else { "gru" }} onchange={on_cell} />
+                             selected={rnn.cell.id()} onchange={on_cell} />
                 <NumberField id="rnn-layers" label="Layers" value={rnn.layers.to_string()} step="1"
                              min="1" max={crate::ml::models::rnn::MAX_LAYERS.to_string()} onchange={on_layers} />
                 <NumberField id="rnn-hidden" label="Hidden units" value={rnn.hidden.to_string()} step="1"
@@ -390,7 +378,7 @@ fn rnn_builder(props: &PanelProps, rnn: &RnnConfig) -> Html {
             <div class="row">
                 <Checkbox id="bidirectional" label="Bidirectional" checked={rnn.bidirectional} onchange={on_bidirectional} />
                 <SelectField id="pooling" label="Pooling" options={poolings}
-                             selected={if rnn.pooling == Pooling::Mean { "mean" } else { "last" }} onchange={on_pooling} />
+                             selected={rnn.pooling.id()} onchange={on_pooling} />
                 { dropout_field(props, rnn.dropout) }
             </div>
         </div>
@@ -400,20 +388,12 @@ fn rnn_builder(props: &PanelProps, rnn: &RnnConfig) -> Html {
 fn gnn_builder(props: &PanelProps, gnn: &GnnConfig, graph_task: bool) -> Html {
     let on_kind = on_model(props, |model, id: String| {
         if let ModelConfig::Gnn(c) = model {
-            c.kind = if id == "gin" {
-                GnnKind::Gin
-            } else {
-                GnnKind::Gcn
-            };
+            c.kind = GnnKind::from_id(&id).unwrap_or_default();
         }
     });
     let on_readout = on_model(props, |model, id: String| {
         if let ModelConfig::Gnn(c) = model {
-            c.readout = match id.as_str() {
-                "sum" => Readout::Sum,
-                "max" => Readout::Max,
-                _ => Readout::Mean,
-            };
+            c.readout = Readout::from_id(&id).unwrap_or_default();
         }
     });
     let on_layers = model_number::<usize>(props, "Layers", |model, v| {
@@ -438,16 +418,11 @@ fn gnn_builder(props: &PanelProps, gnn: &GnnConfig, graph_task: bool) -> Html {
         (AttrValue::from("sum"), AttrValue::from("sum")),
         (AttrValue::from("max"), AttrValue::from("max")),
     ];
-    let readout = match gnn.readout {
-        Readout::Mean => "mean",
-        Readout::Sum => "sum",
-        Readout::Max => "max",
-    };
     html! {
         <div class="builder">
             <div class="row">
                 <SelectField id="gnn-kind" label="Layer type" options={kinds}
-                             selected={if gnn.kind == GnnKind::Gin { "gin" } else { "gcn" }} onchange={on_kind} />
+                             selected={gnn.kind.id()} onchange={on_kind} />
                 <NumberField id="gnn-layers" label="Layers" value={gnn.layers.to_string()} step="1"
                              min="1" max={crate::ml::models::gnn::MAX_LAYERS.to_string()} onchange={on_layers} />
                 <NumberField id="gnn-hidden" label="Hidden units" value={gnn.hidden.to_string()} step="1"
@@ -456,7 +431,7 @@ fn gnn_builder(props: &PanelProps, gnn: &GnnConfig, graph_task: bool) -> Html {
             <div class="row">
                 { activation_field(props, gnn.activation) }
                 if graph_task {
-                    <SelectField id="readout" label="Readout" options={readouts} selected={readout} onchange={on_readout} />
+                    <SelectField id="readout" label="Readout" options={readouts} selected={gnn.readout.id()} onchange={on_readout} />
                 }
                 { dropout_field(props, gnn.dropout) }
             </div>

@@ -1,6 +1,6 @@
 use super::{PanelProps, edit_number, on_edit};
 use crate::ml::experiment::{Compute, OptimizerKind};
-use crate::protocol::{RunState, ToWorker};
+use crate::protocol::{RunState, SampleRef, ToWorker};
 use crate::ui::app::Engine;
 use crate::ui::state::{Action, AppState, EngineStatus};
 use crate::ui::widgets::{
@@ -50,8 +50,7 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
     let on_explain = {
         let dispatch = state.dispatcher();
         Some(Callback::from(move |index: usize| {
-            crate::web::set_fragment(crate::ui::state::Tab::Explain.id());
-            dispatch.dispatch(Action::ExplainSample(index));
+            dispatch.dispatch(Action::ExplainSample(SampleRef::valid(index)));
         }))
     };
     let on_compute = {
