@@ -1,3 +1,4 @@
+use super::embed::{self, Command, Embed, Event, Part};
 use super::lesson;
 use super::link::{self, LinkState};
 use super::panels::{
@@ -7,7 +8,7 @@ use super::panels::{
 use super::state::{Action, AppState, EngineStatus, Tab};
 use crate::ml::augment::AugmentConfig;
 use crate::ml::import::ImportOptions;
-use crate::protocol::ToWorker;
+use crate::protocol::{RunState, ToWorker};
 use crate::web::{self, EngineLink, UploadFiles};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -113,9 +114,26 @@ fn send_labels(state: &AppState, engine: &Engine) {
 pub fn App() -> Html {
     let state = use_reducer(|| {
         let mut state = AppState::default();
-        state.load_link(link::decode(&web::fragment()));
+        let fragment = web::fragment();
+        state.load_link(link::decode(&fragment));
+        let (embed, problems) = Embed::from_fragment(&fragment);
+        if let Some(embed) = &embed
+            && let [only] = embedded_tabs(embed)[..]
+        {
+            state.tab = only;
+        }
+        state.embed = embed;
+        if !problems.is_empty() {
+            let before = state.alert.take().unwrap_or_default();
+            state.alert = Some(
+                format!("{before} {}", problems.join(" "))
+                    .trim()
+                    .to_string(),
+            );
+        }
         state
     });
+    let reported = use_mut_ref(Reported::default);
     let link = use_mut_ref(|| None::<EngineLink>);
     let engine = Engine(link.clone());
     let uploads = use_mut_ref(Uploads::default);
@@ -148,6 +166,54 @@ pub fn App() -> Html {
                 }
             });
             move || drop(listener)
+        });
+    }
+    {
+        // Embedded: obey the host's commands, tell it how training goes, start if asked.
+        let (engine, dispatch) = (engine.clone(), state.dispatcher());
+        let embed = state.embed.clone();
+        use_effect_with((), move |_| {
+            let listener = embed.map(|embed| {
+                web::on_parent_message(move |origin, json| {
+                    if !embed.accepts(&origin) {
+                        return;
+                    }
+                    let tell = |message: String| {
+                        let error = Event::Error { message };
+                        web::post_to_parent(&embed::event_json(&error), &embed.origins);
+                    };
+                    match embed::read_command(&json) {
+                        Ok(Some(Command::Start)) => engine.send(ToWorker::Start),
+                        Ok(Some(Command::Pause)) => engine.send(ToWorker::Pause),
+                        Ok(Some(Command::Reset)) => engine.send(ToWorker::Reset),
+                        Ok(Some(Command::SetExperiment { link: fragment })) => {
+                            let decoded = link::decode(&fragment);
+                            if let Some(problem) = decoded.problems.first() {
+                                tell(problem.clone());
+                            }
+                            dispatch.dispatch(Action::LoadLink(decoded));
+                        }
+                        Ok(None) => {}
+                        Err(message) => tell(message),
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    if let Some(embed) = &state.embed {
+        for event in host_events(&state, &mut reported.borrow_mut()) {
+            web::post_to_parent(&embed::event_json(&event), &embed.origins);
+        }
+    }
+    {
+        let engine = engine.clone();
+        let ready = state.engine == EngineStatus::Ready;
+        let autostart = state.embed.as_ref().is_some_and(|e| e.autostart);
+        use_effect_with(ready, move |ready| {
+            if *ready && autostart {
+                engine.send(ToWorker::Start);
+            }
         });
     }
     {
@@ -185,12 +251,16 @@ pub fn App() -> Html {
             compute: state.compute,
             tab: state.tab,
         };
+        let embed = state.embed.clone();
         use_effect_with(
             (shown, state.lessons.open.clone()),
             move |(shown, lesson)| {
                 let mut fragment = link::encode(shown);
                 if let Some((id, step)) = lesson {
                     fragment = format!("{fragment}&{}", lesson::fragment_keys(id, *step));
+                }
+                if let Some(embed) = &embed {
+                    fragment = format!("{fragment}&{}", embed.fragment_keys());
                 }
                 if web::fragment() != fragment {
                     web::set_fragment(&fragment);
@@ -484,6 +554,22 @@ pub fn App() -> Html {
             });
         })
     };
+    let on_embed = {
+        let dispatch = state.dispatcher();
+        let shown = LinkState {
+            experiment: state.experiment.clone(),
+            compute: state.compute,
+            tab: state.tab,
+        };
+        Callback::from(move |_: MouseEvent| {
+            let page = web::page_url();
+            let page = page.split('#').next().unwrap_or_default();
+            let fragment = format!("{}&embed=training.{}", link::encode(&shown), shown.tab.id());
+            dispatch.dispatch(Action::ShowEmbedCode(embed::iframe_snippet(
+                page, &fragment,
+            )));
+        })
+    };
     let select_all = Callback::from(|e: FocusEvent| {
         if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
             input.select();
@@ -513,6 +599,12 @@ pub fn App() -> Html {
         .unwrap_or_default();
     let kind = data.as_ref().map(|(shape, _)| shape.kind());
 
+    let shows = |part: Part| state.embed.as_ref().is_none_or(|e| e.shows(part));
+    let read_only = state.embed.as_ref().is_some_and(|e| e.read_only);
+    let tabs_shown: Vec<Tab> = match &state.embed {
+        Some(embed) => embedded_tabs(embed),
+        None => Tab::ALL.to_vec(),
+    };
     html! {
         <>
             <header class="top">
@@ -520,8 +612,14 @@ pub fn App() -> Html {
                     <h1>{"Petri"}</h1>
                     <p class="tagline">{"Train CNNs, RNNs and GNNs in your browser — nothing leaves this page."}</p>
                 </div>
-                <div class="share">
+                <div class="share" hidden={state.embed.is_some()}>
                     <button onclick={on_share}>{"Share"}</button>
+                    <button onclick={on_embed}>{"Embed"}</button>
+                    if let Some(snippet) = &state.embed_code {
+                        <label class="field">{"Embed code"}
+                            <input type="text" readonly=true value={snippet.clone()} onfocus={select_all.clone()} />
+                        </label>
+                    }
                     if let Some(link) = &state.shared_link {
                         <label class="field">{"Link"}
                             <input type="text" readonly=true value={link.clone()} onfocus={select_all.clone()} />
@@ -530,7 +628,9 @@ pub fn App() -> Html {
                 </div>
                 { engine_status }
             </header>
-            <LessonsBar state={state.clone()} />
+            if state.embed.is_none() {
+                <LessonsBar state={state.clone()} />
+            }
             <div class="alert-region" role="alert">
                 if let Some(message) = &state.alert {
                     <p class="alert">
@@ -542,16 +642,29 @@ pub fn App() -> Html {
                     </p>
                 }
             </div>
-            <main class="layout">
-                <DataPanel experiment={state.experiment.clone()} run={state.run.clone()}
-                           upload={state.upload.clone()} importing={state.importing.clone()}
-                           kept={state.upload.as_ref().is_some_and(|u| state.kept_upload == Some(u.id))}
-                           dispatch={state.dispatcher()} {on_files} {on_options} {on_remove} />
-                <ModelPanel experiment={state.experiment.clone()} data={data.clone()}
-                            dispatch={state.dispatcher()} />
-                <TrainingPanel state={state.clone()} engine={engine.clone()} />
-                <div class="workspace">
-                    { tab_list(&state) }
+            <main class={classes!("layout", state.embed.is_some().then_some("embedded"))}>
+                <fieldset class="settings" disabled={read_only}>
+                    <legend class="visually-hidden">{"Data and model"}</legend>
+                    if shows(Part::Data) {
+                        <DataPanel experiment={state.experiment.clone()} run={state.run.clone()}
+                                   upload={state.upload.clone()} importing={state.importing.clone()}
+                                   kept={state.upload.as_ref().is_some_and(|u| state.kept_upload == Some(u.id))}
+                                   dispatch={state.dispatcher()} {on_files} {on_options} {on_remove} />
+                    }
+                    if shows(Part::Model) {
+                        <ModelPanel experiment={state.experiment.clone()} data={data.clone()}
+                                    dispatch={state.dispatcher()} />
+                    }
+                </fieldset>
+                if shows(Part::Training) {
+                    <TrainingPanel state={state.clone()} engine={engine.clone()} />
+                }
+                <fieldset class="settings" disabled={read_only}>
+                <legend class="visually-hidden">{"Workspace"}</legend>
+                <div class="workspace" hidden={tabs_shown.is_empty()}>
+                    if tabs_shown.len() > 1 {
+                        { tab_list(&state) }
+                    }
                     <div id="tab-augmentation" role="tabpanel" aria-labelledby="tab-button-augmentation"
                          hidden={state.tab != Tab::Augmentation}>
                         <AugmentPanel edit={edit.clone()} {kind}
@@ -577,9 +690,82 @@ pub fn App() -> Html {
                                       runs_compared={state.comparison.as_ref().is_some_and(|c| c.finished.is_some())} />
                     </div>
                 </div>
+                </fieldset>
             </main>
         </>
     }
+}
+
+/// The tabs an embedding shows.
+fn embedded_tabs(embed: &Embed) -> Vec<Tab> {
+    [
+        (Part::Augmentation, Tab::Augmentation),
+        (Part::Labeling, Tab::Labeling),
+        (Part::Explain, Tab::Explain),
+    ]
+    .into_iter()
+    .filter(|(part, _)| embed.shows(*part))
+    .map(|(_, tab)| tab)
+    .collect()
+}
+
+/// What the host page was last told.
+#[derive(Default)]
+struct Reported {
+    ready: bool,
+    step: Option<u64>,
+    epoch: u64,
+    evaluated: Option<u64>,
+    running: bool,
+}
+
+/// The events the host has not been told yet, given what it was told (`reported`, updated).
+fn host_events(state: &AppState, reported: &mut Reported) -> Vec<Event> {
+    let mut events = Vec::new();
+    if state.engine == EngineStatus::Ready && !reported.ready {
+        reported.ready = true;
+        events.push(Event::Ready);
+    }
+    if let Some(report) = state.train.last()
+        && reported.step != Some(report.step)
+    {
+        reported.step = Some(report.step);
+        events.push(Event::Step {
+            step: report.step,
+            epoch: report.epoch,
+            loss: report.loss,
+        });
+        let epoch = report.epoch.floor() as u64;
+        if epoch > reported.epoch {
+            reported.epoch = epoch;
+            events.push(Event::Epoch {
+                epoch,
+                step: report.step,
+            });
+        }
+    }
+    if let Some(eval) = &state.last_eval
+        && reported.evaluated != Some(eval.step)
+    {
+        reported.evaluated = Some(eval.step);
+        let train = state.train.last();
+        events.push(Event::Losses {
+            step: eval.step,
+            training: train.map_or(f64::NAN, |t| t.loss),
+            validation: eval.loss,
+        });
+        events.push(Event::Accuracy {
+            step: eval.step,
+            training: train.map_or(f64::NAN, |t| t.accuracy),
+            validation: eval.accuracy,
+        });
+    }
+    let running = state.state == RunState::Running;
+    if reported.running && !running {
+        events.push(Event::Finished { step: state.step() });
+    }
+    reported.running = running;
+    events
 }
 
 /// Where this browser keeps how far the learner got in each lesson.

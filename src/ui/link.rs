@@ -408,7 +408,7 @@ const KEYS: &[Key] = &[
 const NOT_THIS_MODEL: &str = "the link's model has no such setting";
 
 /// Keys a fragment may hold beside the experiment (lessons and embedding read them).
-const OTHER_KEYS: [&str; 3] = ["lesson", "step", "embed"];
+const OTHER_KEYS: [&str; 6] = ["lesson", "step", "embed", "ro", "autostart", "origins"];
 
 /// The fragment for `state`: `v` first, then every key whose value differs from its default.
 pub fn encode(state: &LinkState) -> String {
@@ -848,7 +848,7 @@ mod tests {
             );
         }
         // Version 1 without its `v`, and with keys lessons and embedding use.
-        let decoded = decode("d=dna-motif&lesson=rnn&step=2");
+        let decoded = decode("d=dna-motif&lesson=rnn&step=2&embed=training&ro=1&autostart=1");
         assert!(decoded.problems.is_empty(), "{:?}", decoded.problems);
     }
 

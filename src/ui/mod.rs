@@ -1,6 +1,7 @@
 //! The Yew UI. It holds plain data only ([`state`]) and talks to the engine through
 //! [`crate::web::EngineLink`]; it never links the ML engine.
 
+pub mod embed;
 pub mod heat;
 pub mod lesson;
 pub mod link;

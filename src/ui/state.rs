@@ -14,6 +14,7 @@ use crate::protocol::{
     LayerActivations, LayerSimilarity, ProjectionView, Proposals, RunInfo, RunState, SampleRef,
     SampleView, TestReport, TrainReport, UploadSummary,
 };
+use crate::ui::embed::Embed;
 use crate::ui::lesson::Lesson;
 use crate::ui::link::Decoded;
 use std::collections::BTreeMap;
@@ -323,6 +324,10 @@ pub struct AppState {
     /// The open tab below the three panels.
     pub tab: Tab,
     pub lessons: LessonsState,
+    /// What the page shows when embedded in another page's frame (`None`: the whole page).
+    pub embed: Option<Embed>,
+    /// The `<iframe>` snippet last asked for with Embed.
+    pub embed_code: Option<String>,
     /// The link last copied with Share, shown to copy by hand.
     pub shared_link: Option<String>,
     /// The browser kept no upload from an earlier visit.
@@ -411,6 +416,8 @@ pub enum Action {
     /// Go to step `n` of the open lesson (past the last: finished).
     LessonStep(usize),
     CloseLesson,
+    /// The Embed button: show this `<iframe>` snippet.
+    ShowEmbedCode(String),
     /// The page's link was copied with Share.
     Shared {
         link: String,
@@ -466,6 +473,8 @@ impl Default for AppState {
             comparison: None,
             tab: Tab::default(),
             lessons: LessonsState::default(),
+            embed: None,
+            embed_code: None,
             shared_link: None,
             no_stored_upload: false,
             labeling: LabelingState::default(),
@@ -590,6 +599,7 @@ impl AppState {
                     self.alert = Some(MISSING_UPLOAD.into());
                 }
             }
+            Action::ShowEmbedCode(snippet) => self.embed_code = Some(snippet),
             Action::Shared { link, copied } => {
                 match copied {
                     Ok(()) => {

@@ -108,6 +108,59 @@ pub fn save_item(key: &str, value: &str) {
     save_item_js(key, value)
 }
 
+/// Whether the page runs inside another page's frame.
+pub fn embedded() -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            w.parent()
+                .ok()
+                .flatten()
+                .map(|p| !js_sys::Object::is(&p, &w))
+        })
+        .unwrap_or(false)
+}
+
+/// Posts `json` (as an object) to the parent window, to each of `origins` (any origin when
+/// there are none).
+pub fn post_to_parent(json: &str, origins: &[String]) {
+    let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) else {
+        return;
+    };
+    let Ok(message) = js_sys::JSON::parse(json) else {
+        return;
+    };
+    if origins.is_empty() {
+        let _ = parent.post_message(&message, "*");
+    }
+    for origin in origins {
+        let _ = parent.post_message(&message, origin);
+    }
+}
+
+/// Calls `f(origin, json)` for each message the parent window posts (messages from any other
+/// window are dropped here); removed when dropped.
+pub fn on_parent_message(mut f: impl FnMut(String, String) + 'static) -> Listener {
+    Listener::window("message", move |event| {
+        let Ok(event) = event.dyn_into::<web_sys::MessageEvent>() else {
+            return;
+        };
+        let parent = web_sys::window().and_then(|w| w.parent().ok().flatten());
+        let from_parent = match (event.source(), parent) {
+            (Some(source), Some(parent)) => js_sys::Object::is(&source, &parent),
+            _ => false,
+        };
+        if !from_parent {
+            return;
+        }
+        if let Some(json) = js_sys::JSON::stringify(&event.data())
+            .ok()
+            .and_then(|s| s.as_string())
+        {
+            f(event.origin(), json);
+        }
+    })
+}
+
 /// The page's address as the address bar shows it.
 pub fn page_url() -> String {
     web_sys::window()
