@@ -229,9 +229,17 @@ pub fn App() -> Html {
                     set_up: !fragment.contains("v="),
                 });
             }
-            wasm_bindgen_futures::spawn_local(async move {
-                dispatcher.dispatch(read_lessons().await);
-            });
+        });
+    }
+    {
+        // Read when asked for, not with the page: the first download stays small.
+        let dispatcher = state.dispatcher();
+        use_effect_with(state.lessons.wanted, move |wanted| {
+            if *wanted {
+                wasm_bindgen_futures::spawn_local(async move {
+                    dispatcher.dispatch(read_lessons().await);
+                });
+            }
         });
     }
     {
@@ -612,7 +620,8 @@ pub fn App() -> Html {
                     <h1>{"Petri"}</h1>
                     <p class="tagline">{"Train CNNs, RNNs and GNNs in your browser — nothing leaves this page."}</p>
                 </div>
-                <div class="share" hidden={state.embed.is_some()}>
+                if state.embed.is_none() {
+                <div class="share">
                     <button onclick={on_share}>{"Share"}</button>
                     <button onclick={on_embed}>{"Embed"}</button>
                     if let Some(snippet) = &state.embed_code {
@@ -626,6 +635,7 @@ pub fn App() -> Html {
                         </label>
                     }
                 </div>
+                }
                 { engine_status }
             </header>
             if state.embed.is_none() {

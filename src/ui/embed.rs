@@ -169,8 +169,7 @@ pub enum Event {
 }
 
 /// What a host may ask.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     Start,
     Pause,
@@ -186,26 +185,42 @@ pub const SOURCE: &str = "petri";
 
 /// An event as the JSON posted to the host: `{"source":"petri","type":"step",…}`.
 pub fn event_json(event: &Event) -> String {
-    let mut value = serde_json::to_value(event).expect("events serialise");
-    value["source"] = SOURCE.into();
-    value.to_string()
+    let json = serde_json::to_string(event).expect("events serialise");
+    // A tagged enum serialises as an object: `{"type":…}`.
+    format!("{{\"source\":\"{SOURCE}\",{}", &json[1..])
+}
+
+/// A host's message as read (plain fields: no generic JSON value in the UI's download).
+#[derive(Deserialize)]
+struct Incoming {
+    source: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    link: Option<String>,
 }
 
 /// A host's message as a command: `Ok(None)` when it is not meant for Petri (no
-/// `"source":"petri"`), `Err` when it is but cannot be read.
+/// `"source":"petri"`), `Err` when it is but cannot be obeyed.
 pub fn read_command(json: &str) -> Result<Option<Command>, String> {
-    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(json) else {
+    let Ok(incoming) = serde_json::from_str::<Incoming>(json) else {
         return Ok(None);
     };
-    if value.get("source").and_then(|s| s.as_str()) != Some(SOURCE) {
+    if incoming.source.as_deref() != Some(SOURCE) {
         return Ok(None);
     }
-    if let Some(object) = value.as_object_mut() {
-        object.remove("source");
+    match (incoming.kind.as_deref(), incoming.link) {
+        (Some("start"), _) => Ok(Some(Command::Start)),
+        (Some("pause"), _) => Ok(Some(Command::Pause)),
+        (Some("reset"), _) => Ok(Some(Command::Reset)),
+        (Some("set-experiment"), Some(link)) => Ok(Some(Command::SetExperiment { link })),
+        (Some("set-experiment"), None) => {
+            Err("The host's set-experiment command has no `link`.".into())
+        }
+        (kind, _) => Err(format!(
+            "Petri does not know the host's command `{}`: use start, pause, reset or set-experiment.",
+            kind.unwrap_or("")
+        )),
     }
-    serde_json::from_value(value)
-        .map(Some)
-        .map_err(|e| format!("Petri could not read the host's command: {e}."))
 }
 
 fn unescape(value: &str) -> String {
@@ -259,7 +274,7 @@ mod tests {
                 training: 0.5,
                 validation: 0.25
             }),
-            r#"{"source":"petri","step":3,"training":0.5,"type":"losses","validation":0.25}"#
+            r#"{"source":"petri","type":"losses","step":3,"training":0.5,"validation":0.25}"#
         );
         assert_eq!(
             read_command(r#"{"source":"petri","type":"start"}"#),

@@ -123,6 +123,8 @@ pub struct LessonsState {
     pub progress: BTreeMap<String, usize>,
     /// A lesson a link asked for before the lessons were read.
     pub requested: Option<(String, usize, bool)>,
+    /// The learner asked for the lessons (they are read then, not with the page).
+    pub wanted: bool,
 }
 
 impl LessonsState {
@@ -416,6 +418,8 @@ pub enum Action {
     /// Go to step `n` of the open lesson (past the last: finished).
     LessonStep(usize),
     CloseLesson,
+    /// Show the lessons (read them first).
+    WantLessons,
     /// The Embed button: show this `<iframe>` snippet.
     ShowEmbedCode(String),
     /// The page's link was copied with Share.
@@ -574,7 +578,9 @@ impl AppState {
                     .is_none_or(|l| reached >= l.steps.len());
                 self.open_lesson_step(&id, if finished { 0 } else { reached }, true);
             }
+            Action::WantLessons => self.lessons.wanted = true,
             Action::RequestLesson { id, step, set_up } => {
+                self.lessons.wanted = true;
                 if self.lessons.catalogue.is_empty() {
                     self.lessons.requested = Some((id, step, set_up));
                 } else {

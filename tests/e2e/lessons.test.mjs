@@ -18,6 +18,7 @@ test('a lesson is completed end to end, each step checked; its progress is kept'
   const page = await openApp(browser, server.url);
   try {
     await chooseCompute(page, 'CPU');
+    await bar(page).getByRole('button', { name: 'Show the lessons' }).click();
     const titles = await bar(page).getByLabel('Lessons', { exact: true }).locator('option').allTextContents();
     assert.equal(titles.length, 1 + 6, `six lessons: ${titles}`);
     await bar(page).getByLabel('Lessons', { exact: true }).selectOption({ label: 'CNNs on images' });
@@ -48,6 +49,7 @@ test('a lesson is completed end to end, each step checked; its progress is kept'
     await bar(page).getByText('CNNs on images: done.').waitFor();
 
     await page.reload();
+    await bar(page).getByRole('button', { name: 'Show the lessons' }).click();
     await until('the lessons offered again', async () =>
       (await bar(page).getByLabel('Lessons', { exact: true }).locator('option').allTextContents()).includes('CNNs on images (done)'));
     assert.deepEqual(page.problems, []);
@@ -72,6 +74,7 @@ test('a link opens a lesson at its step; a malformed lesson file is named and th
     await broken.route('**/assets/lessons/graphs.json', (route) =>
       route.fulfill({ contentType: 'application/json', body: '{ "title": "GNNs", "steps": [' }));
     await broken.goto(server.url);
+    await bar(broken).getByRole('button', { name: 'Show the lessons' }).click();
     await until('the message', async () =>
       /Lesson assets\/lessons\/graphs\.json, line 1, column \d+: /.test(await broken.getByRole('alert').textContent()));
     const titles = await bar(broken).getByLabel('Lessons', { exact: true }).locator('option').allTextContents();

@@ -14,10 +14,17 @@ pub struct LessonsBarProps {
 pub fn LessonsBar(props: &LessonsBarProps) -> Html {
     let state = &props.state;
     let lessons = &state.lessons;
-    if lessons.catalogue.is_empty() {
-        return html! {};
-    }
     let dispatch = state.dispatcher();
+    if lessons.catalogue.is_empty() {
+        return html! {
+            <section class="lessons" aria-label="Lessons">
+                <button onclick={dispatch.to_callback().reform(|_: MouseEvent| Action::WantLessons)}
+                        disabled={lessons.wanted}>
+                    { if lessons.wanted { "Reading the lessons…" } else { "Show the lessons" } }
+                </button>
+            </section>
+        };
+    }
     let options: Vec<(AttrValue, AttrValue)> =
         std::iter::once((AttrValue::from(""), AttrValue::from("Choose a lesson…")))
             .chain(lessons.catalogue.iter().map(|lesson| {
