@@ -1,6 +1,6 @@
 use super::embed::{self, Command, Embed, Event, Part};
 use super::lesson;
-use super::link::{self, LinkState};
+use super::link;
 use super::panels::{
     AugmentPanel, DataPanel, ExplainPanel, LabelingPanel, LessonsBar, ModelPanel, PanelProps,
     TrainingPanel,
@@ -254,11 +254,7 @@ pub fn App() -> Html {
     }
     {
         // The fragment follows the experiment, the compute choice, the tab and the lesson.
-        let shown = LinkState {
-            experiment: state.experiment.clone(),
-            compute: state.compute,
-            tab: state.tab,
-        };
+        let shown = state.link_state();
         let embed = state.embed.clone();
         use_effect_with(
             (shown, state.lessons.open.clone()),
@@ -547,11 +543,7 @@ pub fn App() -> Html {
 
     let on_share = {
         let dispatch = state.dispatcher();
-        let shown = LinkState {
-            experiment: state.experiment.clone(),
-            compute: state.compute,
-            tab: state.tab,
-        };
+        let shown = state.link_state();
         Callback::from(move |_: MouseEvent| {
             web::set_fragment(&link::encode(&shown));
             let link = web::page_url();
@@ -564,11 +556,7 @@ pub fn App() -> Html {
     };
     let on_embed = {
         let dispatch = state.dispatcher();
-        let shown = LinkState {
-            experiment: state.experiment.clone(),
-            compute: state.compute,
-            tab: state.tab,
-        };
+        let shown = state.link_state();
         Callback::from(move |_: MouseEvent| {
             let page = web::page_url();
             let page = page.split('#').next().unwrap_or_default();

@@ -16,7 +16,7 @@ use crate::protocol::{
 };
 use crate::ui::embed::Embed;
 use crate::ui::lesson::Lesson;
-use crate::ui::link::Decoded;
+use crate::ui::link::{Decoded, LinkState};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -694,6 +694,15 @@ impl AppState {
                     };
                 }
             }
+        }
+    }
+
+    /// What a link of the page now restores.
+    pub fn link_state(&self) -> LinkState {
+        LinkState {
+            experiment: self.experiment.clone(),
+            compute: self.compute,
+            tab: self.tab,
         }
     }
 
