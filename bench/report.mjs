@@ -11,6 +11,9 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
   } else if (/^labeling (native|wasm) /.test(trimmed)) {
     const [, where, what, ms] = trimmed.split(/\s+/);
     records.push({ kind: 'labeling', where, what, ms: +ms });
+  } else if (/^native-threads /.test(trimmed)) {
+    const [, workload, speed, threads] = trimmed.split(/\s+/);
+    records.push({ kind: 'threads', workload, samples_per_s: +speed, threads: +threads });
   } else if (/^(native|wasi)-flex /.test(trimmed)) {
     const [where, workload, speed] = trimmed.split(/\s+/);
     records.push({ kind: where.startsWith('wasi') ? 'wasi' : 'native', workload, samples_per_s: +speed });
@@ -39,6 +42,17 @@ console.log('|---|---:|---:|---:|---:|---:|');
 for (const [id, title] of WORKLOADS) {
   const tf = tfBest(id);
   console.log(`| ${title} | ${fmt(speed('petri', id, 'cpu'))} | ${fmt(speed('petri', id, 'webgpu'))} | ${fmt(speed('native', id))} | ${fmt(speed('wasi', id))} | ${tf ? `${fmt(tf.samples_per_s)} (${tf.backend})` : '—'} |`);
+}
+const threaded = records.filter((r) => r.kind === 'threads');
+if (threaded.length) {
+  console.log(`\nThe \`petri\` command line on this machine's CPU (native Flex), one thread and all ${threaded[0].threads}:\n`);
+  console.log('| workload | one thread | all threads | speed-up |');
+  console.log('|---|---:|---:|---:|');
+  for (const [id, title] of WORKLOADS) {
+    const one = speed('native', id);
+    const all = threaded.find((r) => r.workload === id)?.samples_per_s;
+    console.log(`| ${title} | ${fmt(one)} | ${fmt(all)} | ${one && all ? `${(all / one).toFixed(1)}×` : '—'} |`);
+  }
 }
 const tfAll = records.filter((r) => r.kind === 'tfjs');
 if (tfAll.length) {

@@ -6,10 +6,13 @@
 //! - `worker`: runs the engine in a Web Worker (wasm, feature `engine`).
 //! - `ui`: the Yew application, holding plain data only (its components are wasm only).
 //! - `web`: the one module that touches browser APIs (wasm only).
+//! - `cli`: the `petri` command line, the engine driven natively (feature `engine`, native).
 //!
 //! The feature `engine` (on by default) brings in Burn. The UI binary is built without it, so
 //! the page's shell stays small and never waits for the engine.
 
+#[cfg(all(feature = "engine", not(target_arch = "wasm32")))]
+pub mod cli;
 #[cfg(feature = "engine")]
 pub mod engine;
 pub mod ml;

@@ -6,6 +6,7 @@ use crate::ml::augment::AugmentConfig;
 use crate::ml::data::DataShape;
 use crate::ml::experiment::{Compute, Experiment};
 use crate::ml::explain::{AttributionMethod, Baseline};
+use crate::ml::export::{History, LabelBook};
 use crate::ml::import::{ColumnInfo, ImportError, ImportOptions, Problem, Progress, UploadFile};
 use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::label::{AssignedLabel, Part};
@@ -31,7 +32,10 @@ pub enum ToWorker {
     Reset,
     /// Send the validation samples whose true class is `truth` and predicted class is
     /// `predicted` at the last evaluation (a confusion-matrix cell).
-    ShowCell { truth: u32, predicted: u32 },
+    ShowCell {
+        truth: u32,
+        predicted: u32,
+    },
     /// Read uploaded files as the dataset [`crate::ml::experiment::DatasetId::Uploaded`].
     /// Answered with [`FromWorker::Imported`] or [`FromWorker::ImportFailed`] (then the
     /// current dataset and run are untouched). The files' bytes travel beside the JSON.
@@ -43,7 +47,10 @@ pub enum ToWorker {
     },
     /// Draw a few training samples of the current dataset, each as it is and augmented with
     /// `config` as training steps `0..versions` of a run seeded `seed` would see them.
-    PreviewAugment { config: AugmentConfig, seed: u64 },
+    PreviewAugment {
+        config: AugmentConfig,
+        seed: u64,
+    },
     /// Train two runs of the current experiment on its first `labeled` training samples for
     /// `epochs` epochs, one with each augmentation, side by side (same data, split, seed and
     /// initial weights). Training pauses meanwhile; Pause stops the comparison.
@@ -70,7 +77,10 @@ pub enum ToWorker {
     ExportLabels,
     /// Read a labels CSV (`id,label,source`) against the current dataset; answered with
     /// [`FromWorker::LabelsRead`], or an error naming the lines (then nothing changes).
-    ImportLabels { file: String, text: String },
+    ImportLabels {
+        file: String,
+        text: String,
+    },
     /// Run the label-budget experiment on the current built-in dataset (Pause cancels it).
     RunBudget(BudgetConfig),
     /// Explain `sample` for `class` (the predicted class when `None`) with `method`. Training
@@ -82,7 +92,9 @@ pub enum ToWorker {
         baseline: Baseline,
     },
     /// Draw the inside of the model for `sample`: each layer's activations.
-    Activations { sample: SampleRef },
+    Activations {
+        sample: SampleRef,
+    },
     /// Send the first conv layer's kernels ([`FromWorker::Filters`]).
     Filters,
     /// Project the penultimate embeddings of the validation set (or, with `every_sample`, of
@@ -93,11 +105,27 @@ pub enum ToWorker {
     },
     /// Linear CKA between the model's layers and the layers of what `against` names, on
     /// validation samples.
-    CompareLayers { against: LayersAgainst },
+    CompareLayers {
+        against: LayersAgainst,
+    },
     /// Score every method against the built-in dataset's true regions on `samples`
     /// validation samples, then the randomised-model check.
-    CheckAttributions { samples: usize },
+    CheckAttributions {
+        samples: usize,
+    },
     /// Panic inside the engine on purpose: lets tests check crash recovery.
+    /// Offer the trained model as a safetensors file ([`FromWorker::File`]).
+    ExportModel,
+    /// Offer the experiment as a `.petri` file, with the uploaded files if `include_data`.
+    ExportExperiment {
+        include_data: bool,
+    },
+    /// Open a `.petri` file (its bytes travel beside the JSON, as an upload's do); an upload
+    /// in it becomes upload `id`.
+    OpenExperiment {
+        id: u64,
+        file: UploadFile,
+    },
     Crash,
 }
 
@@ -337,17 +365,25 @@ pub struct AdapterInfo {
     pub software: bool,
 }
 
-/// The two builds of the engine. The UI loads the one the chosen compute needs, so a page
-/// without a usable GPU never downloads the WebGPU backend.
+/// The builds of the engine. The UI loads the one the chosen compute needs, so a page
+/// without a usable GPU never downloads the WebGPU backend, and one whose user chose no file
+/// never downloads the readers of files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EngineBuild {
-    /// Burn's Flex backend only.
+    /// Burn's Flex backend only: the first download.
     Cpu,
-    /// Flex and Burn's WebGPU backend.
+    /// Flex and the readers of uploads and experiment files (image decoders, zip).
+    CpuFiles,
+    /// Flex, the readers of files and Burn's WebGPU backend.
     Gpu,
 }
 
 impl EngineBuild {
+    /// Whether this build reads uploads and experiment files.
+    pub fn reads_files(self) -> bool {
+        self != EngineBuild::Cpu
+    }
+
     /// The build for `compute`, given the adapter the browser offers (`None`: none).
     pub fn for_compute(compute: Compute, adapter: Option<&AdapterInfo>) -> Self {
         match compute {
@@ -678,6 +714,23 @@ pub enum FromWorker {
     },
     /// An explain job was cancelled.
     ExplainCancelled,
+    /// A binary file for the user to save (its bytes travel beside the JSON).
+    File {
+        name: String,
+        #[serde(skip)]
+        bytes: Vec<u8>,
+    },
+    /// A `.petri` file was opened: the run now is its experiment at `step`, with these labels
+    /// and curves (a run follows with [`FromWorker::RunStarted`] before this).
+    ExperimentOpened {
+        name: String,
+        experiment: Experiment,
+        labels: LabelBook,
+        history: History,
+        step: u64,
+        /// The file held the uploaded data, which is now the upload (with its own labels).
+        with_data: bool,
+    },
     /// Something the user should know that is not an error (e.g. a restart).
     Notice(String),
     /// A request could not be carried out; nothing else changed.

@@ -11,6 +11,10 @@
 //! And what explaining costs: `explain native <workload>/<method> <ms>` for one sample, and
 //! `explain native tsne-600 <ms>`.
 //!
+//! The `native-flex` figures use one thread, as the page's engine does; `native-threads
+//! <workload> <samples/s> <threads>` is the same training on every core, as the `petri`
+//! command line trains by default.
+//!
 //! `cargo run --release --bin bench -- [seconds per workload]`
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
@@ -89,6 +93,32 @@ mod native {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(3.0);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a one-thread pool")
+            .install(|| one_thread(seconds));
+        let threads = rayon::current_num_threads();
+        for (name, dataset, model, batch_size) in workloads() {
+            let experiment = Experiment {
+                dataset: dataset.into(),
+                model,
+                batch_size,
+                ..Experiment::default()
+            };
+            let data = Arc::new(dataset.generate(experiment.seed));
+            let mut session =
+                Session::new(&experiment, data, &Device::flex()).expect("the model builds");
+            let (steps, elapsed) = timed_steps(&mut session, seconds);
+            println!(
+                "native-threads {name} {:.0} {threads}",
+                (steps * batch_size) as f64 / elapsed
+            );
+        }
+    }
+
+    /// Every figure but `native-threads`, on the current (one-thread) pool.
+    fn one_thread(seconds: f64) {
         for (name, dataset, model, batch_size) in workloads() {
             let experiment = Experiment {
                 dataset: dataset.into(),

@@ -27,7 +27,7 @@ const GUESSES: usize = 3;
 
 /// The labels a person gave (as last sent) and what the last scoring of the pool found.
 #[derive(Default)]
-pub(super) struct Labeling {
+pub(in crate::engine) struct Labeling {
     /// The book the labels belong to ([`crate::ml::experiment::Experiment::labels_key`]).
     key: String,
     labels: Vec<AssignedLabel>,
@@ -57,6 +57,31 @@ impl Labeling {
         let (assigned, unknown) = collection.assign(labels);
         self.unknown = unknown.len();
         collection.dataset(&assigned)
+    }
+
+    /// The book the labels belong to.
+    pub(super) fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The labels held (a person's and accepted proposals).
+    pub(super) fn labels(&self) -> &[AssignedLabel] {
+        &self.labels
+    }
+
+    /// Ids whose proposal the person rejected.
+    pub(super) fn rejected_ids(&self) -> Vec<String> {
+        self.rejected.iter().cloned().collect()
+    }
+
+    /// Holds `book` instead of the labels held.
+    #[cfg(feature = "files")]
+    pub(super) fn set_book(&mut self, book: crate::ml::export::LabelBook) {
+        self.key = book.key;
+        self.labels = book.labels;
+        self.rejected = book.rejected.into_iter().collect();
+        self.new_labels = 0;
+        self.scores = None;
     }
 
     /// A new run: earlier scores belong to another model.

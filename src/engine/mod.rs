@@ -14,13 +14,17 @@ mod backend;
 mod budget;
 mod compare;
 mod explain;
+mod files;
 mod labeling;
+#[cfg(feature = "files")]
+mod reading;
 mod upload;
 mod views;
 
 use crate::ml::augment::{self, AugmentConfig, AugmentContext};
 use crate::ml::data::{Batch, DataShape, Dataset, Samples};
 use crate::ml::experiment::{Compute, DatasetId, Experiment};
+use crate::ml::export::{History, MetricPoint};
 use crate::ml::label::Collection;
 use crate::ml::layout::stress_layout;
 use crate::ml::metrics::ConfusionMatrix;
@@ -155,6 +159,8 @@ pub struct Engine<P: Platform> {
     /// Predicted class and confidence of each validation sample at the last evaluation.
     last_predictions: Option<(Vec<u32>, Vec<f32>)>,
     session: Option<Session>,
+    /// The run's curves, as reported (saved in experiment files).
+    history: History,
     activity: Activity,
     /// The run state the UI was last told.
     reported: RunState,
@@ -183,6 +189,7 @@ impl<P: Platform> Engine<P> {
             compared_runs: None,
             last_predictions: None,
             session: None,
+            history: History::default(),
             activity: Activity::Idle,
             reported: RunState::Paused,
             last_report_ms: 0.0,
@@ -195,6 +202,11 @@ impl<P: Platform> Engine<P> {
     /// The platform (for tests to inspect).
     pub fn platform(&self) -> &P {
         &self.platform
+    }
+
+    /// Steps the current run has taken (0 without a run).
+    pub fn step(&self) -> u64 {
+        self.session.as_ref().map_or(0, Session::step)
     }
 
     /// Whether there is work to do.
@@ -295,6 +307,11 @@ impl<P: Platform> Engine<P> {
             } => self.project(method, every_sample).await,
             ToWorker::CompareLayers { against } => self.compare_layers(against).await,
             ToWorker::CheckAttributions { samples } => self.check_attributions(samples).await,
+            ToWorker::ExportModel => self.export_model().await,
+            ToWorker::ExportExperiment { include_data } => {
+                self.export_experiment(include_data).await
+            }
+            ToWorker::OpenExperiment { id, file } => self.open_experiment(id, file).await,
             ToWorker::Crash => panic!("crash requested by the UI (a test of crash recovery)"),
         }
     }
@@ -434,6 +451,7 @@ impl<P: Platform> Engine<P> {
                     self.collection_pool_truth(),
                 )));
                 self.session = Some(session);
+                self.history = History::default();
                 self.labeling.run_started();
                 self.checkpoints.clear();
                 self.last_predictions = None;
@@ -573,6 +591,12 @@ impl<P: Platform> Engine<P> {
                 let samples_per_second = self.samples_since_report as f64 / seconds;
                 self.last_report_ms = now;
                 self.samples_since_report = 0;
+                self.history.record_train(MetricPoint {
+                    step: metrics.step,
+                    epoch: metrics.epoch,
+                    loss: metrics.loss,
+                    accuracy: metrics.accuracy,
+                });
                 self.platform.post(FromWorker::Train(TrainReport {
                     step: metrics.step,
                     epoch: metrics.epoch,
@@ -624,6 +648,12 @@ impl<P: Platform> Engine<P> {
                 };
                 self.evaluated_at = Some(metrics.step);
                 self.last_eval_ms = self.platform.now_ms();
+                self.history.record_valid(MetricPoint {
+                    step: metrics.step,
+                    epoch: session.epoch(),
+                    loss: metrics.loss,
+                    accuracy: metrics.accuracy,
+                });
                 self.platform.post(FromWorker::Eval(EvalReport {
                     step: metrics.step,
                     epoch: session.epoch(),

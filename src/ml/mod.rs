@@ -8,6 +8,7 @@ pub mod augment;
 pub mod data;
 pub mod experiment;
 pub mod explain;
+pub mod export;
 pub mod import;
 pub mod label;
 pub mod layout;
@@ -18,3 +19,5 @@ pub mod rng;
 pub mod session;
 #[cfg(feature = "engine")]
 pub mod train;
+#[cfg(feature = "engine")]
+pub mod weights;

@@ -9,6 +9,7 @@ use super::augment::{
 };
 use super::data::{Batch, Dataset, Samples, Standardizer};
 use super::experiment::Experiment;
+use super::export::{FORMAT_VERSION, MODEL_FORMAT, ModelDescription, read_model, write_model};
 use super::metrics::argmax_rows;
 use super::rng::{Rng, Stream, device_seed, rng};
 use super::train::{Consistency, Prediction, Trainer};
@@ -148,6 +149,60 @@ impl Session {
     /// Training steps in one epoch.
     pub fn steps_per_epoch(&self) -> usize {
         self.order.len().div_ceil(self.experiment.batch_size)
+    }
+
+    /// Counts `step` steps as taken by a new session (a run restored from a file goes on from
+    /// there, with the fresh pass over the training part it started with).
+    pub fn resume_at(&mut self, step: u64) {
+        self.step = step;
+        self.epochs_done = step / self.steps_per_epoch().max(1) as u64;
+    }
+
+    /// What the model needs besides its weights to be used elsewhere ([`super::export`]).
+    pub fn model_description(&self) -> ModelDescription {
+        let dataset = &self.dataset;
+        let (features, alphabet) = match &dataset.train {
+            Samples::Table(table) => (table.feature_names.clone(), None),
+            Samples::Graphs(graphs) => (graphs.feature_names.clone(), None),
+            Samples::Sequences(sequences) => (Vec::new(), sequences.alphabet.clone()),
+            _ => (Vec::new(), None),
+        };
+        ModelDescription {
+            format: MODEL_FORMAT.into(),
+            version: FORMAT_VERSION,
+            model: self.experiment.model.clone(),
+            input: dataset.shape(),
+            classes: dataset.class_names.clone(),
+            standardize: self.standardizer.stats().to_vec(),
+            features,
+            alphabet,
+            step: self.step,
+            dataset: dataset.name.clone(),
+        }
+    }
+
+    /// The model file of the current weights ([`super::export::write_model`]), read back
+    /// asynchronously.
+    pub async fn model_file(&self) -> Result<Vec<u8>, String> {
+        let tensors = super::weights::read_weights(self.trainer.model()).await?;
+        Ok(write_model(&self.model_description(), &tensors))
+    }
+
+    /// Replaces the model's weights with those of a model file made for the same experiment.
+    pub fn load_model_file(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        let (description, tensors) = read_model(name, bytes)?;
+        if description.model != self.experiment.model
+            || description.input != self.dataset.shape()
+            || description.classes.len() != self.dataset.num_classes()
+        {
+            return Err(format!(
+                "{name} holds a model for other data or another architecture than this \
+                 experiment's."
+            ));
+        }
+        self.trainer
+            .load_weights(&tensors)
+            .map_err(|e| format!("{name}: {e}"))
     }
 
     /// Steps whose metrics have not been read yet.

@@ -112,6 +112,14 @@ impl Trainer {
         self.model.as_ref().expect("model present between steps")
     }
 
+    /// Replaces the model's weights with `tensors` ([`super::weights`]' names and layouts);
+    /// on failure nothing changes and the message names the tensor at fault.
+    pub fn load_weights(&mut self, tensors: &[super::export::NamedTensor]) -> Result<(), String> {
+        let loaded = super::weights::load_weights(self.model().clone(), tensors)?;
+        self.model = Some(loaded);
+        Ok(())
+    }
+
     /// The device the model lives on (with autodiff).
     pub fn device(&self) -> &Device {
         &self.device

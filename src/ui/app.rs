@@ -26,18 +26,47 @@ impl Reducible for AppState {
 
 /// Sends requests to the engine, if one is running.
 #[derive(Clone)]
-pub struct Engine(Rc<RefCell<Option<EngineLink>>>);
+pub struct Engine {
+    link: Rc<RefCell<Option<EngineLink>>>,
+    /// An experiment file to open once an engine that reads files runs: its name and bytes.
+    pending_open: Rc<RefCell<Option<(String, js_sys::ArrayBuffer)>>>,
+}
 
 impl PartialEq for Engine {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        Rc::ptr_eq(&self.link, &other.link)
     }
 }
 
 impl Engine {
     pub fn send(&self, message: ToWorker) {
-        if let Some(link) = self.0.borrow().as_ref() {
+        if let Some(link) = self.link.borrow().as_ref() {
             link.send(&message);
+        }
+    }
+
+    /// The engine running now, if it reads files.
+    fn file_reader(&self) -> Option<std::cell::Ref<'_, EngineLink>> {
+        std::cell::Ref::filter_map(self.link.borrow(), |link| {
+            link.as_ref().filter(|l| l.build().reads_files())
+        })
+        .ok()
+    }
+
+    /// Asks the engine to open the experiment file `name`; an engine that does not read files
+    /// is replaced by one that does first ([`sync_engine`] sends the file to it).
+    pub fn open(
+        &self,
+        name: &str,
+        file: &js_sys::ArrayBuffer,
+        dispatch: &UseReducerDispatcher<AppState>,
+    ) {
+        match self.file_reader() {
+            Some(link) => link.send_open(js_sys::Date::now() as u64, name, file),
+            None => {
+                *self.pending_open.borrow_mut() = Some((name.to_string(), file.clone()));
+                dispatch.dispatch(Action::ReadFiles);
+            }
         }
     }
 }
@@ -65,7 +94,7 @@ fn start_import(
     let mut uploads = uploads.borrow_mut();
     let id = (js_sys::Date::now() as u64).max(uploads.last_id + 1);
     uploads.last_id = id;
-    if let Some(link) = engine.0.borrow().as_ref() {
+    if let Some(link) = engine.file_reader() {
         link.send_import(id, &files);
     }
     dispatch.dispatch(Action::ImportStarted {
@@ -98,6 +127,11 @@ fn sync_engine(
         engine.send(ToWorker::Configure(state.experiment.clone()));
     }
     send_labels(state, engine);
+    if let Some(link) = engine.file_reader()
+        && let Some((name, file)) = engine.pending_open.borrow_mut().take()
+    {
+        link.send_open(js_sys::Date::now() as u64, &name, &file);
+    }
 }
 
 fn send_labels(state: &AppState, engine: &Engine) {
@@ -135,7 +169,11 @@ pub fn App() -> Html {
     });
     let reported = use_mut_ref(Reported::default);
     let link = use_mut_ref(|| None::<EngineLink>);
-    let engine = Engine(link.clone());
+    let pending_open = use_mut_ref(|| None);
+    let engine = Engine {
+        link: link.clone(),
+        pending_open,
+    };
     let uploads = use_mut_ref(Uploads::default);
 
     {
@@ -423,8 +461,8 @@ pub fn App() -> Html {
         // A file the engine made is offered to the user.
         let download = state.download.clone();
         use_effect_with(download.as_ref().map(|d| d.0), move |_| {
-            if let Some((_, name, text)) = download {
-                web::save_text(&name, &text);
+            if let Some((_, name, bytes)) = download {
+                web::save_file(&name, &bytes);
             }
         });
     }

@@ -4,6 +4,7 @@
 use crate::ml::augment::AugmentConfig;
 use crate::ml::data::{BuiltinDataset, DataShape};
 use crate::ml::experiment::{Compute, DatasetId, Experiment};
+use crate::ml::export::LabelBook;
 use crate::ml::import::{ImportError, Progress};
 use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::label::{AssignedLabel, LabelSource, Part};
@@ -338,8 +339,14 @@ pub struct AppState {
     pub explain: ExplainState,
     /// The engine's long job in progress (scoring, an export, the budget experiment).
     pub progress: Option<JobProgress>,
-    /// A file the engine made for the user to save (taken by the app).
-    pub download: Option<(u64, String, String)>,
+    /// A file the engine made for the user to save (taken by the app): serial, name, bytes.
+    pub download: Option<(u64, String, Rc<Vec<u8>>)>,
+    /// The labels of an opened experiment file, waiting for their book to be read, and
+    /// whether they replace it (the file brought its own data).
+    pub opened_labels: Option<(LabelBook, bool)>,
+    /// A file was chosen (an upload, an experiment file), so the engine must be a build that
+    /// reads files.
+    pub reads_files: bool,
 }
 
 /// A change to the experiment, e.g. one field set. Compared by identity.
@@ -388,6 +395,8 @@ pub enum Action {
         id: u64,
         files: Vec<String>,
     },
+    /// The user chose a file for the engine to read: load a build that reads files.
+    ReadFiles,
     /// The user removed the uploaded dataset.
     RemoveUpload,
     /// The user asked for other augmented versions in the preview.
@@ -485,6 +494,8 @@ impl Default for AppState {
             explain: ExplainState::default(),
             progress: None,
             download: None,
+            opened_labels: None,
+            reads_files: false,
         }
     }
 }
@@ -543,7 +554,9 @@ impl AppState {
                 self.alert = None;
                 self.partial_offer = None;
             }
+            Action::ReadFiles => self.need_files(),
             Action::ImportStarted { id, files } => {
+                self.need_files();
                 self.partial_offer = None;
                 self.importing = Some(Importing {
                     id,
@@ -625,6 +638,7 @@ impl AppState {
                     self.labeling.key = Some(key);
                     self.labeling.labels = labels;
                     self.labeling.rejected = rejected;
+                    self.take_opened_labels();
                 }
             }
             Action::Label(class) => {
@@ -822,9 +836,45 @@ impl AppState {
             FromWorker::Queue(queue) => self.labeling.queue = Some(queue),
             FromWorker::Proposals(proposals) => self.labeling.proposals = Some(proposals),
             FromWorker::Test(report) => self.labeling.test = Some(report),
-            FromWorker::Download { name, text } => {
-                let serial = self.download.as_ref().map_or(0, |d| d.0) + 1;
-                self.download = Some((serial, name, text));
+            FromWorker::Download { name, text } => self.offer_file(name, text.into_bytes()),
+            FromWorker::File { name, bytes } => self.offer_file(name, bytes),
+            FromWorker::ExperimentOpened {
+                name,
+                experiment,
+                labels,
+                history,
+                step,
+                with_data,
+            } => {
+                self.experiment = experiment;
+                self.train = history
+                    .train
+                    .iter()
+                    .map(|p| TrainReport {
+                        step: p.step,
+                        epoch: p.epoch,
+                        loss: p.loss,
+                        accuracy: p.accuracy,
+                        samples_per_second: 0.0,
+                        confident: None,
+                    })
+                    .collect();
+                self.eval = history
+                    .valid
+                    .iter()
+                    .map(|p| EvalPoint {
+                        step: p.step,
+                        loss: p.loss,
+                        accuracy: p.accuracy,
+                    })
+                    .collect();
+                self.notice = Some(format!(
+                    "Opened {name}: the experiment, {} label{}, and the model at step {step}.",
+                    labels.labels.len(),
+                    if labels.labels.len() == 1 { "" } else { "s" }
+                ));
+                self.opened_labels = Some((labels, with_data));
+                self.take_opened_labels();
             }
             FromWorker::LabelsRead(labels) => {
                 let count = labels.len();
@@ -958,6 +1008,46 @@ impl AppState {
     }
 
     /// Forgets the run's history (the engine reports whether it goes on training).
+    /// Switches to an engine build that reads files, if this one does not.
+    fn need_files(&mut self) {
+        let build = self.engine_build();
+        self.reads_files = true;
+        if self.engine_build() != build {
+            self.engine_replaced();
+        }
+    }
+
+    fn offer_file(&mut self, name: String, bytes: Vec<u8>) {
+        let serial = self.download.as_ref().map_or(0, |d| d.0) + 1;
+        self.download = Some((serial, name, Rc::new(bytes)));
+    }
+
+    /// Adds an opened file's labels to the person's book once it is read (the file's win
+    /// where both label a sample; the person's other labels stay), or makes them the book
+    /// when the file brought its own data.
+    fn take_opened_labels(&mut self) {
+        let ready = matches!(
+            (&self.opened_labels, &self.labeling.key),
+            (Some((book, _)), Some(key)) if *key == book.key
+        );
+        if !ready {
+            return;
+        }
+        let (book, replace) = self.opened_labels.take().expect("checked");
+        if replace {
+            self.labeling.labels.clear();
+            self.labeling.rejected.clear();
+        }
+        for label in book.labels {
+            self.labeling.give(label.id, label.class, label.source);
+        }
+        for id in book.rejected {
+            if !self.labeling.rejected.contains(&id) {
+                self.labeling.rejected.push(id);
+            }
+        }
+    }
+
     fn forget_run(&mut self) {
         self.explain = ExplainState::default();
         self.train.clear();
@@ -978,13 +1068,15 @@ impl AppState {
     /// The engine build the chosen compute needs (`None` until the adapter question is
     /// answered, where that decides).
     pub fn engine_build(&self) -> Option<EngineBuild> {
-        match (&self.adapter, self.compute) {
-            (AdapterProbe::Pending, Compute::Auto) => None,
-            (AdapterProbe::Found(info), compute) => {
-                Some(EngineBuild::for_compute(compute, Some(info)))
-            }
-            (_, compute) => Some(EngineBuild::for_compute(compute, None)),
-        }
+        let build = match (&self.adapter, self.compute) {
+            (AdapterProbe::Pending, Compute::Auto) => return None,
+            (AdapterProbe::Found(info), compute) => EngineBuild::for_compute(compute, Some(info)),
+            (_, compute) => EngineBuild::for_compute(compute, None),
+        };
+        Some(match build {
+            EngineBuild::Cpu if self.reads_files => EngineBuild::CpuFiles,
+            build => build,
+        })
     }
 
     /// The sample shape and class names of the chosen dataset (`None`: the upload is gone).
@@ -1061,6 +1153,31 @@ mod tests {
         state.apply(Action::Engine(FromWorker::RunStarted(info)));
         assert!(state.train.is_empty());
         assert_eq!(state.step(), 0);
+    }
+
+    #[test]
+    fn choosing_a_file_loads_the_cpu_engine_that_reads_files_once() {
+        let mut state = AppState {
+            compute: Compute::Cpu,
+            ..AppState::default()
+        };
+        state.apply(Action::Engine(FromWorker::Ready));
+        assert_eq!(state.engine_build(), Some(EngineBuild::Cpu));
+        state.apply(Action::ImportStarted {
+            id: 1,
+            files: vec!["table.csv".into()],
+        });
+        assert_eq!(state.engine_build(), Some(EngineBuild::CpuFiles));
+        assert_eq!(
+            state.engine,
+            EngineStatus::Loading,
+            "a new engine is loaded"
+        );
+        state.apply(Action::Engine(FromWorker::Ready));
+        state.apply(Action::ReadFiles);
+        assert_eq!(state.engine, EngineStatus::Ready, "no second replacement");
+        state.apply(Action::SetCompute(Compute::WebGpu));
+        assert_eq!(state.engine_build(), Some(EngineBuild::Gpu));
     }
 
     #[test]

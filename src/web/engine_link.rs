@@ -12,6 +12,7 @@ use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 fn script(build: EngineBuild) -> &'static str {
     match build {
         EngineBuild::Cpu => "./engine-cpu_loader.js",
+        EngineBuild::CpuFiles => "./engine-files_loader.js",
         EngineBuild::Gpu => "./engine-gpu_loader.js",
     }
 }
@@ -19,6 +20,7 @@ fn script(build: EngineBuild) -> &'static str {
 /// The UI's handle on the training worker. Messages sent before the worker says
 /// [`FromWorker::Ready`] are queued; dropping the link terminates the worker.
 pub struct EngineLink {
+    build: EngineBuild,
     worker: Worker,
     outbox: Rc<RefCell<Option<Vec<JsValue>>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -64,11 +66,17 @@ impl EngineLink {
         worker.set_onerror(Some(error.as_ref().unchecked_ref()));
 
         Ok(Self {
+            build,
             worker,
             outbox,
             _on_message: message,
             _on_error: error,
         })
+    }
+
+    /// Which build runs in the worker.
+    pub fn build(&self) -> EngineBuild {
+        self.build
     }
 
     /// Sends a request (queued until the worker is ready).
@@ -97,6 +105,19 @@ impl EngineLink {
             message.push(buffer);
         }
         self.post(message.into());
+    }
+
+    /// Asks the engine to open the experiment file `file` (its bytes copied beside the
+    /// request); an upload in it becomes upload `id`.
+    pub fn send_open(&self, id: u64, name: &str, file: &js_sys::ArrayBuffer) {
+        let request = ToWorker::OpenExperiment {
+            id,
+            file: UploadFile {
+                name: name.to_string(),
+                bytes: Vec::new(),
+            },
+        };
+        self.post(js_sys::Array::of2(&JsValue::from_str(&request.to_json()), file).into());
     }
 
     fn post(&self, message: JsValue) {
@@ -128,6 +149,10 @@ fn decode(data: JsValue) -> Result<FromWorker, String> {
     let parts = js_sys::Array::from(&data);
     let text = parts.get(0).as_string().unwrap_or_default();
     let mut message = FromWorker::from_json(&text)?;
+    if let FromWorker::File { bytes, .. } = &mut message {
+        *bytes = js_sys::Uint8Array::new(&parts.get(1)).to_vec();
+        return Ok(message);
+    }
     let slots = message.arrays_mut();
     if slots.len() + 1 != parts.length() as usize {
         return Err("The ML engine sent a report without all of its arrays.".into());

@@ -16,7 +16,7 @@ pub use gpu::init_webgpu;
 pub use gpu::probe_adapter;
 pub use page::{
     Listener, copy_text, embedded, fetch_text, fragment, load_item, on_parent_message, page_url,
-    post_to_parent, read_text, save_item, save_text, set_fragment, typing,
+    post_to_parent, read_text, save_file, save_item, set_fragment, typing,
 };
 pub use upload::{
     StoredLabels, UploadFiles, clear_labels, clear_upload, files_of, load_labels, load_upload,

@@ -5,20 +5,21 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen_futures::JsFuture;
 
-/// Offers `text` to the user as a file named `name` (the browser's download).
+/// Offers `bytes` to the user as a file named `name` (the browser's download).
 ///
 /// Written with web-sys rather than a JavaScript snippet: every build of the crate (the UI
 /// and both engines) writes its snippets to the same folder, so they must be identical.
-pub fn save_text(name: &str, text: &str) {
-    let kind = if name.ends_with(".csv") {
-        "text/csv;charset=utf-8"
-    } else {
-        "text/plain;charset=utf-8"
+pub fn save_file(name: &str, bytes: &[u8]) {
+    let kind = match name.rsplit('.').next() {
+        Some("csv") => "text/csv;charset=utf-8",
+        Some("petri") => "application/zip",
+        Some("safetensors") => "application/octet-stream",
+        _ => "text/plain;charset=utf-8",
     };
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(kind);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options) else {
         return;
     };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {

@@ -36,6 +36,14 @@ impl WorkerScope {
     /// Sends a report to the UI: its JSON, or, when it carries large arrays, an array of its
     /// JSON and each of them as a `Float32Array` (transferred, not copied).
     pub fn post(&self, message: &FromWorker) {
+        if let FromWorker::File { bytes, .. } = message {
+            let typed = js_sys::Uint8Array::from(bytes.as_slice());
+            let parts = js_sys::Array::of2(&JsValue::from_str(&message.to_json()), &typed);
+            let _ = self
+                .scope
+                .post_message_with_transfer(&parts, &js_sys::Array::of1(&typed.buffer()));
+            return;
+        }
         let mut message = message.clone();
         let arrays: Vec<Vec<f32>> = message
             .arrays_mut()
@@ -77,13 +85,16 @@ fn decode(data: JsValue) -> Result<ToWorker, String> {
     let parts = js_sys::Array::from(&data);
     let text = parts.get(0).as_string().unwrap_or_default();
     let mut message = ToWorker::from_json(&text)?;
-    if let ToWorker::Import { files, .. } = &mut message {
-        if files.len() + 1 != parts.length() as usize {
-            return Err("an upload arrived without all of its files".into());
-        }
-        for (i, file) in files.iter_mut().enumerate() {
-            file.bytes = js_sys::Uint8Array::new(&parts.get(i as u32 + 1)).to_vec();
-        }
+    let files = match &mut message {
+        ToWorker::Import { files, .. } => files.iter_mut().collect(),
+        ToWorker::OpenExperiment { file, .. } => vec![file],
+        _ => Vec::new(),
+    };
+    if files.len() + 1 != parts.length() as usize {
+        return Err("an upload arrived without all of its files".into());
+    }
+    for (i, file) in files.into_iter().enumerate() {
+        file.bytes = js_sys::Uint8Array::new(&parts.get(i as u32 + 1)).to_vec();
     }
     Ok(message)
 }

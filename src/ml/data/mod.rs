@@ -357,6 +357,11 @@ impl Standardizer {
     /// Leaves values unchanged.
     pub const IDENTITY: Standardizer = Standardizer { stats: Vec::new() };
 
+    /// `(mean, std)`: none, one pair for every value, or one per table column.
+    pub fn stats(&self) -> &[(f32, f32)] {
+        &self.stats
+    }
+
     /// The statistics of `samples`.
     pub fn fit(samples: &Samples) -> Self {
         let values: Vec<f32> = match samples {

@@ -4,14 +4,20 @@
 //! Pure functions of bytes: no browser APIs, so every parser is tested natively. Nothing here
 //! panics on any input; every problem names the file and the line or entry.
 
+#[cfg(feature = "files")]
 mod fasta;
+#[cfg(feature = "files")]
 mod graphs;
+#[cfg(feature = "files")]
 mod images;
+#[cfg(feature = "files")]
 mod table;
 
 use super::data::Samples;
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "files")]
 use std::borrow::Cow;
+#[cfg(feature = "files")]
 use std::collections::HashMap;
 use std::fmt;
 
@@ -228,6 +234,7 @@ pub const MAX_CLASSES: usize = 1000;
 /// Longest biological sequence kept (longer ones are cut).
 pub const MAX_SEQUENCE_LENGTH: usize = 10_000;
 
+#[cfg(feature = "files")]
 /// Reads `files` as one dataset, recognising the format from names and contents.
 /// `progress` is called now and then with how far it has got.
 pub fn import(
@@ -374,6 +381,7 @@ pub fn import(
     Ok(imported)
 }
 
+#[cfg(feature = "files")]
 /// What a file holds, from its name, else its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum FileKind {
@@ -385,6 +393,7 @@ enum FileKind {
     Unknown,
 }
 
+#[cfg(feature = "files")]
 impl FileKind {
     fn of(file: &UploadFile) -> FileKind {
         match extension(&file.name).as_str() {
@@ -424,6 +433,7 @@ impl FileKind {
     }
 }
 
+#[cfg(feature = "files")]
 fn mixed(file: &UploadFile) -> ImportError {
     fatal(
         &file.name,
@@ -432,6 +442,7 @@ fn mixed(file: &UploadFile) -> ImportError {
     )
 }
 
+#[cfg(feature = "files")]
 fn only_one<'a>(
     files: &[&'a UploadFile],
     main: &str,
@@ -444,6 +455,7 @@ fn only_one<'a>(
     }
 }
 
+#[cfg(feature = "files")]
 /// What every reader shares: the options, the progress callback, the record problems.
 pub(crate) struct Context<'a> {
     pub options: &'a ImportOptions,
@@ -451,6 +463,7 @@ pub(crate) struct Context<'a> {
     pub problems: Problems,
 }
 
+#[cfg(feature = "files")]
 impl Context<'_> {
     /// Reports progress when `done` crosses a step of about 1% (and at the start and end).
     pub fn tick(&mut self, file: &str, done: usize, total: usize) {
@@ -474,6 +487,7 @@ impl Context<'_> {
     }
 }
 
+#[cfg(feature = "files")]
 /// Record-level problems found so far.
 #[derive(Default)]
 pub(crate) struct Problems {
@@ -481,6 +495,7 @@ pub(crate) struct Problems {
     count: usize,
 }
 
+#[cfg(feature = "files")]
 impl Problems {
     pub fn push(&mut self, problem: Problem) {
         self.count += 1;
@@ -523,6 +538,7 @@ impl Problems {
     }
 }
 
+#[cfg(feature = "files")]
 pub(crate) fn problem(file: &str, location: &str, message: impl Into<String>) -> Problem {
     Problem {
         file: file.to_string(),
@@ -531,10 +547,12 @@ pub(crate) fn problem(file: &str, location: &str, message: impl Into<String>) ->
     }
 }
 
+#[cfg(feature = "files")]
 pub(crate) fn fatal(file: &str, location: &str, message: impl Into<String>) -> ImportError {
     ImportError::Fatal(problem(file, location, message))
 }
 
+#[cfg(feature = "files")]
 /// The lower-case extension of a file name, without the dot.
 pub(crate) fn extension(name: &str) -> String {
     let base = base_name(name);
@@ -544,11 +562,13 @@ pub(crate) fn extension(name: &str) -> String {
     }
 }
 
+#[cfg(feature = "files")]
 /// The name without its folders.
 pub(crate) fn base_name(name: &str) -> &str {
     name.rsplit(['/', '\\']).next().unwrap_or(name)
 }
 
+#[cfg(feature = "files")]
 /// The name without folders and extension, for naming the dataset.
 pub(crate) fn stem(name: &str) -> String {
     let base = base_name(name);
@@ -558,10 +578,12 @@ pub(crate) fn stem(name: &str) -> String {
     }
 }
 
+#[cfg(feature = "files")]
 pub(crate) fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
 }
 
+#[cfg(feature = "files")]
 /// A text file with a UTF-16 byte-order mark, as UTF-8.
 fn utf16_to_utf8(file: &UploadFile) -> Option<UploadFile> {
     let b = &file.bytes;
@@ -586,6 +608,7 @@ fn utf16_to_utf8(file: &UploadFile) -> Option<UploadFile> {
     })
 }
 
+#[cfg(feature = "files")]
 /// NUL bytes or invalid UTF-8 (a cut character at the end is fine).
 fn is_binary(head: &[u8]) -> bool {
     if head.contains(&0) {
@@ -597,6 +620,7 @@ fn is_binary(head: &[u8]) -> bool {
     }
 }
 
+#[cfg(feature = "files")]
 /// The file as text: refuses empty and binary files; drops a byte-order mark.
 pub(crate) fn text_of(file: &UploadFile) -> Result<&str, ImportError> {
     let bytes = &file.bytes;
@@ -633,6 +657,7 @@ pub(crate) fn text_of(file: &UploadFile) -> Result<&str, ImportError> {
     }
 }
 
+#[cfg(feature = "files")]
 /// Whether a table cell counts as missing.
 pub(crate) fn is_missing(value: &str) -> bool {
     let v = value.trim();
@@ -644,6 +669,7 @@ pub(crate) fn is_missing(value: &str) -> bool {
         || v == "?"
 }
 
+#[cfg(feature = "files")]
 /// A number, if the cell holds one that is finite even as `f32`.
 pub(crate) fn parse_number(value: &str) -> Option<f64> {
     value
@@ -653,6 +679,7 @@ pub(crate) fn parse_number(value: &str) -> Option<f64> {
         .filter(|v| (*v as f32).is_finite())
 }
 
+#[cfg(feature = "files")]
 /// Class names from label strings: sorted (numerically when every label is a number), and a
 /// map from label to class index.
 pub(crate) struct Classes {
@@ -660,6 +687,7 @@ pub(crate) struct Classes {
     index: HashMap<String, u32>,
 }
 
+#[cfg(feature = "files")]
 impl Classes {
     pub fn new<'a>(labels: impl IntoIterator<Item = &'a str>) -> Classes {
         let mut names: Vec<String> = labels.into_iter().map(str::to_string).collect();
@@ -704,6 +732,7 @@ impl Classes {
     }
 }
 
+#[cfg(feature = "files")]
 /// A short, printable form of a value for messages.
 pub(crate) fn shown(value: &str) -> String {
     let mut s: String = value.chars().take(40).collect();
@@ -713,12 +742,14 @@ pub(crate) fn shown(value: &str) -> String {
     format!("{s:?}")
 }
 
+#[cfg(feature = "files")]
 /// Whether a column name is one of `names`, ignoring case and spaces.
 pub(crate) fn named(column: &str, names: &[&str]) -> bool {
     let c = column.trim();
     names.iter().any(|n| c.eq_ignore_ascii_case(n))
 }
 
+#[cfg(feature = "files")]
 /// An upload with every field empty but the ones given.
 pub(crate) fn imported(
     name: String,

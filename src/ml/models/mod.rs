@@ -5,6 +5,8 @@ pub mod cnn;
 pub mod cnn1d;
 pub mod gnn;
 pub mod mlp;
+#[cfg(feature = "engine")]
+pub mod params;
 pub mod rnn;
 
 #[cfg(feature = "engine")]

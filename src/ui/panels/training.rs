@@ -1,11 +1,12 @@
 use super::{PanelProps, edit_number, on_edit};
-use crate::ml::experiment::{Compute, OptimizerKind};
+use crate::ml::experiment::{Compute, DatasetId, OptimizerKind};
 use crate::protocol::{RunState, SampleRef, ToWorker};
 use crate::ui::app::Engine;
 use crate::ui::state::{Action, AppState, EngineStatus};
 use crate::ui::widgets::{
     ConfusionTable, LineChart, NumberField, SampleGrid, SelectField, Series, YFormat,
 };
+use crate::web;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -53,6 +54,27 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
             dispatch.dispatch(Action::ExplainSample(SampleRef::valid(index)));
         }))
     };
+    let include_data = use_state(|| true);
+    let on_include_data = {
+        let include_data = include_data.clone();
+        Callback::from(move |_: Event| include_data.set(!*include_data))
+    };
+    let on_open = {
+        let (engine, dispatch) = (props.engine.clone(), state.dispatcher());
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let files = input.files().map(|l| web::files_of(&l)).unwrap_or_default();
+            input.set_value("");
+            let (engine, dispatch) = (engine.clone(), dispatch.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match web::read_files(files).await {
+                    Ok(read) => engine.open(&read.names[0], &read.buffers[0], &dispatch),
+                    Err(message) => dispatch.dispatch(Action::Alert(message)),
+                }
+            });
+        })
+    };
+    let uploaded = state.experiment.dataset == DatasetId::Uploaded;
     let on_compute = {
         let dispatch = state.dispatcher();
         Callback::from(move |id: String| {
@@ -130,6 +152,18 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
                 <button onclick={send(ToWorker::Reset)} disabled={!can_train}>{"Reset"}</button>
                 <SelectField id="compute" label="Compute" options={computes}
                              selected={state.compute.id()} onchange={on_compute} />
+            </div>
+            <div class="controls files">
+                <button onclick={send(ToWorker::ExportModel)} disabled={!can_train}>{"Export model"}</button>
+                <button onclick={send(ToWorker::ExportExperiment { include_data: uploaded && *include_data })}
+                        disabled={!ready}>{"Export experiment"}</button>
+                if uploaded {
+                    <label><input type="checkbox" checked={*include_data} onchange={on_include_data} />
+                        {"with the uploaded data"}</label>
+                }
+                <label for="open-experiment" class="button">{"Open experiment"}</label>
+                <input id="open-experiment" class="sr-only" type="file" accept=".petri"
+                       onchange={on_open} disabled={!ready} />
             </div>
             <p class="status" role="status" aria-label="Compute status">{ status }</p>
             if let Some(notice) = &state.notice {

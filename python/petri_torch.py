@@ -1,0 +1,394 @@
+"""Use a model trained in Petri from PyTorch.
+
+    import petri_torch
+    model = petri_torch.load("petri-shapes-cnn-step-300.safetensors")  # from Export model
+    logits = model(images)             # images: [N, C, H, W], values 0-1, Petri's size
+    model.classes[logits.argmax(1)[0]]
+
+The file is what Petri's **Export model** downloads: the weights as safetensors with PyTorch's
+names and layouts, and a description in the metadata (architecture, classes, input shape and
+the standardisation the model expects). `load` rebuilds the network with plain torch ops, in
+eval mode; `forward` takes the data as they are (not standardised) and returns logits:
+
+- CNN:              forward(images)            images [N, C, H, W], 0-1
+- MLP:              forward(rows)              rows [N, F], the upload's feature columns in order
+- RNN, 1-D CNN:     forward(seqs, lengths)     seqs [N, T, C] (one-hot for DNA/protein: one
+                                               channel per letter of .alphabet), zero-padded
+                                               after each sequence's length; lengths [N]
+                                               (None: every sequence is T long)
+- GNN, graphs:      forward(x, edges, node_graph, graphs)   x [nodes, F]; edges [E, 2]
+                                               (undirected, each edge once); node_graph [nodes]:
+                                               each node's graph; returns [graphs, classes]
+- GNN, nodes:       forward(x, edges)          returns [nodes, classes], every node
+
+Depends on torch and safetensors only.
+"""
+
+import json
+
+import torch
+import torch.nn.functional as F
+from safetensors import safe_open
+from torch import nn
+
+__all__ = ["load", "PetriModel"]
+
+_EPSILON = 1e-5  # Burn's batch-norm default
+
+
+def load(path):
+    """The model in Petri's model file `path`, in eval mode, on the CPU."""
+    with safe_open(path, framework="pt") as f:
+        metadata = f.metadata() or {}
+        tensors = {name: f.get_tensor(name) for name in f.keys()}
+    if "petri" not in metadata:
+        raise ValueError(f"{path} is not a Petri model file: it has no 'petri' description")
+    description = json.loads(metadata["petri"])
+    if description.get("format") != "petri-model":
+        raise ValueError(f"{path} is not a Petri model file")
+    if description.get("version", 0) > 1:
+        raise ValueError(
+            f"{path} was written by a newer Petri (format {description['version']}); "
+            "update petri_torch.py"
+        )
+    model = PetriModel(description)
+    model.network.load_state_dict(tensors, strict=True)
+    return model.eval()
+
+
+def _activation(name):
+    return {"relu": F.relu, "gelu": F.gelu, "tanh": torch.tanh}[name]
+
+
+def _same_padding(kernel):
+    total = kernel - 1
+    return total // 2, total - total // 2
+
+
+class PetriModel(nn.Module):
+    """A Petri model: standardises its inputs as Petri did, then runs the network."""
+
+    def __init__(self, description):
+        super().__init__()
+        self.description = description
+        self.classes = list(description["classes"])
+        self.features = list(description.get("features") or [])
+        self.alphabet = description.get("alphabet")
+        ((family, config),) = description["model"].items()
+        ((kind, shape),) = description["input"].items()
+        self.family, self.kind, self.shape = family, kind, shape
+        stats = description.get("standardize") or []
+        self.register_buffer("mean", torch.tensor([m for m, _ in stats], dtype=torch.float32))
+        self.register_buffer("std", torch.tensor([s for _, s in stats], dtype=torch.float32))
+        classes = len(self.classes)
+        if family == "cnn":
+            self.network = _Cnn(config, shape, classes)
+        elif family == "mlp":
+            self.network = _Mlp(config, shape["features"], classes)
+        elif family == "cnn1d":
+            self.network = _Cnn1d(config, shape["channels"], classes)
+        elif family == "rnn":
+            self.network = _Rnn(config, shape["channels"], classes)
+        elif family == "gnn":
+            self.network = _Gnn(config, shape["features"], classes, graphs=kind == "Graph")
+        else:
+            raise ValueError(f"unknown model family {family}")
+
+    def _standardise(self, x, lengths=None):
+        if self.mean.numel() == 0:
+            return x
+        if self.kind == "Table":
+            return (x - self.mean) / self.std
+        x = (x - self.mean[0]) / self.std[0]
+        if self.kind == "Sequence" and lengths is not None:
+            # Padding stays zero: only real positions are standardised.
+            positions = torch.arange(x.shape[1], device=x.device)
+            x = x * (positions[None, :] < lengths[:, None]).unsqueeze(-1).to(x.dtype)
+        return x
+
+    def forward(self, x, *args):
+        x = x.float()
+        if self.family in ("cnn", "mlp"):
+            return self.network(self._standardise(x))
+        if self.family in ("cnn1d", "rnn"):
+            lengths = args[0] if args and args[0] is not None else None
+            if lengths is None:
+                lengths = torch.full((x.shape[0],), x.shape[1], dtype=torch.long)
+            lengths = torch.as_tensor(lengths, dtype=torch.long)
+            return self.network(self._standardise(x, lengths), lengths)
+        return self.network(self._standardise(x), *args)
+
+
+class _BatchNorm(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.register_buffer("running_mean", torch.zeros(channels))
+        self.register_buffer("running_var", torch.ones(channels))
+
+    def forward(self, x):
+        view = (1, -1) + (1,) * (x.dim() - 2)
+        scale = self.weight / torch.sqrt(self.running_var + _EPSILON)
+        return (x - self.running_mean.view(view)) * scale.view(view) + self.bias.view(view)
+
+
+class _Cnn(nn.Module):
+    def __init__(self, config, shape, classes):
+        super().__init__()
+        channels, height, width = shape["channels"], shape["height"], shape["width"]
+        self.same = config["padding"] == "same"
+        self.activation = _activation(config["activation"])
+        self.pool = [block["pool"] for block in config["blocks"]]
+        self.kernels = [block["kernel"] for block in config["blocks"]]
+        self.convs = nn.ModuleList()
+        self.norms = nn.ModuleList()
+        for block in config["blocks"]:
+            k = block["kernel"]
+            self.convs.append(nn.Conv2d(channels, block["channels"], k))
+            if config["batch_norm"]:
+                self.norms.append(_BatchNorm(block["channels"]))
+            if not self.same:
+                height, width = height - k + 1, width - k + 1
+            if block["pool"]:
+                height, width = height // 2, width // 2
+            channels = block["channels"]
+        self.head = nn.Linear(channels * height * width, classes)
+
+    def forward(self, x):
+        for i, conv in enumerate(self.convs):
+            if self.same:
+                start, end = _same_padding(self.kernels[i])
+                x = F.pad(x, (start, end, start, end))
+            x = conv(x)
+            if len(self.norms) > i:
+                x = self.norms[i](x)
+            x = self.activation(x)
+            if self.pool[i]:
+                x = F.max_pool2d(x, 2)
+        return self.head(x.flatten(1))
+
+
+class _Mlp(nn.Module):
+    def __init__(self, config, features, classes):
+        super().__init__()
+        self.activation = _activation(config["activation"])
+        self.hidden = nn.ModuleList()
+        width = features
+        for out in config["hidden"]:
+            self.hidden.append(nn.Linear(width, out))
+            width = out
+        self.head = nn.Linear(width, classes)
+
+    def forward(self, x):
+        for layer in self.hidden:
+            x = self.activation(layer(x))
+        return self.head(x)
+
+
+def _real(lengths, time, device):
+    """[N, 1, time]: 1 on each sequence's real positions, 0 on its padding."""
+    positions = torch.arange(time, device=device)
+    return (positions[None, :] < lengths[:, None]).unsqueeze(1).float()
+
+
+class _Cnn1d(nn.Module):
+    def __init__(self, config, channels, classes):
+        super().__init__()
+        self.activation = _activation(config["activation"])
+        self.pool = [block["pool"] for block in config["blocks"]]
+        self.kernels = [block["kernel"] for block in config["blocks"]]
+        self.convs = nn.ModuleList()
+        for block in config["blocks"]:
+            self.convs.append(nn.Conv1d(channels, block["channels"], block["kernel"]))
+            channels = block["channels"]
+        self.head = nn.Linear(channels, classes)
+
+    def forward(self, x, lengths):
+        x = x.transpose(1, 2)  # [N, C, T]
+        lengths = lengths.clone()
+        for i, conv in enumerate(self.convs):
+            x = self.activation(conv(F.pad(x, _same_padding(self.kernels[i]))))
+            x = x * _real(lengths, x.shape[2], x.device)
+            if self.pool[i]:
+                x = F.max_pool1d(x, 2)
+                lengths = torch.clamp(lengths // 2, min=1)
+                x = x * _real(lengths, x.shape[2], x.device)
+        # Padding must not win the max over time.
+        x = x + (1.0 - _real(lengths, x.shape[2], x.device)) * -1e9
+        return self.head(x.max(dim=2).values)
+
+
+class _Gate(nn.Module):
+    def __init__(self, inputs, hidden):
+        super().__init__()
+        self.input_transform = nn.Linear(inputs, hidden)
+        self.hidden_transform = nn.Linear(hidden, hidden)
+
+    def forward(self, x, h):
+        return self.input_transform(x) + self.hidden_transform(h)
+
+
+class _Gru(nn.Module):
+    def __init__(self, inputs, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.update_gate = _Gate(inputs, hidden)
+        self.reset_gate = _Gate(inputs, hidden)
+        self.new_gate = _Gate(inputs, hidden)
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[0], self.hidden)
+        outputs = []
+        for t in range(x.shape[1]):
+            xt = x[:, t]
+            z = torch.sigmoid(self.update_gate(xt, h))
+            r = torch.sigmoid(self.reset_gate(xt, h))
+            n = torch.tanh(
+                self.new_gate.input_transform(xt) + r * self.new_gate.hidden_transform(h)
+            )
+            h = (1 - z) * n + z * h
+            outputs.append(h)
+        return torch.stack(outputs, 1)
+
+
+class _Lstm(nn.Module):
+    def __init__(self, inputs, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.input_gate = _Gate(inputs, hidden)
+        self.forget_gate = _Gate(inputs, hidden)
+        self.output_gate = _Gate(inputs, hidden)
+        self.cell_gate = _Gate(inputs, hidden)
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[0], self.hidden)
+        c = x.new_zeros(x.shape[0], self.hidden)
+        outputs = []
+        for t in range(x.shape[1]):
+            xt = x[:, t]
+            i = torch.sigmoid(self.input_gate(xt, h))
+            f = torch.sigmoid(self.forget_gate(xt, h))
+            o = torch.sigmoid(self.output_gate(xt, h))
+            g = torch.tanh(self.cell_gate(xt, h))
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+            outputs.append(h)
+        return torch.stack(outputs, 1)
+
+
+class _Rnn(nn.Module):
+    def __init__(self, config, channels, classes):
+        super().__init__()
+        self.hidden = config["hidden"]
+        self.mean = config["pooling"] == "mean"
+        cell = {"gru": _Gru, "lstm": _Lstm}[config["cell"]]
+        directions = 2 if config["bidirectional"] else 1
+        ahead, behind = nn.ModuleList(), nn.ModuleList()
+        inputs = channels
+        for _ in range(config["layers"]):
+            ahead.append(cell(inputs, self.hidden))
+            if directions == 2:
+                behind.append(cell(inputs, self.hidden))
+            inputs = self.hidden * directions
+        # Burn's names: `forward.0…`, `backward.0…` (`forward` is also nn.Module's method, so
+        # the list is registered without becoming an attribute).
+        self._modules["forward"] = ahead
+        self._modules["backward"] = behind
+        self.head = nn.Linear(inputs, classes)
+
+    def forward(self, x, lengths):
+        batch, time, _ = x.shape
+        lengths = lengths.clamp(1, time)
+        positions = torch.arange(time)
+        # Reverses each sequence within its own length (padding stays in place).
+        source = torch.where(
+            positions[None, :] < lengths[:, None], lengths[:, None] - 1 - positions[None, :],
+            positions[None, :].expand(batch, time),
+        )
+
+        def reverse(values):
+            return torch.gather(values, 1, source.unsqueeze(-1).expand_as(values))
+
+        ahead, behind = self._modules["forward"], self._modules["backward"]
+        for layer, cell in enumerate(ahead):
+            forward_out = cell(x)
+            if len(behind) > layer:
+                x = torch.cat([forward_out, reverse(behind[layer](reverse(x)))], 2)
+            else:
+                x = forward_out
+        rows = torch.arange(batch)
+        if self.mean:
+            mask = (positions[None, :] < lengths[:, None]).float() / lengths[:, None].float()
+            pooled = (x * mask.unsqueeze(-1)).sum(1)
+        elif len(behind) == 0:
+            pooled = x[rows, lengths - 1]
+        else:
+            h = self.hidden
+            pooled = torch.cat([x[rows, lengths - 1, :h], x[:, 0, h : 2 * h]], 1)
+        return self.head(pooled)
+
+
+class _GnnLayer(nn.Module):
+    def __init__(self, inputs, hidden, gin):
+        super().__init__()
+        self.linear = nn.Linear(inputs, hidden)
+        self.mlp_out = nn.Linear(hidden, hidden) if gin else None
+
+
+class _Gnn(nn.Module):
+    def __init__(self, config, features, classes, graphs):
+        super().__init__()
+        self.gin = config["kind"] == "gin"
+        self.readout = config["readout"]
+        self.graph_task = graphs
+        self.activation = _activation(config["activation"])
+        self.layers = nn.ModuleList()
+        inputs = features
+        for _ in range(config["layers"]):
+            self.layers.append(_GnnLayer(inputs, config["hidden"], self.gin))
+            inputs = config["hidden"]
+        self.head = nn.Linear(inputs, classes)
+
+    def _propagation(self, nodes, edges):
+        edges = torch.as_tensor(edges, dtype=torch.long).reshape(-1, 2)
+        senders = torch.cat([edges[:, 0], edges[:, 1]])
+        receivers = torch.cat([edges[:, 1], edges[:, 0]])
+        if self.gin:
+            return senders, receivers, torch.ones(len(senders))
+        loops = torch.arange(nodes)
+        senders, receivers = torch.cat([senders, loops]), torch.cat([receivers, loops])
+        degree = torch.zeros(nodes).index_add_(0, receivers, torch.ones(len(receivers)))
+        return senders, receivers, 1.0 / torch.sqrt(degree[senders] * degree[receivers])
+
+    def forward(self, x, edges, node_graph=None, graphs=None):
+        nodes = x.shape[0]
+        senders, receivers, weights = self._propagation(nodes, edges)
+
+        def propagate(values):
+            messages = values[senders] * weights[:, None]
+            return values.new_zeros(values.shape).index_add_(0, receivers, messages)
+
+        for layer in self.layers:
+            if layer.mlp_out is None:
+                x = propagate(x @ layer.linear.weight.T) + layer.linear.bias
+            else:
+                x = layer.mlp_out(self.activation(layer.linear(x + propagate(x))))
+            x = self.activation(x)
+        if not self.graph_task:
+            return self.head(x)
+        node_graph = torch.as_tensor(node_graph, dtype=torch.long)
+        if graphs is None:
+            graphs = int(node_graph.max()) + 1 if nodes else 0
+        width = x.shape[1]
+        if self.readout == "max":
+            pooled = x.new_full((graphs, width), -1e9)
+            pooled = pooled.scatter_reduce(
+                0, node_graph[:, None].expand(-1, width), x, reduce="amax", include_self=True
+            )
+        else:
+            pooled = x.new_zeros(graphs, width).index_add_(0, node_graph, x)
+            if self.readout == "mean":
+                counts = torch.zeros(graphs).index_add_(0, node_graph, torch.ones(nodes))
+                pooled = pooled / counts.clamp(min=1)[:, None]
+        return self.head(pooled)

@@ -1,0 +1,250 @@
+//! What the engine builds that read files do: reading an upload, and opening a `.petri` file
+//! as the current experiment and run.
+
+use super::upload::Upload;
+use super::views::{network_of, sample_view};
+use super::{Activity, Engine, MAX_DRAWN_NODES, PREVIEW, PROGRESS_MS, Platform};
+use crate::ml::data::Samples;
+use crate::ml::experiment::DatasetId;
+use crate::ml::export::read_archive;
+use crate::ml::import::{self, UploadFile};
+use crate::ml::import::{ImportOptions, Imported};
+use crate::ml::label::Collection;
+use crate::ml::layout::stress_layout;
+use crate::ml::session::Session;
+use crate::protocol::FromWorker;
+use crate::protocol::{GalleryItem, UploadSummary};
+use std::sync::Arc;
+
+/// Skipped records listed in an upload summary.
+const SKIPPED_LISTED: usize = 100;
+
+impl<P: Platform> Engine<P> {
+    /// Reads an upload; on success it becomes the uploaded dataset, on failure nothing changes.
+    pub(super) fn import(&mut self, id: u64, files: &[UploadFile], options: &ImportOptions) {
+        let mut last_progress = f64::NEG_INFINITY;
+        let platform = &self.platform;
+        let result = import::import(files, options, &mut |progress| {
+            let now = platform.now_ms();
+            if now - last_progress >= PROGRESS_MS {
+                last_progress = now;
+                platform.post(FromWorker::Importing(progress));
+            }
+        });
+        let imported = match result {
+            Ok(imported) => Arc::new(imported),
+            Err(error) => {
+                self.platform.post(FromWorker::ImportFailed { id, error });
+                return;
+            }
+        };
+        let summary = upload_summary(id, files, options, &imported, self.experiment.seed);
+        self.upload = Some(Upload {
+            id,
+            imported,
+            files: files.to_vec(),
+            options: options.clone(),
+        });
+        if self.experiment.dataset == DatasetId::Uploaded {
+            // The old run learnt the previous upload; the UI configures the next one.
+            self.session = None;
+            self.stop_activity();
+            self.set_activity(Activity::Idle);
+        }
+        self.platform.post(FromWorker::Imported(Box::new(summary)));
+    }
+
+    /// Opens a `.petri` file as the current experiment and run; on any problem nothing
+    /// changes and the message names the file. Its upload, if it holds one, becomes upload
+    /// `id`.
+    pub(super) async fn open_experiment(&mut self, id: u64, file: UploadFile) {
+        match self.try_open(id, &file).await {
+            Ok(()) => {}
+            Err(message) => self
+                .platform
+                .post(FromWorker::Error(format!("{message} Nothing was changed."))),
+        }
+    }
+
+    async fn try_open(&mut self, id: u64, file: &UploadFile) -> Result<(), String> {
+        let archive = read_archive(&file.name, &file.bytes)?;
+        let saved = archive.file;
+        let experiment = saved.experiment.clone();
+        experiment
+            .validate_settings()
+            .map_err(|e| format!("{}: {e}", file.name))?;
+        let upload = match &saved.data {
+            Some(data) => {
+                let imported = import::import(&archive.data, &data.options, &mut |_| {})
+                    .map_err(|e| format!("The data in {} cannot be read: {e}.", file.name))?;
+                Some(Upload {
+                    id,
+                    imported: Arc::new(imported),
+                    files: archive.data.clone(),
+                    options: data.options.clone(),
+                })
+            }
+            None => None,
+        };
+        let collection = match (experiment.dataset, upload.as_ref().or(self.upload.as_ref())) {
+            (DatasetId::Builtin(dataset), _) => Collection::builtin(
+                dataset,
+                experiment.seed,
+                experiment.labeling.labels_per_class,
+            ),
+            (DatasetId::Uploaded, Some(upload)) => {
+                Collection::upload(&upload.imported, experiment.seed)
+            }
+            (DatasetId::Uploaded, None) => {
+                return Err(format!(
+                    "{} learns from an uploaded dataset that was not saved in it: upload that \
+                     data first, then open the file again.",
+                    file.name
+                ));
+            }
+        };
+        // Build the run once aside, so that a model that does not fit changes nothing.
+        let device = self.ensure_backend().await;
+        let mut labeling = super::labeling::Labeling::default();
+        labeling.set_book(saved.labels.clone());
+        let dataset = Arc::new(labeling.dataset(&collection, &experiment.labels_key()));
+        let mut check = Session::new(&experiment, dataset, &device)
+            .map_err(|e| format!("{}: {e}", file.name))?;
+        if let Some(model) = &archive.model {
+            check.load_model_file(&file.name, model)?;
+        }
+        drop(check);
+
+        if let Some(upload) = upload {
+            let summary = upload_summary(
+                id,
+                &upload.files,
+                &upload.options,
+                &upload.imported,
+                experiment.seed,
+            );
+            self.upload = Some(upload);
+            self.platform.post(FromWorker::Imported(Box::new(summary)));
+        }
+        self.stop_activity();
+        self.report_state();
+        self.experiment = experiment.clone();
+        self.labeling.set_book(saved.labels.clone());
+        self.collection = None;
+        self.dataset = None;
+        self.session = None;
+        self.restart().await;
+        let Some(session) = self.session.as_mut() else {
+            return Err(format!("{} could not be opened.", file.name));
+        };
+        if let Some(model) = &archive.model {
+            session.load_model_file(&file.name, model)?;
+        }
+        session.resume_at(saved.step);
+        self.history = saved.history.clone();
+        self.platform.post(FromWorker::ExperimentOpened {
+            name: file.name.clone(),
+            experiment,
+            labels: saved.labels,
+            history: saved.history,
+            step: saved.step,
+            with_data: saved.data.is_some(),
+        });
+        if saved.step > 0 {
+            self.evaluate().await;
+        }
+        Ok(())
+    }
+}
+
+/// Up to `count` sample indices taking each class in turn (uploads often come sorted by
+/// class, so the first samples would all be of one).
+fn class_round_robin(labels: &[u32], classes: usize, count: usize) -> Vec<usize> {
+    let mut by_class: Vec<std::collections::VecDeque<usize>> = vec![Default::default(); classes];
+    for (i, &label) in labels.iter().enumerate() {
+        by_class[label as usize].push_back(i);
+    }
+    let mut picked = Vec::new();
+    while picked.len() < count && by_class.iter().any(|c| !c.is_empty()) {
+        for class in &mut by_class {
+            if picked.len() < count
+                && let Some(i) = class.pop_front()
+            {
+                picked.push(i);
+            }
+        }
+    }
+    picked
+}
+
+/// The inspector's view of an upload.
+pub(super) fn upload_summary(
+    id: u64,
+    files: &[UploadFile],
+    options: &ImportOptions,
+    imported: &Imported,
+    seed: u64,
+) -> UploadSummary {
+    let samples = &imported.samples;
+    let mut class_counts = vec![0; imported.class_names.len()];
+    for &label in samples.labels() {
+        class_counts[label as usize] += 1;
+    }
+    let collection = Collection::upload(imported, seed);
+    let preview = match samples {
+        Samples::Nodes(nodes) if nodes.all_labels.len() <= MAX_DRAWN_NODES => {
+            let positions = stress_layout(nodes.all_labels.len(), &nodes.graph.edges, 150);
+            vec![GalleryItem {
+                index: 0,
+                label: 0,
+                prediction: None,
+                view: network_of(samples, &positions, None),
+            }]
+        }
+        _ => class_round_robin(samples.labels(), imported.class_names.len(), PREVIEW)
+            .into_iter()
+            .map(|i| GalleryItem {
+                index: i,
+                label: samples.labels()[i],
+                prediction: None,
+                view: sample_view(samples, i),
+            })
+            .collect(),
+    };
+    UploadSummary {
+        id,
+        name: imported.name.clone(),
+        format: imported.format.clone(),
+        files: files.iter().map(|f| f.name.clone()).collect(),
+        shape: samples.shape(),
+        alphabet: match samples {
+            Samples::Sequences(set) => set.alphabet.clone(),
+            _ => None,
+        },
+        class_names: imported.class_names.clone(),
+        class_counts,
+        split: [
+            collection.train.len(),
+            collection.valid.len(),
+            collection.test.len(),
+        ],
+        unlabeled: imported.unlabeled.as_ref().map_or(0, Samples::len),
+        skipped: imported
+            .skipped
+            .iter()
+            .take(SKIPPED_LISTED)
+            .cloned()
+            .collect(),
+        skipped_count: imported.skipped.len(),
+        notes: imported.notes.clone(),
+        columns: imported.columns.clone(),
+        options: ImportOptions {
+            label_column: imported.label_column.clone(),
+            feature_columns: (!imported.columns.is_empty())
+                .then(|| imported.feature_columns.clone()),
+            accept_partial: false,
+            ..options.clone()
+        },
+        preview,
+    }
+}
