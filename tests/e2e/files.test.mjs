@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, openApp, value, until, chooseCompute, setNumber } from './harness.mjs';
+import { serve, launch, openApp, value, until, chooseCompute, setNumber, accessibilityProblems } from './harness.mjs';
 
 let server;
 before(async () => { server = await serve(); });
@@ -110,6 +110,7 @@ test('CPU: export, reset, open: the same predictions; the model file has PyTorch
     await until('the same predictions', async () =>
       JSON.stringify(await predictions(page)) === JSON.stringify(trained));
     assert.match(await page.locator('.notice').textContent(), /Opened .*\.petri/);
+    assert.deepEqual(await accessibilityProblems(page, '.panel.training'), [], 'the Training panel with its file controls');
     // The curves came back with it.
     assert.ok(await page.locator('.charts svg polyline, .charts svg path').count() > 0);
 
