@@ -496,17 +496,9 @@ impl<P: Platform> Engine<P> {
         {
             return Ok(collection.clone());
         }
-        let collection = Arc::new(match (experiment.dataset, &self.upload) {
-            (DatasetId::Builtin(dataset), _) => Collection::builtin(
-                dataset,
-                experiment.seed,
-                experiment.labeling.labels_per_class,
-            ),
-            (DatasetId::Uploaded, Some(upload)) => {
-                Collection::upload(&upload.imported, experiment.seed)
-            }
-            (DatasetId::Uploaded, None) => return Err(NO_UPLOAD.into()),
-        });
+        let collection = Arc::new(
+            collection_of(experiment, self.upload.as_ref()).ok_or_else(|| NO_UPLOAD.to_string())?,
+        );
         self.layout = match &collection.train {
             Samples::Nodes(nodes) if nodes.all_labels.len() <= MAX_DRAWN_NODES => Some(Arc::new(
                 stress_layout(nodes.all_labels.len(), &nodes.graph.edges, 150),
@@ -737,6 +729,18 @@ impl<P: Platform> Engine<P> {
                 items,
             }));
     }
+}
+
+/// Every sample of `experiment`'s data: generated, or `upload`'s (`None` without one).
+fn collection_of(experiment: &Experiment, upload: Option<&Upload>) -> Option<Collection> {
+    Some(match experiment.dataset {
+        DatasetId::Builtin(dataset) => Collection::builtin(
+            dataset,
+            experiment.seed,
+            experiment.labeling.labels_per_class,
+        ),
+        DatasetId::Uploaded => Collection::upload(&upload?.imported, experiment.seed),
+    })
 }
 
 fn run_info(session: &Session, layout: Option<&Vec<(f32, f32)>>, hidden_labels: bool) -> RunInfo {

@@ -86,23 +86,15 @@ impl<P: Platform> Engine<P> {
             }
             None => None,
         };
-        let collection = match (experiment.dataset, upload.as_ref().or(self.upload.as_ref())) {
-            (DatasetId::Builtin(dataset), _) => Collection::builtin(
-                dataset,
-                experiment.seed,
-                experiment.labeling.labels_per_class,
-            ),
-            (DatasetId::Uploaded, Some(upload)) => {
-                Collection::upload(&upload.imported, experiment.seed)
-            }
-            (DatasetId::Uploaded, None) => {
-                return Err(format!(
-                    "{} learns from an uploaded dataset that was not saved in it: upload that \
+        let collection =
+            super::collection_of(&experiment, upload.as_ref().or(self.upload.as_ref()))
+                .ok_or_else(|| {
+                    format!(
+                        "{} learns from an uploaded dataset that was not saved in it: upload that \
                      data first, then open the file again.",
-                    file.name
-                ));
-            }
-        };
+                        file.name
+                    )
+                })?;
         // Build the run once aside, so that a model that does not fit changes nothing.
         let device = self.ensure_backend().await;
         let mut labeling = super::labeling::Labeling::default();
