@@ -1,5 +1,6 @@
-//! The model file and the `.petri` experiment file: written from the current run, and a
-//! `.petri` file opened as the current run (with its data, labels, weights and curves).
+//! The model file and the `.petri` experiment file, written from the current run (opening one
+//! is in `reading`, in the builds that read files), the run's curves, and the command line's
+//! training loop.
 
 use super::{Engine, Platform};
 use crate::ml::experiment::DatasetId;
