@@ -54,10 +54,7 @@ impl<P: Platform> Engine<P> {
         let report_every = report_every.max(1);
         for _ in 0..steps {
             let session = self.session.as_mut().expect("ensured");
-            let batch = session
-                .experiment()
-                .batch_size
-                .min(session.dataset().train.len());
+            let batch = session.batch_len();
             let epoch_done = session.train_step();
             let step = session.step();
             self.samples_since_report += batch;

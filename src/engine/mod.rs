@@ -371,10 +371,7 @@ impl<P: Platform> Engine<P> {
                 self.set_activity(Activity::Idle);
                 return;
             };
-            let batch = session
-                .experiment()
-                .batch_size
-                .min(session.dataset().train.len());
+            let batch = session.batch_len();
             let epoch_done = session.train_step();
             let step = session.step();
             let unread = session.unread_steps();

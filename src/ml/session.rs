@@ -205,6 +205,11 @@ impl Session {
             .map_err(|e| format!("{name}: {e}"))
     }
 
+    /// Samples in a training batch (the batch size, or the whole training part if smaller).
+    pub fn batch_len(&self) -> usize {
+        self.experiment.batch_size.min(self.dataset.train.len())
+    }
+
     /// Steps whose metrics have not been read yet.
     pub fn unread_steps(&self) -> u64 {
         self.pending.as_ref().map_or(0, |p| p.steps)
