@@ -1,16 +1,19 @@
 //! The `petri` command line: the page's experiments, trained natively.
 //!
 //! ```text
-//! petri train EXPERIMENT.petri --steps N --out OUT.petri [--backend auto|cpu|gpu]
-//!       [--threads N] [--log LOG.jsonl|LOG.csv] [--log-every N] [--restart]
+//! petri train EXPERIMENT.petri --steps N --out OUT.petri [--backend auto|cpu|gpu|cuda]
+//!       [--devices N] [--threads N] [--log LOG.jsonl|LOG.csv] [--log-every N] [--restart]
 //! petri train EXPERIMENT.json --data FILE... --steps N --out OUT.petri
+//! petri new DATASET --out NEW.petri [--seed S]
 //! ```
 //!
 //! Reads a `.petri` file (or an experiment's JSON and the uploaded files it learns from), goes
 //! on training the same experiment with the same engine the page runs (Burn's Flex backend on
 //! the CPU, multi-threaded; with `--features webgpu`, wgpu on the machine's GPU through
-//! Vulkan, Metal or DirectX), shows progress, logs the metrics, and writes a `.petri` file the
-//! page opens, with the curves and the trained model.
+//! Vulkan, Metal or DirectX; with `--features cuda`, CUDA), shows progress, logs the metrics,
+//! and writes a `.petri` file the page opens, with the curves and the trained model.
+//! `--devices N` trains on N CUDA devices with Burn's data-parallel learner
+//! ([`crate::ml::parallel`]).
 
 use crate::engine::{Engine, Platform};
 use crate::ml::experiment::{Compute, Experiment};
@@ -36,6 +39,48 @@ struct Cli {
 enum Command {
     /// Go on training an experiment and write the result as a .petri file.
     Train(TrainArgs),
+    /// Write a fresh experiment on a built-in dataset, with the page's model for it.
+    New(NewArgs),
+}
+
+#[derive(clap::Args)]
+struct NewArgs {
+    /// shapes, cells, dna-motif, waveforms, molecules, communities or karate-club.
+    dataset: String,
+    /// Where to write the experiment.
+    #[arg(long)]
+    out: PathBuf,
+    /// The run's seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+/// Writes a fresh experiment on a built-in dataset.
+fn new_experiment(args: NewArgs) -> Result<(), String> {
+    use crate::ml::data::BuiltinDataset;
+    let dataset = BuiltinDataset::from_id(&args.dataset).ok_or_else(|| {
+        let known: Vec<&str> = BuiltinDataset::ALL.iter().map(|d| d.id()).collect();
+        format!(
+            "no built-in dataset is called {:?}; there are {}",
+            args.dataset,
+            known.join(", ")
+        )
+    })?;
+    let experiment = Experiment {
+        dataset: dataset.into(),
+        model: crate::ml::models::ModelConfig::default_for_dataset(dataset),
+        seed: args.seed,
+        ..Experiment::default()
+    };
+    let file = ExperimentFile::new(experiment, "petri command line".into());
+    let bytes = write_archive(&Archive {
+        file,
+        model: None,
+        data: Vec::new(),
+    });
+    std::fs::write(&args.out, bytes).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    eprintln!("Wrote {}: {}.", args.out.display(), dataset.title());
+    Ok(())
 }
 
 #[derive(clap::Args)]
@@ -57,7 +102,8 @@ struct TrainArgs {
     /// CPU threads (default: every core).
     #[arg(long)]
     threads: Option<usize>,
-    /// Devices to train on. Only 1 is supported yet.
+    /// GPUs to train on at once (with --backend cuda): Burn's distributed data parallel, one
+    /// batch per device a step, gradients averaged.
     #[arg(long, default_value_t = 1)]
     devices: usize,
     /// A metrics log: JSON lines, or CSV when the name ends in .csv.
@@ -71,16 +117,21 @@ struct TrainArgs {
     restart: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum BackendChoice {
     Auto,
     Cpu,
+    /// wgpu: Vulkan, Metal or DirectX (built with --features webgpu).
     Gpu,
+    /// NVIDIA GPUs (built with --features cuda).
+    Cuda,
 }
 
 /// What the engine reports, turned into progress, log lines and the files it offers.
 struct Terminal {
     start: Instant,
+    /// The GPU the engine gets when it asks for one.
+    gpu: BackendChoice,
     /// The step the run ends at (the progress bar's end).
     target: Cell<u64>,
     log: RefCell<Option<(std::fs::File, bool)>>,
@@ -144,7 +195,12 @@ impl Platform for Terminal {
                 self.log_line("valid", r.step, r.epoch, r.loss, r.accuracy, 0.0);
             }
             FromWorker::Backend { backend, reason } => {
-                eprintln!("Compute: {} ({reason})", backend.title());
+                let title = match (backend, self.gpu) {
+                    (crate::protocol::Backend::WebGpu, BackendChoice::Cuda) => "CUDA",
+                    (crate::protocol::Backend::WebGpu, _) => "GPU (wgpu)",
+                    _ => backend.title(),
+                };
+                eprintln!("Compute: {title} ({reason})");
             }
             FromWorker::RunStarted(info) => eprintln!(
                 "{} samples to train on, {} to validate; {} parameters",
@@ -160,17 +216,32 @@ impl Platform for Terminal {
     }
 
     async fn adapter(&self) -> Result<AdapterInfo, String> {
-        if cfg!(feature = "webgpu") {
-            Ok(AdapterInfo {
-                name: "the machine's GPU through wgpu".into(),
-                software: false,
-            })
-        } else {
-            Err("this petri was built without GPU support (build with --features webgpu)".into())
-        }
+        let name = match self.gpu {
+            BackendChoice::Cuda if cfg!(feature = "cuda") => "CUDA device 0",
+            BackendChoice::Cuda => {
+                return Err(
+                    "this petri was built without CUDA (build with --features cuda)".into(),
+                );
+            }
+            _ if cfg!(feature = "webgpu") => "the machine's GPU through wgpu",
+            _ => {
+                return Err(
+                    "this petri was built without GPU support (build with --features webgpu)"
+                        .into(),
+                );
+            }
+        };
+        Ok(AdapterInfo {
+            name: name.into(),
+            software: false,
+        })
     }
 
     async fn init_webgpu(&self) -> Result<Device, String> {
+        #[cfg(feature = "cuda")]
+        if self.gpu == BackendChoice::Cuda {
+            return Ok(Device::cuda(0));
+        }
         #[cfg(feature = "webgpu")]
         {
             Device::wgpu_options()
@@ -229,13 +300,34 @@ fn experiment_file(args: &TrainArgs) -> Result<UploadFile, String> {
     })
 }
 
-fn train(args: TrainArgs) -> Result<(), String> {
-    if args.devices != 1 {
+/// The learner's devices for `--devices N` (N > 1).
+fn parallel_devices(args: &TrainArgs) -> Result<Vec<Device>, String> {
+    let devices = args.devices;
+    if args.backend != BackendChoice::Cuda {
         return Err(format!(
-            "--devices {}: training on several devices is not supported yet; use 1.",
-            args.devices
+            "--devices {devices} needs --backend cuda: Burn's data-parallel training \
+             all-reduces gradients with NCCL, and its CPU and wgpu backends have no collective \
+             operations. On one device, leave --devices out."
         ));
     }
+    #[cfg(feature = "cuda")]
+    {
+        Ok((0..devices).map(Device::cuda).collect())
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        Err(format!(
+            "--devices {devices}: this petri was built without CUDA (build with --features cuda)"
+        ))
+    }
+}
+
+fn train(args: TrainArgs) -> Result<(), String> {
+    let parallel = match args.devices {
+        0 => return Err("--devices 0: train on at least one device".into()),
+        1 => None,
+        _ => Some(parallel_devices(&args)?),
+    };
     if let Some(threads) = args.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -267,6 +359,7 @@ fn train(args: TrainArgs) -> Result<(), String> {
     };
     let terminal = Terminal {
         start: Instant::now(),
+        gpu: args.backend,
         target: Cell::new(0),
         log: RefCell::new(log),
         files: RefCell::new(Vec::new()),
@@ -276,7 +369,7 @@ fn train(args: TrainArgs) -> Result<(), String> {
     let compute = match args.backend {
         BackendChoice::Auto => Compute::Auto,
         BackendChoice::Cpu => Compute::Cpu,
-        BackendChoice::Gpu => Compute::WebGpu,
+        BackendChoice::Gpu | BackendChoice::Cuda => Compute::WebGpu,
     };
     let failed = |engine: &Engine<Terminal>| engine.platform().errors.borrow_mut().pop();
     pollster::block_on(async {
@@ -289,7 +382,16 @@ fn train(args: TrainArgs) -> Result<(), String> {
         }
         let start = engine.step();
         engine.platform().target.set(start + args.steps);
-        if !engine.train_for(args.steps, args.log_every).await {
+        let trained = match parallel {
+            None => engine.train_for(args.steps, args.log_every).await,
+            Some(devices) => {
+                let strategy = crate::ml::parallel::Strategy::DataParallel(devices);
+                engine
+                    .train_with_learner(strategy, args.steps, args.log_every)
+                    .await
+            }
+        };
+        if !trained {
             return Err(failed(&engine).unwrap_or_else(|| "the run could not start".into()));
         }
         eprintln!();
@@ -321,6 +423,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => train(args),
+        Command::New(args) => new_experiment(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

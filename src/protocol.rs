@@ -720,6 +720,13 @@ pub enum FromWorker {
         #[serde(skip)]
         bytes: Vec<u8>,
     },
+    /// The uploaded files an opened `.petri` file brought (their bytes travel beside the
+    /// JSON), for the UI to keep as the upload `id` that [`FromWorker::Imported`] then reports.
+    UploadFiles {
+        id: u64,
+        files: Vec<UploadFile>,
+        options: ImportOptions,
+    },
     /// A `.petri` file was opened: the run now is its experiment at `step`, with these labels
     /// and curves (a run follows with [`FromWorker::RunStarted`] before this).
     ExperimentOpened {
@@ -761,6 +768,17 @@ impl FromWorker {
             }
             FromWorker::Projection { view, .. } => vec![&mut view.xy],
             FromWorker::Filters(kernels) => vec![&mut kernels.values],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The file bytes this message carries beside its JSON.
+    pub fn bytes_mut(&mut self) -> Vec<&mut Vec<u8>> {
+        match self {
+            FromWorker::File { bytes, .. } => vec![bytes],
+            FromWorker::UploadFiles { files, .. } => {
+                files.iter_mut().map(|f| &mut f.bytes).collect()
+            }
             _ => Vec::new(),
         }
     }

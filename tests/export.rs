@@ -428,6 +428,12 @@ fn experiment_files_round_trip_through_the_engine_and_bad_ones_change_nothing() 
             .iter()
             .any(|m| matches!(m, FromWorker::Imported(s) if s.id == 9))
     );
+    // The UI gets the files back, to keep them as its upload.
+    assert!(opened.iter().any(|m| matches!(
+        m,
+        FromWorker::UploadFiles { id: 9, files, .. }
+            if *files == vec![upload("assets/examples/table.csv")]
+    )));
     let after = last_eval(&opened);
     assert_eq!(after.step, 12);
     assert_eq!(after.loss, before.loss, "the same predictions");
@@ -568,5 +574,78 @@ fn the_command_line_trains_a_petri_file_that_the_engine_opens() {
         eval.accuracy > 0.8,
         "300 steps learn the shapes: {}",
         eval.accuracy
+    );
+}
+
+#[test]
+fn burns_learner_trains_the_run_that_the_page_would_and_several_devices_need_cuda() {
+    // `--devices N` runs the run through burn-train's learner with Burn's data-parallel
+    // strategy. Its all-reduce exists only on CUDA, so here the same learner, batches, loss
+    // and optimizer run on one CPU device.
+    let mut engine = new_engine();
+    let experiment = Experiment {
+        dataset: BuiltinDataset::Shapes.into(),
+        seed: 8,
+        ..Experiment::default()
+    };
+    send(&mut engine, ToWorker::Configure(experiment));
+    let trained = pollster::block_on(engine.train_with_learner(
+        petri::ml::parallel::Strategy::Single(Device::flex()),
+        300,
+        10,
+    ));
+    let reports = std::mem::take(&mut *engine.platform().posted.borrow_mut());
+    assert!(trained, "{reports:?}");
+    let train: Vec<&petri::protocol::TrainReport> = reports
+        .iter()
+        .filter_map(|m| match m {
+            FromWorker::Train(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        train.iter().map(|r| r.step).collect::<Vec<_>>(),
+        (1..=30).map(|k| k * 10).collect::<Vec<_>>()
+    );
+    assert!(
+        train.last().unwrap().loss < train[0].loss * 0.5,
+        "the loss falls: {:?}",
+        train.iter().map(|r| r.loss).collect::<Vec<_>>()
+    );
+    assert_eq!(engine.step(), 300);
+    let eval = last_eval(&reports);
+    assert_eq!(eval.step, 300);
+    assert!(
+        eval.accuracy > 0.8,
+        "the learner's weights are the run's: {}",
+        eval.accuracy
+    );
+    let saved = read_archive(
+        "learner.petri",
+        &file(&send(
+            &mut engine,
+            ToWorker::ExportExperiment { include_data: true },
+        ))
+        .bytes,
+    )
+    .unwrap();
+    assert_eq!(saved.file.step, 300);
+    assert_eq!(saved.file.history.train.len(), 30);
+
+    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("petri-devices");
+    std::fs::create_dir_all(&folder).unwrap();
+    let input = folder.join("shapes.petri");
+    std::fs::write(&input, write_archive(&saved)).unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_petri"))
+        .args(["train", input.to_str().unwrap(), "--steps", "10", "--out"])
+        .arg(folder.join("out.petri"))
+        .args(["--backend", "cpu", "--devices", "2"])
+        .output()
+        .expect("petri runs");
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        said.contains("--devices 2 needs --backend cuda"),
+        "a clear refusal: {said}"
     );
 }

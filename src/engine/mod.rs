@@ -16,6 +16,8 @@ mod compare;
 mod explain;
 mod files;
 mod labeling;
+#[cfg(not(target_arch = "wasm32"))]
+mod learner;
 #[cfg(feature = "files")]
 mod reading;
 mod upload;

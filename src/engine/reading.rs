@@ -115,6 +115,11 @@ impl<P: Platform> Engine<P> {
                 &upload.imported,
                 experiment.seed,
             );
+            self.platform.post(FromWorker::UploadFiles {
+                id,
+                files: upload.files.clone(),
+                options: upload.options.clone(),
+            });
             self.upload = Some(upload);
             self.platform.post(FromWorker::Imported(Box::new(summary)));
         }

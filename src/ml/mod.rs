@@ -14,6 +14,8 @@ pub mod label;
 pub mod layout;
 pub mod metrics;
 pub mod models;
+#[cfg(all(feature = "engine", not(target_arch = "wasm32")))]
+pub mod parallel;
 pub mod rng;
 #[cfg(feature = "engine")]
 pub mod session;

@@ -64,12 +64,21 @@ struct Pending {
     confident: Option<(Tensor<1>, usize)>,
 }
 
-/// A training run in progress.
-pub struct Session {
+/// What turns sample indices into the batches a training step learns from: the experiment's
+/// augmentation, the weight of accepted pseudo-labels, the unlabeled draws of consistency
+/// training and the run's standardization. The page's loop and the command line's
+/// data-parallel loaders ([`super::parallel`]) share it.
+#[derive(Clone)]
+pub struct BatchSource {
     experiment: Experiment,
     dataset: Arc<Dataset>,
     standardizer: Standardizer,
     augment_context: AugmentContext,
+}
+
+/// A training run in progress.
+pub struct Session {
+    source: BatchSource,
     trainer: Trainer,
     order_rng: Rng,
     /// Draws the unlabeled samples of consistency steps.
@@ -99,10 +108,12 @@ impl Session {
             device,
         )?;
         let mut session = Self {
-            experiment: experiment.clone(),
-            standardizer: Standardizer::fit(&dataset.train),
-            augment_context: AugmentContext::of(&dataset),
-            dataset,
+            source: BatchSource {
+                experiment: experiment.clone(),
+                standardizer: Standardizer::fit(&dataset.train),
+                augment_context: AugmentContext::of(&dataset),
+                dataset,
+            },
             trainer,
             order_rng: rng(experiment.seed, Stream::Order),
             unlabeled_rng: rng(experiment.seed, Stream::Unlabeled),
@@ -118,17 +129,17 @@ impl Session {
 
     /// The experiment being run.
     pub fn experiment(&self) -> &Experiment {
-        &self.experiment
+        &self.source.experiment
     }
 
     /// The dataset being learnt.
     pub fn dataset(&self) -> &Arc<Dataset> {
-        &self.dataset
+        &self.source.dataset
     }
 
     /// What the augmentation of training batches knows about the data.
     pub fn augment_context(&self) -> &AugmentContext {
-        &self.augment_context
+        &self.source.augment_context
     }
 
     /// The trainer (model, optimizer, device).
@@ -148,7 +159,7 @@ impl Session {
 
     /// Training steps in one epoch.
     pub fn steps_per_epoch(&self) -> usize {
-        self.order.len().div_ceil(self.experiment.batch_size)
+        self.order.len().div_ceil(self.source.experiment.batch_size)
     }
 
     /// Counts `step` steps as taken by a new session (a run restored from a file goes on from
@@ -160,7 +171,7 @@ impl Session {
 
     /// What the model needs besides its weights to be used elsewhere ([`super::export`]).
     pub fn model_description(&self) -> ModelDescription {
-        let dataset = &self.dataset;
+        let dataset = &self.source.dataset;
         let (features, alphabet) = match &dataset.train {
             Samples::Table(table) => (table.feature_names.clone(), None),
             Samples::Graphs(graphs) => (graphs.feature_names.clone(), None),
@@ -170,10 +181,10 @@ impl Session {
         ModelDescription {
             format: MODEL_FORMAT.into(),
             version: FORMAT_VERSION,
-            model: self.experiment.model.clone(),
+            model: self.source.experiment.model.clone(),
             input: dataset.shape(),
             classes: dataset.class_names.clone(),
-            standardize: self.standardizer.stats().to_vec(),
+            standardize: self.source.standardizer.stats().to_vec(),
             features,
             alphabet,
             step: self.step,
@@ -191,9 +202,9 @@ impl Session {
     /// Replaces the model's weights with those of a model file made for the same experiment.
     pub fn load_model_file(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
         let (description, tensors) = read_model(name, bytes)?;
-        if description.model != self.experiment.model
-            || description.input != self.dataset.shape()
-            || description.classes.len() != self.dataset.num_classes()
+        if description.model != self.source.experiment.model
+            || description.input != self.source.dataset.shape()
+            || description.classes.len() != self.source.dataset.num_classes()
         {
             return Err(format!(
                 "{name} holds a model for other data or another architecture than this \
@@ -205,9 +216,24 @@ impl Session {
             .map_err(|e| format!("{name}: {e}"))
     }
 
+    /// Takes the weights `tensors` (trained `steps` steps from here elsewhere: the command
+    /// line's learner) and counts those steps as taken.
+    pub fn adopt_weights(
+        &mut self,
+        tensors: &[super::export::NamedTensor],
+        steps: u64,
+    ) -> Result<(), String> {
+        self.trainer.load_weights(tensors)?;
+        self.resume_at(self.step + steps);
+        Ok(())
+    }
+
     /// Samples in a training batch (the batch size, or the whole training part if smaller).
     pub fn batch_len(&self) -> usize {
-        self.experiment.batch_size.min(self.dataset.train.len())
+        self.source
+            .experiment
+            .batch_size
+            .min(self.source.dataset.train.len())
     }
 
     /// Steps whose metrics have not been read yet.
@@ -220,24 +246,27 @@ impl Session {
     /// `false`, changing nothing, when `experiment` differs in anything else.
     pub fn update(&mut self, experiment: &Experiment) -> bool {
         let mut live = Experiment {
-            learning_rate: self.experiment.learning_rate,
-            batch_size: self.experiment.batch_size,
-            augment: self.experiment.augment.clone(),
+            learning_rate: self.source.experiment.learning_rate,
+            batch_size: self.source.experiment.batch_size,
+            augment: self.source.experiment.augment.clone(),
             ..experiment.clone()
         };
         live.labeling = super::label::LabelingConfig {
             labels_per_class: experiment.labeling.labels_per_class,
-            ..self.experiment.labeling.clone()
+            ..self.source.experiment.labeling.clone()
         };
-        if live != self.experiment
+        if live != self.source.experiment
             || experiment
-                .validate(&self.dataset.shape(), self.dataset.num_classes())
+                .validate(
+                    &self.source.dataset.shape(),
+                    self.source.dataset.num_classes(),
+                )
                 .is_err()
         {
             return false;
         }
         self.trainer.set_learning_rate(experiment.learning_rate);
-        self.experiment = experiment.clone();
+        self.source.experiment = experiment.clone();
         true
     }
 
@@ -245,59 +274,37 @@ impl Session {
     /// next batch starts a fresh pass over its training part. The standardization stays as
     /// the run began, so the model's inputs do not shift.
     pub fn set_dataset(&mut self, dataset: Arc<Dataset>) {
-        self.dataset = dataset;
+        self.source.dataset = dataset;
         self.shuffle();
     }
 
     /// Whether a step draws unlabeled samples for consistency training.
     pub fn uses_consistency(&self) -> bool {
-        self.experiment.labeling.consistency && !self.dataset.unlabeled.is_empty()
+        self.source.uses_consistency()
     }
 
-    /// One optimisation step on the next batch. Returns `true` when it completed an epoch.
-    ///
-    /// The batch is augmented (before standardization) with the experiment's augmentation,
-    /// drawn from [`augment_rng`]`(seed, step)` where `step` counts the steps taken before
-    /// this one. Accepted pseudo-labels weigh `labeling.pseudo_weight`. With consistency
-    /// training, `labeling.unlabeled_ratio` times as many unlabeled samples join the step,
-    /// weakly augmented (the light preset) to propose labels and strongly augmented (the
-    /// experiment's augmentation, or the strong preset when it has none) to learn them.
+    /// What makes this run's training batches.
+    pub fn batch_source(&self) -> &BatchSource {
+        &self.source
+    }
+
+    /// One optimisation step on the next batch ([`BatchSource::labeled_batch`] and, with
+    /// consistency training, [`BatchSource::consistency_batches`]). Returns `true` when it
+    /// completed an epoch.
     pub fn train_step(&mut self) -> bool {
-        let end = (self.cursor + self.experiment.batch_size).min(self.order.len());
-        let indices = &self.order[self.cursor..end];
-        let mut batch = self.dataset.train.batch(indices);
-        let labeling = &self.experiment.labeling;
-        if indices.iter().any(|&i| self.dataset.is_pseudo(i)) {
-            batch.weights = Some(
-                indices
-                    .iter()
-                    .map(|&i| {
-                        if self.dataset.is_pseudo(i) {
-                            labeling.pseudo_weight
-                        } else {
-                            1.0
-                        }
-                    })
-                    .collect(),
-            );
-        }
-        let augment = &self.experiment.augment;
-        if !augment.is_identity() {
-            let mut rng = augment_rng(self.experiment.seed, self.step);
-            augment_batch(augment, &mut batch, &self.augment_context, &mut rng);
-        }
-        self.standardizer.apply(&mut batch);
-        let unlabeled = self
-            .uses_consistency()
-            .then(|| self.consistency_batches(batch.len()));
+        let end = (self.cursor + self.source.experiment.batch_size).min(self.order.len());
+        let batch = self
+            .source
+            .labeled_batch(&self.order[self.cursor..end], self.step);
+        let unlabeled = self.uses_consistency().then(|| {
+            self.source
+                .consistency_batches(batch.len(), &mut self.unlabeled_rng, self.step)
+        });
         let output = self.trainer.step_with(
             &batch,
-            unlabeled.as_ref().map(|(weak, strong)| Consistency {
-                weak,
-                strong,
-                threshold: self.experiment.labeling.threshold,
-                weight: self.experiment.labeling.consistency_weight,
-            }),
+            unlabeled
+                .as_ref()
+                .map(|(weak, strong)| self.source.consistency(weak, strong)),
         );
         let samples = batch.len();
         let loss_sum = output.loss * samples as f64;
@@ -364,44 +371,9 @@ impl Session {
         }))
     }
 
-    /// The weakly and the strongly augmented versions of `ratio × labeled` unlabeled samples
-    /// drawn for one consistency step, standardized.
-    fn consistency_batches(&mut self, labeled: usize) -> (Batch, Batch) {
-        let pool = &self.dataset.unlabeled;
-        let count = (labeled * self.experiment.labeling.unlabeled_ratio).min(pool.len());
-        let indices: Vec<usize> = (0..count)
-            .map(|_| pool[self.unlabeled_rng.random_range(0..pool.len())])
-            .collect();
-        let context = &self.augment_context;
-        let kind = context.kind;
-        let alphabet = context.alphabet.as_deref();
-        let mut weak = self.dataset.pool.batch(&indices);
-        let mut strong = weak.clone();
-        let mut rng = augment_rng(self.experiment.seed ^ 0x5eed_u64, self.step);
-        augment_batch(
-            &AugmentConfig::preset(Preset::Light, kind, alphabet),
-            &mut weak,
-            context,
-            &mut rng,
-        );
-        // Mixup blends two samples' labels, which a proposal for one cannot follow.
-        let mut strong_config = if self.experiment.augment.is_identity() {
-            AugmentConfig::preset(Preset::Strong, kind, alphabet)
-        } else {
-            self.experiment.augment.clone()
-        };
-        strong_config
-            .steps
-            .retain(|s| s.augmentation != Augmentation::Mixup);
-        augment_batch(&strong_config, &mut strong, context, &mut rng);
-        self.standardizer.apply(&mut weak);
-        self.standardizer.apply(&mut strong);
-        (weak, strong)
-    }
-
     /// Loss, accuracy and every prediction on the validation set.
     pub async fn evaluate(&self) -> Result<EvalMetrics, String> {
-        self.evaluate_on(&self.dataset.valid).await
+        self.evaluate_on(&self.source.dataset.valid).await
     }
 
     /// Class probabilities and embeddings of `samples` at `indices`, left on the device.
@@ -430,7 +402,7 @@ impl Session {
         let loss = read_scalar(loss_sum).await? / valid.len() as f64;
         let probabilities = read_floats(Tensor::cat(probabilities, 0), "predictions").await?;
         let (predictions, confidences): (Vec<u32>, Vec<f32>) =
-            argmax_rows(&probabilities, self.dataset.num_classes())
+            argmax_rows(&probabilities, self.source.dataset.num_classes())
                 .into_iter()
                 .unzip();
         let correct = predictions
@@ -449,15 +421,13 @@ impl Session {
 
     /// The samples at `indices` as the model sees them (standardized).
     pub fn model_batch(&self, samples: &Samples, indices: &[usize]) -> Batch {
-        let mut batch = samples.batch(indices);
-        self.standardizer.apply(&mut batch);
-        batch
+        self.source.model_batch(samples, indices)
     }
 
     /// For node classification: the predicted class of every node of the graph (training and
     /// validation nodes alike), for drawing. `None` for other kinds of data.
     pub async fn predict_all_nodes(&self) -> Result<Option<Vec<u32>>, String> {
-        let super::data::Samples::Nodes(nodes) = &self.dataset.train else {
+        let super::data::Samples::Nodes(nodes) = &self.source.dataset.train else {
             return Ok(None);
         };
         let count = nodes.all_labels.len();
@@ -478,9 +448,116 @@ impl Session {
     }
 
     fn shuffle(&mut self) {
-        self.order = (0..self.dataset.train.len()).collect();
+        self.order = (0..self.source.dataset.train.len()).collect();
         self.order.shuffle(&mut self.order_rng);
         self.cursor = 0;
+    }
+}
+
+impl BatchSource {
+    /// The experiment the batches are made for.
+    pub fn experiment(&self) -> &Experiment {
+        &self.experiment
+    }
+
+    /// The dataset the batches are drawn from.
+    pub fn dataset(&self) -> &Arc<Dataset> {
+        &self.dataset
+    }
+
+    /// Whether a step draws unlabeled samples for consistency training.
+    pub fn uses_consistency(&self) -> bool {
+        self.experiment.labeling.consistency && !self.dataset.unlabeled.is_empty()
+    }
+
+    /// The training samples at `indices` as step `step` (counting the steps before it) learns
+    /// them: accepted pseudo-labels weigh `labeling.pseudo_weight`; the batch is augmented
+    /// (before standardization) with the experiment's augmentation, drawn from
+    /// [`augment_rng`]`(seed, step)`, then standardized.
+    pub fn labeled_batch(&self, indices: &[usize], step: u64) -> Batch {
+        let mut batch = self.dataset.train.batch(indices);
+        if indices.iter().any(|&i| self.dataset.is_pseudo(i)) {
+            let pseudo_weight = self.experiment.labeling.pseudo_weight;
+            batch.weights = Some(
+                indices
+                    .iter()
+                    .map(|&i| {
+                        if self.dataset.is_pseudo(i) {
+                            pseudo_weight
+                        } else {
+                            1.0
+                        }
+                    })
+                    .collect(),
+            );
+        }
+        let augment = &self.experiment.augment;
+        if !augment.is_identity() {
+            let mut rng = augment_rng(self.experiment.seed, step);
+            augment_batch(augment, &mut batch, &self.augment_context, &mut rng);
+        }
+        self.standardizer.apply(&mut batch);
+        batch
+    }
+
+    /// The weakly and the strongly augmented versions of `ratio × labeled` unlabeled samples
+    /// drawn with `draws` for the consistency half of step `step`, standardized: `ratio` is
+    /// `labeling.unlabeled_ratio`; weak is the light preset, strong the experiment's
+    /// augmentation (the strong preset when it has none), both without mixup.
+    pub fn consistency_batches(
+        &self,
+        labeled: usize,
+        draws: &mut Rng,
+        step: u64,
+    ) -> (Batch, Batch) {
+        let pool = &self.dataset.unlabeled;
+        let count = (labeled * self.experiment.labeling.unlabeled_ratio).min(pool.len());
+        let indices: Vec<usize> = (0..count)
+            .map(|_| pool[draws.random_range(0..pool.len())])
+            .collect();
+        let context = &self.augment_context;
+        let kind = context.kind;
+        let alphabet = context.alphabet.as_deref();
+        let mut weak = self.dataset.pool.batch(&indices);
+        let mut strong = weak.clone();
+        let mut rng = augment_rng(self.experiment.seed ^ 0x5eed_u64, step);
+        augment_batch(
+            &AugmentConfig::preset(Preset::Light, kind, alphabet),
+            &mut weak,
+            context,
+            &mut rng,
+        );
+        // Mixup blends two samples' labels, which a proposal for one cannot follow.
+        let mut strong_config = if self.experiment.augment.is_identity() {
+            AugmentConfig::preset(Preset::Strong, kind, alphabet)
+        } else {
+            self.experiment.augment.clone()
+        };
+        strong_config
+            .steps
+            .retain(|s| s.augmentation != Augmentation::Mixup);
+        augment_batch(&strong_config, &mut strong, context, &mut rng);
+        self.standardizer.apply(&mut weak);
+        self.standardizer.apply(&mut strong);
+        (weak, strong)
+    }
+
+    /// The consistency half of a step on `weak` and `strong`, with the experiment's threshold
+    /// and weight.
+    pub fn consistency<'a>(&self, weak: &'a Batch, strong: &'a Batch) -> Consistency<'a> {
+        Consistency {
+            weak,
+            strong,
+            threshold: self.experiment.labeling.threshold,
+            weight: self.experiment.labeling.consistency_weight,
+        }
+    }
+
+    /// The samples at `indices` as the model sees them (standardized).
+    pub fn model_batch(&self, samples: &Samples, indices: &[usize]) -> Batch {
+        let mut batch = samples.batch(indices);
+        self.standardizer.apply(&mut batch);
+        batch
     }
 }
 

@@ -62,6 +62,112 @@ pub struct EvalOutput {
     pub probabilities: Tensor<2>,
 }
 
+/// A training step's inputs as tensors on the step's device, made before its first kernel.
+#[derive(Clone, Debug)]
+pub struct StepTensors {
+    input: ModelInput,
+    /// Soft targets, each row times its sample's weight. `[batch, classes]`
+    weighted_targets: Tensor<2>,
+    /// Each sample's class. `[batch]`
+    labels: Tensor<1, Int>,
+    /// With consistency training: the weak and strong unlabeled inputs, threshold, weight.
+    unlabeled: Option<(ModelInput, ModelInput, f32, f32)>,
+}
+
+impl StepTensors {
+    /// The tensors of `batch` (and the consistency half, if any) in `classes` classes.
+    pub fn new(
+        batch: &Batch,
+        consistency: Option<Consistency>,
+        classes: usize,
+        device: &Device,
+    ) -> Self {
+        // Every upload comes before the first kernel: on WebGPU a write between kernels
+        // splits the step's queue (measured: 2.4× slower steps on the software adapter).
+        let input = ModelInput::from_batch(&batch.input, device);
+        let n = batch.len();
+        let labels = Tensor::from_data(TensorData::new(batch.targets.clone(), [n]), device);
+        let (soft, weights) = batch.soft_targets(classes);
+        let weighted: Vec<f32> = soft
+            .chunks(classes)
+            .zip(&weights)
+            .flat_map(|(row, &w)| row.iter().map(move |v| v * w))
+            .collect();
+        let weighted_targets = Tensor::from_data(TensorData::new(weighted, [n, classes]), device);
+        let unlabeled = consistency.map(|c| {
+            (
+                ModelInput::from_batch(&c.weak.input, device),
+                ModelInput::from_batch(&c.strong.input, device),
+                c.threshold,
+                c.weight,
+            )
+        });
+        Self {
+            input,
+            weighted_targets,
+            labels,
+            unlabeled,
+        }
+    }
+
+    /// Each sample's class. `[batch]`
+    pub fn labels(&self) -> &Tensor<1, Int> {
+        &self.labels
+    }
+}
+
+/// A training step's loss, before its backward pass.
+pub struct StepLoss {
+    /// The weighted soft-target cross-entropy, plus the consistency term. `[1]`
+    pub loss: Tensor<1>,
+    /// The labeled samples' class scores. `[batch, classes]`
+    pub logits: Tensor<2>,
+    /// With consistency training: how many unlabeled samples passed the threshold. `[1]`
+    pub confident: Option<Tensor<1>>,
+}
+
+/// The loss of one training step of `model` on `tensors`: the weighted soft-target
+/// cross-entropy of the labeled samples ([`Batch::soft_targets`]) plus, with consistency
+/// training, its weight times that of the strongly augmented unlabeled samples towards the
+/// pseudo-labels the weakly augmented ones propose with confidence at least the threshold
+/// (FixMatch, with ReMixMatch's distribution alignment of the proposals; the proposals carry
+/// no gradient).
+pub fn step_loss(model: &Model, tensors: StepTensors) -> StepLoss {
+    let logits = model.head(model.embed(&tensors.input));
+    let mut loss = soft_cross_entropy(logits.clone(), tensors.weighted_targets);
+    let mut confident = None;
+    if let Some((weak, strong, threshold, weight)) = tensors.unlabeled {
+        let proposals = softmax(model.head(model.embed(&weak)).detach(), 1);
+        let [m, classes] = proposals.dims();
+        // Distribution alignment (ReMixMatch): divided by the batch's mean prediction,
+        // proposals do not all fall into the class the model already favours, which with
+        // a few labels per class otherwise makes self-training collapse.
+        let aligned = proposals.clone() / proposals.mean_dim(0);
+        let proposals = aligned.clone() / aligned.sum_dim(1);
+        let confidence = proposals.clone().max_dim(1);
+        let mask = confidence.clone().greater_equal_elem(threshold).float();
+        let pseudo = proposals.equal(confidence.expand([m, classes])).float() * mask.clone();
+        let strong = model.head(model.embed(&strong));
+        loss = loss + soft_cross_entropy(strong, pseudo).mul_scalar(f64::from(weight));
+        confident = Some(mask.sum());
+    }
+    StepLoss {
+        loss,
+        logits,
+        confident,
+    }
+}
+
+/// The optimizer of `kind` (Adam with Burn's defaults, or SGD with momentum 0.9).
+pub fn optimizer_of(kind: OptimizerKind) -> ModuleOptimizer {
+    match kind {
+        OptimizerKind::Adam => AdamConfig::new().init(),
+        OptimizerKind::SgdMomentum => SgdConfig::new()
+            .with_momentum(Some(MomentumConfig::new().with_momentum(0.9)))
+            .init(),
+    }
+}
+
 /// A model, its optimizer and learning rate, on one device.
 pub struct Trainer {
     /// Always `Some` between calls; taken while the optimizer consumes it.
@@ -92,15 +198,9 @@ impl Trainer {
             device.seed(seed);
             config.init(shape, classes, &device)?
         };
-        let optimizer = match optimizer {
-            OptimizerKind::Adam => AdamConfig::new().init(),
-            OptimizerKind::SgdMomentum => SgdConfig::new()
-                .with_momentum(Some(MomentumConfig::new().with_momentum(0.9)))
-                .init(),
-        };
         Ok(Self {
             model: Some(model),
-            optimizer,
+            optimizer: optimizer_of(optimizer),
             learning_rate,
             device,
             classes,
@@ -135,60 +235,24 @@ impl Trainer {
         self.step_with(batch, None)
     }
 
-    /// One optimisation step on `batch` and, if given, an unlabeled consistency batch: the loss
-    /// is the weighted soft-target cross-entropy of `batch` ([`Batch::soft_targets`]) plus
-    /// `consistency.weight` times that of the strongly augmented unlabeled samples towards
-    /// the pseudo-labels the weakly augmented ones propose with confidence at least
-    /// `consistency.threshold` (FixMatch, with ReMixMatch's distribution alignment of the
-    /// proposals; the proposals carry no gradient).
+    /// One optimisation step on `batch` and, if given, an unlabeled consistency batch, with
+    /// the loss of [`step_loss`].
     pub fn step_with(&mut self, batch: &Batch, consistency: Option<Consistency>) -> StepOutput {
-        // Every upload comes before the first kernel: on WebGPU a write between kernels
-        // splits the step's queue (measured: 2.4× slower steps on the software adapter).
-        let device = &self.device;
-        let input = ModelInput::from_batch(&batch.input, device);
-        let targets = self.targets(batch);
-        let n = batch.len();
-        let (soft, weights) = batch.soft_targets(self.classes);
-        let weighted: Vec<f32> = soft
-            .chunks(self.classes)
-            .zip(&weights)
-            .flat_map(|(row, &w)| row.iter().map(move |v| v * w))
-            .collect();
-        let soft = Tensor::<2>::from_data(TensorData::new(weighted, [n, self.classes]), device);
-        let unlabeled = consistency.map(|c| {
-            (
-                ModelInput::from_batch(&c.weak.input, device),
-                ModelInput::from_batch(&c.strong.input, device),
-                c.threshold,
-                c.weight,
-            )
-        });
+        let tensors = StepTensors::new(batch, consistency, self.classes, &self.device);
+        let labels = tensors.labels.clone();
         let model = self.model.take().expect("model present between steps");
-        let logits = model.head(model.embed(&input));
-        let mut loss = soft_cross_entropy(logits.clone(), soft);
-        let mut confident = None;
-        if let Some((weak, strong, threshold, weight)) = unlabeled {
-            let proposals = softmax(model.head(model.embed(&weak)).detach(), 1);
-            let [m, classes] = proposals.dims();
-            // Distribution alignment (ReMixMatch): divided by the batch's mean prediction,
-            // proposals do not all fall into the class the model already favours, which with
-            // a few labels per class otherwise makes self-training collapse.
-            let aligned = proposals.clone() / proposals.mean_dim(0);
-            let proposals = aligned.clone() / aligned.sum_dim(1);
-            let confidence = proposals.clone().max_dim(1);
-            let mask = confidence.clone().greater_equal_elem(threshold).float();
-            let pseudo = proposals.equal(confidence.expand([m, classes])).float() * mask.clone();
-            let strong = model.head(model.embed(&strong));
-            loss = loss + soft_cross_entropy(strong, pseudo).mul_scalar(f64::from(weight));
-            confident = Some(mask.sum());
-        }
+        let StepLoss {
+            loss,
+            logits,
+            confident,
+        } = step_loss(&model, tensors);
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         self.model = Some(self.optimizer.step(self.learning_rate, model, grads));
         let correct = logits
             .detach()
             .argmax(1)
             .squeeze_dim::<1>(1)
-            .equal(targets)
+            .equal(labels)
             .int()
             .sum();
         StepOutput {
@@ -235,12 +299,5 @@ impl Trainer {
     pub fn logits(&self, input: &BatchInput) -> Tensor<2> {
         let device = self.device.clone().without_autodiff();
         self.model().valid().forward(input, &device)
-    }
-
-    fn targets(&self, batch: &Batch) -> Tensor<1, Int> {
-        Tensor::from_data(
-            TensorData::new(batch.targets.clone(), [batch.len()]),
-            &self.device,
-        )
     }
 }

@@ -8,7 +8,7 @@ use super::panels::{
 use super::state::{Action, AppState, EngineStatus, Tab};
 use crate::ml::augment::AugmentConfig;
 use crate::ml::import::ImportOptions;
-use crate::protocol::{RunState, ToWorker};
+use crate::protocol::{FromWorker, RunState, ToWorker};
 use crate::web::{self, EngineLink, UploadFiles};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -81,6 +81,8 @@ struct Uploads {
     pending: Option<(u64, UploadFiles)>,
     /// The last upload id handed out.
     last_id: u64,
+    /// An upload that came inside an opened experiment file: its labels came with it.
+    opened: Option<u64>,
 }
 
 /// Sends `files` to the engine to read, as the newest upload. Before an engine exists they
@@ -315,10 +317,18 @@ pub fn App() -> Html {
     {
         let dispatcher = state.dispatcher();
         let link = link.clone();
+        let uploads = uploads.clone();
         use_effect_with(engine_key, move |(_, build)| {
             if let Some(build) = *build {
                 let deliver = dispatcher.clone();
                 match EngineLink::spawn(build, move |message| match message {
+                    // The files of an opened experiment become the upload, as if chosen
+                    // (kept for the next visit, sent to a replacement engine).
+                    Ok(FromWorker::UploadFiles { id, files, options }) => {
+                        let mut kept = uploads.borrow_mut();
+                        kept.pending = Some((id, UploadFiles::from_files(files, options)));
+                        kept.opened = Some(id);
+                    }
                     Ok(report) => deliver.dispatch(Action::Engine(report)),
                     Err(error) => deliver.dispatch(Action::EngineFailed(error)),
                 }) {
@@ -370,8 +380,9 @@ pub fn App() -> Html {
                             .all(|(a, b)| js_sys::Object::is(a, b))
                 });
                 kept.current = Some(files.clone());
+                let new_book = !same_files && kept.opened != Some(id);
                 wasm_bindgen_futures::spawn_local(async move {
-                    if !same_files {
+                    if new_book {
                         web::clear_labels(UPLOAD_LABELS).await;
                         dispatch.dispatch(Action::LabelsLoaded {
                             key: UPLOAD_LABELS.into(),

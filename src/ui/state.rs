@@ -838,6 +838,8 @@ impl AppState {
             FromWorker::Test(report) => self.labeling.test = Some(report),
             FromWorker::Download { name, text } => self.offer_file(name, text.into_bytes()),
             FromWorker::File { name, bytes } => self.offer_file(name, bytes),
+            // Kept by the app beside the state (see `app::Uploads`).
+            FromWorker::UploadFiles { .. } => {}
             FromWorker::ExperimentOpened {
                 name,
                 experiment,

@@ -137,7 +137,8 @@ impl Drop for EngineLink {
     }
 }
 
-/// A report from the engine: its JSON, or an array of its JSON and its large arrays
+/// A report from the engine: its JSON, or an array of its JSON and its files' bytes
+/// ([`FromWorker::bytes_mut`]) as `Uint8Array`s or its large arrays
 /// ([`FromWorker::arrays_mut`]) as `Float32Array`s.
 fn decode(data: JsValue) -> Result<FromWorker, String> {
     if let Some(text) = data.as_string() {
@@ -149,8 +150,14 @@ fn decode(data: JsValue) -> Result<FromWorker, String> {
     let parts = js_sys::Array::from(&data);
     let text = parts.get(0).as_string().unwrap_or_default();
     let mut message = FromWorker::from_json(&text)?;
-    if let FromWorker::File { bytes, .. } = &mut message {
-        *bytes = js_sys::Uint8Array::new(&parts.get(1)).to_vec();
+    let files = message.bytes_mut();
+    if !files.is_empty() {
+        if files.len() + 1 != parts.length() as usize {
+            return Err("The ML engine sent files without all of their bytes.".into());
+        }
+        for (i, bytes) in files.into_iter().enumerate() {
+            *bytes = js_sys::Uint8Array::new(&parts.get(i as u32 + 1)).to_vec();
+        }
         return Ok(message);
     }
     let slots = message.arrays_mut();

@@ -95,6 +95,18 @@ pub struct UploadFiles {
 }
 
 impl UploadFiles {
+    /// Files whose bytes are in this module's memory, as the browser's buffers.
+    pub fn from_files(files: Vec<crate::ml::import::UploadFile>, options: ImportOptions) -> Self {
+        Self {
+            names: files.iter().map(|f| f.name.clone()).collect(),
+            buffers: files
+                .iter()
+                .map(|f| js_sys::Uint8Array::from(f.bytes.as_slice()).buffer())
+                .collect(),
+            options,
+        }
+    }
+
     /// The same files read with other options.
     pub fn with_options(&self, options: ImportOptions) -> Self {
         Self {

@@ -33,18 +33,27 @@ impl WorkerScope {
         (this, receiver)
     }
 
-    /// Sends a report to the UI: its JSON, or, when it carries large arrays, an array of its
-    /// JSON and each of them as a `Float32Array` (transferred, not copied).
+    /// Sends a report to the UI: its JSON, or, when it carries files or large arrays, an array
+    /// of its JSON and each of them as a `Uint8Array` or `Float32Array` (transferred, not
+    /// copied).
     pub fn post(&self, message: &FromWorker) {
-        if let FromWorker::File { bytes, .. } = message {
-            let typed = js_sys::Uint8Array::from(bytes.as_slice());
-            let parts = js_sys::Array::of2(&JsValue::from_str(&message.to_json()), &typed);
-            let _ = self
-                .scope
-                .post_message_with_transfer(&parts, &js_sys::Array::of1(&typed.buffer()));
+        let mut message = message.clone();
+        let files: Vec<Vec<u8>> = message
+            .bytes_mut()
+            .into_iter()
+            .map(std::mem::take)
+            .collect();
+        if !files.is_empty() {
+            let parts = js_sys::Array::of1(&JsValue::from_str(&message.to_json()));
+            let transfer = js_sys::Array::new();
+            for bytes in files {
+                let typed = js_sys::Uint8Array::from(bytes.as_slice());
+                transfer.push(&typed.buffer());
+                parts.push(&typed);
+            }
+            let _ = self.scope.post_message_with_transfer(&parts, &transfer);
             return;
         }
-        let mut message = message.clone();
         let arrays: Vec<Vec<f32>> = message
             .arrays_mut()
             .into_iter()

@@ -2,7 +2,8 @@
 // the same predictions (CPU, and WebGPU with weights read back asynchronously); Export model
 // downloads safetensors with PyTorch's names and shapes; a broken file changes nothing; and the
 // native command line, on the page's experiment with one thread, repeats the page's first 100
-// training losses.
+// training losses; an experiment with its upload opens in another browser, whose upload it
+// then is.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -167,6 +168,49 @@ test('WebGPU: the weights are read back asynchronously for both exports, and ope
       JSON.stringify(await predictions(page)) === JSON.stringify(trained));
     assert.match(await value(page, 'Compute status'), /Compute: WebGPU/);
     assert.deepEqual(page.problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('an experiment with its upload opens in a fresh browser, and the upload then survives a reload', async () => {
+  const browser = await launch({ webgpu: false });
+  const inspector = (page) => page.getByRole('region', { name: 'Dataset inspector' });
+  const uploadedTable = (page) =>
+    inspector(page).getByRole('heading', { name: 'Uploaded: table' }).waitFor({ timeout: 30_000 });
+  try {
+    const first = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await first.newPage();
+    await page.goto(server.url);
+    await chooseCompute(page, 'CPU');
+    await page.getByLabel('Upload dataset', { exact: true })
+      .setInputFiles(path.resolve('assets/examples/table.csv'));
+    await uploadedTable(page);
+    await stepTo(page, 5);
+    const trained = await predictions(page);
+    assert.ok(await page.getByLabel('with the uploaded data').isChecked());
+    const experiment = await download(page, () => page.getByRole('button', { name: 'Export experiment' }).click());
+    await first.close();
+
+    const second = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const fresh = await second.newPage();
+    await fresh.goto(server.url);
+    await chooseCompute(fresh, 'CPU');
+    await open(fresh, experiment.path);
+    await uploadedTable(fresh);
+    await until('the opened step', async () => (await steps(fresh)) === 5);
+    await until('the same predictions', async () =>
+      JSON.stringify(await predictions(fresh)) === JSON.stringify(trained));
+    // The opened data is this browser's upload now: kept for the next visit.
+    await inspector(fresh).getByLabel('Storage').waitFor();
+    await fresh.reload();
+    await fresh.getByText('Engine ready').waitFor({ timeout: 60_000 });
+    await uploadedTable(fresh);
+    assert.match(await inspector(fresh).getByLabel('Sample count').textContent(), /^148 labeled table rows/);
+    assert.equal(await fresh.locator('#dataset option:checked').textContent(), 'Uploaded: table');
+    await fresh.getByRole('button', { name: 'Step' }).click();
+    await until('it trains', async () => (await steps(fresh)) === 1);
+    await second.close();
   } finally {
     await browser.close();
   }
