@@ -132,6 +132,8 @@ struct Terminal {
     start: Instant,
     /// The GPU the engine gets when it asks for one.
     gpu: BackendChoice,
+    /// Whether the engine computes on a GPU, once it said where.
+    on_gpu: Cell<Option<bool>>,
     /// The step the run ends at (the progress bar's end).
     target: Cell<u64>,
     log: RefCell<Option<(std::fs::File, bool)>>,
@@ -195,6 +197,8 @@ impl Platform for Terminal {
                 self.log_line("valid", r.step, r.epoch, r.loss, r.accuracy, 0.0);
             }
             FromWorker::Backend { backend, reason } => {
+                self.on_gpu
+                    .set(Some(backend == crate::protocol::Backend::WebGpu));
                 let title = match (backend, self.gpu) {
                     (crate::protocol::Backend::WebGpu, BackendChoice::Cuda) => "CUDA",
                     (crate::protocol::Backend::WebGpu, _) => "GPU (wgpu)",
@@ -323,6 +327,21 @@ fn parallel_devices(args: &TrainArgs) -> Result<Vec<Device>, String> {
 }
 
 fn train(args: TrainArgs) -> Result<(), String> {
+    match args.backend {
+        BackendChoice::Cuda if !cfg!(feature = "cuda") => {
+            return Err(
+                "--backend cuda: this petri was built without CUDA (build with --features cuda)"
+                    .into(),
+            );
+        }
+        BackendChoice::Gpu if !cfg!(feature = "webgpu") => {
+            return Err(
+                "--backend gpu: this petri was built without wgpu (build with --features webgpu)"
+                    .into(),
+            );
+        }
+        _ => {}
+    }
     let parallel = match args.devices {
         0 => return Err("--devices 0: train on at least one device".into()),
         1 => None,
@@ -360,6 +379,7 @@ fn train(args: TrainArgs) -> Result<(), String> {
     let terminal = Terminal {
         start: Instant::now(),
         gpu: args.backend,
+        on_gpu: Cell::new(None),
         target: Cell::new(0),
         log: RefCell::new(log),
         files: RefCell::new(Vec::new()),
@@ -379,6 +399,12 @@ fn train(args: TrainArgs) -> Result<(), String> {
             .await;
         if let Some(error) = failed(&engine) {
             return Err(error);
+        }
+        let asked_for_gpu = matches!(args.backend, BackendChoice::Gpu | BackendChoice::Cuda);
+        if asked_for_gpu && engine.platform().on_gpu.get() == Some(false) {
+            return Err(
+                "the GPU asked for with --backend is not available (see the Compute line)".into(),
+            );
         }
         let start = engine.step();
         engine.platform().target.set(start + args.steps);
