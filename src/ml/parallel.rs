@@ -5,7 +5,9 @@
 //! is one batch on every device, so N devices learn from N batches a step.
 //!
 //! Burn 0.22 all-reduces only on CUDA (NCCL); its CPU and WGPU backends have no collective
-//! operations, so there the same learner runs with one device ([`Strategy::Single`]).
+//! operations ("Distributed operations are not supported for device Flex"). The same learner
+//! runs on one device of any backend with [`Strategy::Single`] (the native tests do, on the
+//! CPU).
 
 use super::data::Samples;
 use super::models::{Model, ModelInput};
@@ -19,7 +21,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::prelude::*;
 use burn::tensor::distributed::{DistributedConfig, ReduceOperation};
 use burn::train::logger::{EvaluationProgressLogger, TrainingProgressLogger};
-use burn::train::metric::{AccuracyMetric, LossMetric, MetricDefinition, NumericEntry};
+use burn::train::metric::{AccuracyMetric, LossMetric, MetricDefinition, MetricId, NumericEntry};
 use burn::train::renderer::{
     EvaluationName, MetricState, MetricsRenderer, MetricsRendererEvaluation,
     MetricsRendererTraining,
@@ -147,7 +149,7 @@ impl Batcher<usize, ValidTensors> for ValidBatcher {
 struct Reporter {
     reports: Sender<StepReport>,
     /// Metric names by id.
-    names: HashMap<String, String>,
+    names: HashMap<MetricId, String>,
     /// Every device reports each of its batches: a step is `devices` batches.
     devices: usize,
     /// Summed loss and accuracy of the current step's batches so far, and how many.
@@ -161,8 +163,7 @@ impl Reporter {
         let MetricState::Numeric(entry, Some(numeric)) = state else {
             return None;
         };
-        let id = format!("{:?}", entry.metric_id);
-        if self.names.get(&id).map(String::as_str) != Some(wanted) {
+        if self.names.get(&entry.metric_id).map(String::as_str) != Some(wanted) {
             return None;
         }
         Some(match numeric {
@@ -228,10 +229,8 @@ impl MetricsRenderer for Reporter {
     fn manual_close(&mut self) {}
 
     fn register_metric(&mut self, definition: MetricDefinition) {
-        self.names.insert(
-            format!("{:?}", definition.metric_id),
-            definition.name.to_string(),
-        );
+        self.names
+            .insert(definition.metric_id, definition.name.to_string());
     }
 }
 
