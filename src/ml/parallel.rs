@@ -21,7 +21,9 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::prelude::*;
 use burn::tensor::distributed::{DistributedConfig, ReduceOperation};
 use burn::train::logger::{EvaluationProgressLogger, TrainingProgressLogger};
-use burn::train::metric::{AccuracyMetric, LossMetric, MetricDefinition, MetricId, NumericEntry};
+use burn::train::metric::{
+    AccuracyMetric, LossMetric, Metric, MetricDefinition, MetricId, NumericEntry,
+};
 use burn::train::renderer::{
     EvaluationName, MetricState, MetricsRenderer, MetricsRendererEvaluation,
     MetricsRendererTraining,
@@ -145,46 +147,57 @@ impl Batcher<usize, ValidTensors> for ValidBatcher {
     }
 }
 
+/// The learner's metrics a [`Reporter`] reads.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Reported {
+    Loss,
+    /// In percent.
+    Accuracy,
+}
+
 /// Passes the learner's per-batch metrics on as a [`StepReport`] per step, and draws nothing.
 struct Reporter {
     reports: Sender<StepReport>,
-    /// Metric names by id.
-    names: HashMap<MetricId, String>,
+    /// The metrics it reads, by id.
+    metrics: HashMap<MetricId, Reported>,
     /// Every device reports each of its batches: a step is `devices` batches.
     devices: usize,
-    /// Summed loss and accuracy of the current step's batches so far, and how many.
+    /// Summed loss and accuracy (0 to 1) of the current step's batches so far, and how many.
     losses: (f64, usize),
     accuracies: (f64, usize),
     step: u64,
 }
 
 impl Reporter {
-    fn value(&self, state: &MetricState, wanted: &str) -> Option<f64> {
-        let MetricState::Numeric(entry, Some(numeric)) = state else {
-            return None;
-        };
-        if self.names.get(&entry.metric_id).map(String::as_str) != Some(wanted) {
-            return None;
+    fn new(reports: Sender<StepReport>, devices: usize, first_step: u64) -> Self {
+        Self {
+            reports,
+            metrics: HashMap::new(),
+            devices,
+            losses: (0.0, 0),
+            accuracies: (0.0, 0),
+            step: first_step,
         }
-        Some(match numeric {
-            NumericEntry::Value(v) | NumericEntry::Final(v) => *v,
-            NumericEntry::Aggregated {
-                aggregated_value, ..
-            } => *aggregated_value,
-        })
     }
 }
 
-const LOSS: &str = "Loss";
-const ACCURACY: &str = "Accuracy";
-
 impl MetricsRendererTraining for Reporter {
     fn update_train(&mut self, state: MetricState) {
-        if let Some(loss) = self.value(&state, LOSS) {
-            self.losses = (self.losses.0 + loss, self.losses.1 + 1);
-        }
-        if let Some(accuracy) = self.value(&state, ACCURACY) {
-            self.accuracies = (self.accuracies.0 + accuracy / 100.0, self.accuracies.1 + 1);
+        let MetricState::Numeric(entry, Some(numeric)) = state else {
+            return;
+        };
+        let value = match numeric {
+            NumericEntry::Value(v) | NumericEntry::Final(v) => v,
+            NumericEntry::Aggregated {
+                aggregated_value, ..
+            } => aggregated_value,
+        };
+        match self.metrics.get(&entry.metric_id) {
+            Some(Reported::Loss) => self.losses = (self.losses.0 + value, self.losses.1 + 1),
+            Some(Reported::Accuracy) => {
+                self.accuracies = (self.accuracies.0 + value / 100.0, self.accuracies.1 + 1)
+            }
+            None => return,
         }
         if self.losses.1 == self.devices && self.accuracies.1 == self.devices {
             self.step += 1;
@@ -229,8 +242,14 @@ impl MetricsRenderer for Reporter {
     fn manual_close(&mut self) {}
 
     fn register_metric(&mut self, definition: MetricDefinition) {
-        self.names
-            .insert(definition.metric_id, definition.name.to_string());
+        let reported = if definition.name == LossMetric::new().name() {
+            Reported::Loss
+        } else if definition.name == AccuracyMetric::new().name() {
+            Reported::Accuracy
+        } else {
+            return;
+        };
+        self.metrics.insert(definition.metric_id, reported);
     }
 }
 
@@ -288,14 +307,7 @@ pub fn train(
             },
         ),
     };
-    let reporter = Reporter {
-        reports,
-        names: HashMap::new(),
-        devices,
-        losses: (0.0, 0),
-        accuracies: (0.0, 0),
-        step: first_step,
-    };
+    let reporter = Reporter::new(reports, devices, first_step);
     let learner = Learner::new(
         model,
         optimizer_of(experiment.optimizer),
@@ -324,4 +336,59 @@ fn scratch_directory() -> PathBuf {
         std::process::id(),
         RUNS.fetch_add(1, Ordering::Relaxed)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::train::metric::{MetricEntry, SerializedEntry};
+    use std::sync::Arc;
+
+    fn state(id: &MetricId, value: f64) -> MetricState {
+        let entry = MetricEntry::new(
+            id.clone(),
+            SerializedEntry {
+                formatted: String::new(),
+                serialized: String::new(),
+            },
+        );
+        let numeric = NumericEntry::Aggregated {
+            aggregated_value: value,
+            count: 32,
+        };
+        MetricState::Numeric(entry, Some(numeric))
+    }
+
+    #[test]
+    fn a_step_is_one_batch_on_every_device_averaged() {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let mut reporter = Reporter::new(sender, 2, 100);
+        let loss = MetricId::new(Arc::new("a".into()));
+        let accuracy = MetricId::new(Arc::new("b".into()));
+        reporter.register_metric(MetricDefinition::new(loss.clone(), &LossMetric::new()));
+        reporter.register_metric(MetricDefinition::new(
+            accuracy.clone(),
+            &AccuracyMetric::new(),
+        ));
+        // Two devices' batches of step 101, interleaved, then the first of step 102.
+        for (id, value) in [
+            (&loss, 1.0),
+            (&accuracy, 50.0),
+            (&loss, 3.0),
+            (&accuracy, 70.0),
+        ] {
+            reporter.update_train(state(id, value));
+        }
+        reporter.update_train(state(&loss, 9.0));
+        reporter.update_train(state(&MetricId::new(Arc::new("other".into())), 7.0));
+        let reports: Vec<StepReport> = receiver.try_iter().collect();
+        assert_eq!(
+            reports,
+            vec![StepReport {
+                step: 101,
+                loss: 2.0,
+                accuracy: 0.6,
+            }]
+        );
+    }
 }
