@@ -1,59 +1,16 @@
 //! The engine driven as the worker drives it, natively on Flex: requests in, reports out.
 
-use burn::prelude::Device;
-use petri::engine::{Engine, Platform};
+mod platform;
+
+use petri::engine::Engine;
 use petri::ml::experiment::{Compute, Experiment};
 use petri::protocol::{
     AdapterInfo, Backend, FromWorker, LayersAgainst, RunState, SampleRef, ToWorker,
 };
-use std::cell::RefCell;
-use std::time::Instant;
-
-struct TestPlatform {
-    start: Instant,
-    posted: RefCell<Vec<FromWorker>>,
-    /// The adapter the "browser" offers.
-    adapter: Option<AdapterInfo>,
-}
-
-impl Platform for TestPlatform {
-    fn now_ms(&self) -> f64 {
-        self.start.elapsed().as_secs_f64() * 1000.0
-    }
-
-    fn post(&self, message: FromWorker) {
-        self.posted.borrow_mut().push(message);
-    }
-
-    async fn adapter(&self) -> Result<AdapterInfo, String> {
-        self.adapter
-            .clone()
-            .ok_or_else(|| "none offered".to_string())
-    }
-
-    async fn init_webgpu(&self) -> Result<Device, String> {
-        Err("this build has no WebGPU".into())
-    }
-}
-
-fn engine_with(adapter: Option<AdapterInfo>) -> Engine<TestPlatform> {
-    Engine::new(TestPlatform {
-        start: Instant::now(),
-        posted: RefCell::new(Vec::new()),
-        adapter,
-    })
-}
+use platform::{TestPlatform, engine_with, send, take};
 
 fn engine() -> Engine<TestPlatform> {
     engine_with(None)
-}
-
-fn send(engine: &mut Engine<TestPlatform>, message: ToWorker) {
-    pollster::block_on(engine.handle(message));
-}
-
-fn take(engine: &Engine<TestPlatform>) -> Vec<FromWorker> {
-    std::mem::take(&mut *engine.platform().posted.borrow_mut())
 }
 
 /// Runs slices until `done` holds for a report, or panics after `limit` slices.

@@ -2,10 +2,12 @@
 //! same logits from PyTorch through `python/petri_torch.py`), `.petri` experiment files through
 //! the engine, and the `petri` command line.
 
+mod platform;
+
 use burn::prelude::*;
-use petri::engine::{Engine, Platform};
+use petri::engine::Engine;
 use petri::ml::data::{BatchInput, BuiltinDataset, Dataset};
-use petri::ml::experiment::{Compute, DatasetId, Experiment};
+use petri::ml::experiment::{DatasetId, Experiment};
 use petri::ml::export::{read_archive, read_model, write_archive};
 use petri::ml::import::{self, ImportOptions, UploadFile};
 use petri::ml::label::{AssignedLabel, Collection, LabelSource};
@@ -13,11 +15,10 @@ use petri::ml::models::{
     CellKind, CnnConfig, GnnConfig, GnnKind, MlpConfig, ModelConfig, Pooling, Readout, RnnConfig,
 };
 use petri::ml::session::Session;
-use petri::protocol::{AdapterInfo, FromWorker, ToWorker};
-use std::cell::RefCell;
+use petri::protocol::{FromWorker, ToWorker};
+use platform::{TestPlatform, cpu_engine, take};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
 
 fn upload(path: &str) -> UploadFile {
     UploadFile {
@@ -261,41 +262,14 @@ fn check_in_pytorch(folder: &Path) {
     assert_eq!(report.matches(" ok").count(), 7, "{report}");
 }
 
-struct TestPlatform {
-    start: Instant,
-    posted: RefCell<Vec<FromWorker>>,
-}
-
-impl Platform for TestPlatform {
-    fn now_ms(&self) -> f64 {
-        self.start.elapsed().as_secs_f64() * 1000.0
-    }
-
-    fn post(&self, message: FromWorker) {
-        self.posted.borrow_mut().push(message);
-    }
-
-    async fn adapter(&self) -> Result<AdapterInfo, String> {
-        Err("none".into())
-    }
-
-    async fn init_webgpu(&self) -> Result<Device, String> {
-        Err("no WebGPU here".into())
-    }
-}
-
 fn new_engine() -> Engine<TestPlatform> {
-    let mut engine = Engine::new(TestPlatform {
-        start: Instant::now(),
-        posted: RefCell::new(Vec::new()),
-    });
-    send(&mut engine, ToWorker::SetCompute(Compute::Cpu));
-    engine
+    cpu_engine()
 }
 
+/// Hands `message` to the engine; what it posted.
 fn send(engine: &mut Engine<TestPlatform>, message: ToWorker) -> Vec<FromWorker> {
-    pollster::block_on(engine.handle(message));
-    std::mem::take(&mut *engine.platform().posted.borrow_mut())
+    platform::send(engine, message);
+    take(engine)
 }
 
 fn steps(engine: &mut Engine<TestPlatform>, count: u32) -> Vec<FromWorker> {

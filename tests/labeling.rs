@@ -4,23 +4,22 @@
 //! sample, embeddings by label source, label files, predictions, the test set, the
 //! label-budget experiment).
 
+mod platform;
+
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use petri::engine::{Engine, Platform};
+use petri::engine::Engine;
 use petri::ml::data::{Batch, BatchInput, BuiltinDataset, Mix, NO_LABEL};
-use petri::ml::experiment::{Compute, DatasetId, Experiment};
+use petri::ml::experiment::{DatasetId, Experiment};
 use petri::ml::explain::{AttributionMethod, Baseline};
 use petri::ml::label::budget::BudgetConfig;
 use petri::ml::label::{AssignedLabel, Collection, LabelSource, Part, QueryStrategy};
 use petri::ml::session::Session;
 use petri::ml::train::soft_cross_entropy;
-use petri::protocol::{
-    AdapterInfo, FromWorker, LabelOrigin, LabelQueue, Projection, SampleRef, ToWorker,
-};
-use std::cell::RefCell;
+use petri::protocol::{FromWorker, LabelOrigin, LabelQueue, Projection, SampleRef, ToWorker};
+use platform::{TestPlatform, cpu_engine, send, take};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
 
 /// Burn draws initial weights from one global generator: one seeded model at a time.
 fn one_model_at_a_time() -> MutexGuard<'static, ()> {
@@ -158,45 +157,8 @@ fn consistency_training_beats_labeled_only_with_five_labels_per_class() {
     );
 }
 
-struct TestPlatform {
-    start: Instant,
-    posted: RefCell<Vec<FromWorker>>,
-}
-
-impl Platform for TestPlatform {
-    fn now_ms(&self) -> f64 {
-        self.start.elapsed().as_secs_f64() * 1000.0
-    }
-
-    fn post(&self, message: FromWorker) {
-        self.posted.borrow_mut().push(message);
-    }
-
-    async fn adapter(&self) -> Result<AdapterInfo, String> {
-        Err("none offered".into())
-    }
-
-    async fn init_webgpu(&self) -> Result<Device, String> {
-        Err("this build has no WebGPU".into())
-    }
-}
-
 fn engine() -> Engine<TestPlatform> {
-    let mut engine = Engine::new(TestPlatform {
-        start: Instant::now(),
-        posted: RefCell::new(Vec::new()),
-    });
-    send(&mut engine, ToWorker::SetCompute(Compute::Cpu));
-    take(&engine);
-    engine
-}
-
-fn send(engine: &mut Engine<TestPlatform>, message: ToWorker) {
-    pollster::block_on(engine.handle(message));
-}
-
-fn take(engine: &Engine<TestPlatform>) -> Vec<FromWorker> {
-    std::mem::take(&mut *engine.platform().posted.borrow_mut())
+    cpu_engine()
 }
 
 /// Runs slices until a report matches, returning it (panics after `limit` slices or when
