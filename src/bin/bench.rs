@@ -100,15 +100,7 @@ mod native {
             .install(|| one_thread(seconds));
         let threads = rayon::current_num_threads();
         for (name, dataset, model, batch_size) in workloads() {
-            let experiment = Experiment {
-                dataset: dataset.into(),
-                model,
-                batch_size,
-                ..Experiment::default()
-            };
-            let data = Arc::new(dataset.generate(experiment.seed));
-            let mut session =
-                Session::new(&experiment, data, &Device::flex()).expect("the model builds");
+            let (_, mut session) = workload_session(dataset, model, batch_size);
             let (steps, elapsed) = timed_steps(&mut session, seconds);
             println!(
                 "native-threads {name} {:.0} {threads}",
@@ -120,15 +112,7 @@ mod native {
     /// Every figure but `native-threads`, on the current (one-thread) pool.
     fn one_thread(seconds: f64) {
         for (name, dataset, model, batch_size) in workloads() {
-            let experiment = Experiment {
-                dataset: dataset.into(),
-                model,
-                batch_size,
-                ..Experiment::default()
-            };
-            let data = Arc::new(dataset.generate(experiment.seed));
-            let mut session =
-                Session::new(&experiment, data.clone(), &Device::flex()).expect("the model builds");
+            let (data, mut session) = workload_session(dataset, model, batch_size);
             let (steps, elapsed) = timed_steps(&mut session, seconds);
             println!(
                 "native-flex {name} {:.0}  # {steps} steps of batch {batch_size}",
@@ -227,6 +211,24 @@ mod native {
 
     /// After three warm-up steps, trains for about `seconds` (reading metrics back every five
     /// steps, as the page does); returns the steps taken and the seconds they took.
+    /// A run of a workload on the CPU, and its data.
+    fn workload_session(
+        dataset: BuiltinDataset,
+        model: ModelConfig,
+        batch_size: usize,
+    ) -> (Arc<Dataset>, Session) {
+        let experiment = Experiment {
+            dataset: dataset.into(),
+            model,
+            batch_size,
+            ..Experiment::default()
+        };
+        let data = Arc::new(dataset.generate(experiment.seed));
+        let session =
+            Session::new(&experiment, data.clone(), &Device::flex()).expect("the model builds");
+        (data, session)
+    }
+
     fn timed_steps(session: &mut Session, seconds: f64) -> (usize, f64) {
         for _ in 0..3 {
             session.train_step();
