@@ -376,7 +376,7 @@ impl PartialEq for Change {
 pub enum Action {
     /// A report from the engine.
     Engine(FromWorker),
-    /// The engine could not be reached or died.
+    /// The engine could not be started or failed to load.
     EngineFailed(String),
     /// The user edited the experiment.
     Edit(Experiment),
@@ -515,14 +515,8 @@ impl AppState {
         match action {
             Action::Engine(message) => self.apply_report(message),
             Action::EngineFailed(message) => {
-                if self.engine == EngineStatus::Ready {
-                    self.alert = Some(format!("{message}. The engine was restarted."));
-                    self.engine_generation += 1;
-                    self.engine_replaced();
-                } else {
-                    self.alert = Some(message.clone());
-                    self.engine = EngineStatus::Failed(message);
-                }
+                self.alert = Some(message.clone());
+                self.engine = EngineStatus::Failed(message);
             }
             Action::Change(change) => {
                 let mut edited = self.experiment.clone();

@@ -1,7 +1,7 @@
 use super::upload::UploadFiles;
 use crate::ml::import::UploadFile;
 use crate::protocol::{EngineBuild, FromWorker, ToWorker};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -29,7 +29,12 @@ pub struct EngineLink {
 
 impl EngineLink {
     /// Starts the engine `build` in a worker; `on_message` receives its reports, or an error
-    /// if it fails to load or dies.
+    /// if it fails to load.
+    ///
+    /// A worker that dies after it was ready is reported once, as [`FromWorker::Crashed`]:
+    /// a panic posts that report and then traps, and the trap also raises an error event.
+    /// The two arrive in either order, and the first one replaces the engine, which drops the
+    /// other; so whichever comes first is the crash, and anything after it is ignored.
     pub fn spawn(
         build: EngineBuild,
         on_message: impl Fn(Result<FromWorker, String>) + 'static,
@@ -40,28 +45,44 @@ impl EngineLink {
             .map_err(|e| format!("The ML engine could not be started: {e:?}"))?;
         let outbox: Rc<RefCell<Option<Vec<JsValue>>>> = Rc::new(RefCell::new(Some(Vec::new())));
         let on_message = Rc::new(on_message);
+        let dead = Rc::new(Cell::new(false));
 
         let (queued, target, deliver) = (outbox.clone(), worker.clone(), on_message.clone());
+        let died = dead.clone();
         let message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if died.get() {
+                return;
+            }
             let parsed = decode(event.data());
-            if matches!(parsed, Ok(FromWorker::Ready)) {
-                for message in queued.borrow_mut().take().unwrap_or_default() {
-                    let _ = target.post_message(&message);
+            match parsed {
+                Ok(FromWorker::Ready) => {
+                    for message in queued.borrow_mut().take().unwrap_or_default() {
+                        let _ = target.post_message(&message);
+                    }
                 }
+                Ok(FromWorker::Crashed(_)) => died.set(true),
+                _ => {}
             }
             deliver(parsed);
         });
         worker.set_onmessage(Some(message.as_ref().unchecked_ref()));
 
+        let ready = outbox.clone();
         let error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
             event.prevent_default();
+            if dead.replace(true) {
+                return;
+            }
             let detail = event.message();
-            let detail = if detail.is_empty() {
-                "the worker script failed to load".to_string()
+            if ready.borrow().is_none() {
+                on_message(Ok(FromWorker::Crashed(detail)));
+            } else if detail.is_empty() {
+                on_message(Err(
+                    "The ML engine stopped: the worker script failed to load".into(),
+                ));
             } else {
-                detail
-            };
-            on_message(Err(format!("The ML engine stopped: {detail}")));
+                on_message(Err(format!("The ML engine stopped: {detail}")));
+            }
         });
         worker.set_onerror(Some(error.as_ref().unchecked_ref()));
 
