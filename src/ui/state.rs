@@ -28,7 +28,7 @@ pub enum EngineStatus {
     Loading,
     /// The worker answered.
     Ready,
-    /// The worker failed to load; the message says why.
+    /// The worker failed to load or crashed while starting; the message says why.
     Failed(String),
 }
 
@@ -992,6 +992,15 @@ impl AppState {
                 self.explain.running = None;
                 self.alert = Some(text);
             }
+            // Restarting an engine that crashes before it is ready would only repeat the crash.
+            FromWorker::Crashed(text) if self.engine != EngineStatus::Ready => {
+                let message = format!(
+                    "The training engine crashed while starting ({text}). Reload the page to \
+                     try again."
+                );
+                self.alert = Some(message.clone());
+                self.engine = EngineStatus::Failed(message);
+            }
             FromWorker::Crashed(text) => {
                 self.alert = Some(format!(
                     "The training engine crashed ({text}). It was restarted with your settings; \
@@ -1188,6 +1197,12 @@ mod tests {
         assert_eq!(state.engine_generation, 1);
         assert_eq!(state.engine, EngineStatus::Loading);
         assert_eq!(state.experiment, edited);
+
+        // The new engine crashes before it is ready: no third engine, the page says so.
+        state.apply(Action::Engine(FromWorker::Crashed("again".into())));
+        assert_eq!(state.engine_generation, 1);
+        assert!(matches!(&state.engine, EngineStatus::Failed(why) if why.contains("again")));
+        assert!(state.alert.as_deref().unwrap().contains("Reload the page"));
     }
 
     #[test]
