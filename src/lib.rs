@@ -17,6 +17,8 @@ pub mod cli;
 pub mod engine;
 pub mod ml;
 pub mod protocol;
+// Not in the engines' wasm builds: a change to the UI then rebuilds the UI alone.
+#[cfg(not(all(target_arch = "wasm32", feature = "engine")))]
 pub mod ui;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -398,9 +398,10 @@ impl EngineBuild {
 }
 
 /// Whether the engine is training.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RunState {
     /// Not training.
+    #[default]
     Paused,
     /// Training continuously.
     Running,

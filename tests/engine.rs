@@ -651,3 +651,328 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
     );
     assert!(!check.randomised.is_empty());
 }
+
+/// What the engine can be doing when a request arrives, and how to get it there.
+#[derive(Clone, Copy, Debug)]
+enum Doing {
+    Idle,
+    Training,
+    Stepping,
+    Refining,
+    Scoring,
+    Exporting,
+    Comparing,
+    Budget,
+    Explaining,
+}
+
+/// An engine on the karate club (labels hidden but two per class) with a run, doing `doing`;
+/// the pool's ids come back to label with.
+fn engine_doing(doing: Doing) -> (Engine<TestPlatform>, Vec<String>) {
+    use petri::ml::data::BuiltinDataset;
+    use petri::ml::explain::{AttributionMethod, Baseline};
+    use petri::ml::label::budget::BudgetConfig;
+    let mut engine = engine();
+    send(&mut engine, ToWorker::SetCompute(Compute::Cpu));
+    let mut experiment = Experiment::default();
+    experiment.dataset = BuiltinDataset::KarateClub.into();
+    experiment.model =
+        petri::ml::models::ModelConfig::default_for_dataset(BuiltinDataset::KarateClub);
+    experiment.labeling.labels_per_class = Some(2);
+    experiment.labeling.retrain_every = 1;
+    send(&mut engine, ToWorker::Configure(experiment.clone()));
+    send(
+        &mut engine,
+        ToWorker::SetLabels {
+            key: experiment.labels_key(),
+            labels: vec![],
+            rejected: vec![],
+        },
+    );
+    send(&mut engine, ToWorker::Score);
+    let reports = train_until(&mut engine, 500, |m| matches!(m, FromWorker::Queue(_)));
+    let pool: Vec<String> = reports
+        .iter()
+        .find_map(|m| match m {
+            FromWorker::Queue(queue) => Some(queue.nodes.iter().map(|n| n.1.clone()).collect()),
+            _ => None,
+        })
+        .expect("a queue");
+    take(&engine);
+    let request = match doing {
+        Doing::Idle => None,
+        Doing::Training => Some(ToWorker::Start),
+        Doing::Stepping => Some(ToWorker::Step),
+        Doing::Refining => Some(ToWorker::SetLabels {
+            key: experiment.labels_key(),
+            labels: vec![petri::ml::label::AssignedLabel {
+                id: pool[0].clone(),
+                class: 0,
+                source: petri::ml::label::LabelSource::Human,
+            }],
+            rejected: vec![],
+        }),
+        Doing::Scoring => Some(ToWorker::Score),
+        Doing::Exporting => Some(ToWorker::ExportPredictions),
+        Doing::Comparing => Some(ToWorker::Compare {
+            runs: [Default::default(), Default::default()],
+            labeled: 4,
+            epochs: 3,
+        }),
+        Doing::Budget => Some(ToWorker::RunBudget(BudgetConfig {
+            start_per_class: 2,
+            per_round: 2,
+            rounds: 2,
+            steps_per_round: 5,
+        })),
+        Doing::Explaining => Some(ToWorker::Explain {
+            sample: SampleRef::valid(0),
+            class: None,
+            method: AttributionMethod::IntegratedGradients {
+                steps: 64,
+                baseline: Baseline::Zeros,
+            },
+            baseline: Baseline::Zeros,
+        }),
+    };
+    if let Some(request) = request {
+        send(&mut engine, request);
+    }
+    assert_eq!(
+        engine.is_busy(),
+        !matches!(doing, Doing::Idle),
+        "{doing:?} is under way"
+    );
+    (engine, pool)
+}
+
+/// Every request, each with the report that answers it (an error that says why also answers).
+fn every_request(pool: &[String]) -> Vec<(ToWorker, fn(&FromWorker) -> bool)> {
+    use petri::ml::explain::{AttributionMethod, Baseline};
+    use petri::protocol::Projection;
+    let mut experiment = Experiment::default();
+    experiment.dataset = petri::ml::data::BuiltinDataset::KarateClub.into();
+    experiment.model = petri::ml::models::ModelConfig::default_for_dataset(
+        petri::ml::data::BuiltinDataset::KarateClub,
+    );
+    experiment.labeling.labels_per_class = Some(2);
+    experiment.seed = 5;
+    let garbage = petri::ml::import::UploadFile {
+        name: "garbage.petri".into(),
+        bytes: b"not a zip".to_vec(),
+    };
+    vec![
+        (
+            ToWorker::Configure(experiment),
+            |m| matches!(m, FromWorker::RunStarted(r) if r.experiment.seed == 5),
+        ),
+        (ToWorker::Reset, |m| matches!(m, FromWorker::RunStarted(_))),
+        (ToWorker::Step, |m| {
+            matches!(m, FromWorker::Eval(_) | FromWorker::Error(_))
+        }),
+        (
+            ToWorker::ShowCell {
+                truth: 0,
+                predicted: 0,
+            },
+            |m| matches!(m, FromWorker::Cell(_) | FromWorker::Error(_)),
+        ),
+        (
+            ToWorker::PreviewAugment {
+                config: Default::default(),
+                seed: 1,
+            },
+            |m| matches!(m, FromWorker::AugmentPreview(_)),
+        ),
+        (ToWorker::Score, |m| matches!(m, FromWorker::Queue(_))),
+        (ToWorker::EvaluateTest, |m| {
+            matches!(m, FromWorker::Test(_) | FromWorker::Error(_))
+        }),
+        (
+            ToWorker::ExportPredictions,
+            |m| matches!(m, FromWorker::Download { name, .. } if name.ends_with("-predictions.csv")),
+        ),
+        (
+            ToWorker::ExportLabels,
+            |m| matches!(m, FromWorker::Download { name, .. } if name.ends_with("-labels.csv")),
+        ),
+        (
+            ToWorker::ImportLabels {
+                file: "mine.csv".into(),
+                text: format!("id,label\n{},Mr. Hi\n", pool[1]),
+            },
+            |m| matches!(m, FromWorker::LabelsRead(labels) if labels.len() == 1),
+        ),
+        (
+            ToWorker::SetLabels {
+                key: "another book".into(),
+                labels: vec![],
+                rejected: vec![],
+            },
+            |_| true, // no answer: it only sets the labels (see the loop below)
+        ),
+        (
+            ToWorker::Compare {
+                runs: [Default::default(), Default::default()],
+                labeled: 4,
+                epochs: 1,
+            },
+            |m| matches!(m, FromWorker::CompareDone { .. } | FromWorker::Error(_)),
+        ),
+        (
+            ToWorker::RunBudget(petri::ml::label::budget::BudgetConfig {
+                start_per_class: 2,
+                per_round: 2,
+                rounds: 1,
+                steps_per_round: 2,
+            }),
+            |m| matches!(m, FromWorker::BudgetDone { .. } | FromWorker::Error(_)),
+        ),
+        (
+            ToWorker::Explain {
+                sample: SampleRef::valid(1),
+                class: None,
+                method: AttributionMethod::Saliency,
+                baseline: Baseline::Zeros,
+            },
+            |m| matches!(m, FromWorker::Attribution(_) | FromWorker::Error(_)),
+        ),
+        (
+            ToWorker::Activations {
+                sample: SampleRef::valid(0),
+            },
+            |m| matches!(m, FromWorker::Activations { .. } | FromWorker::Error(_)),
+        ),
+        (ToWorker::Filters, |m| {
+            matches!(m, FromWorker::Filters(_) | FromWorker::Error(_))
+        }),
+        (
+            ToWorker::Project {
+                method: Projection::Pca,
+                every_sample: false,
+            },
+            |m| {
+                matches!(
+                    m,
+                    FromWorker::Projection { finished: true, .. } | FromWorker::Error(_)
+                )
+            },
+        ),
+        (
+            ToWorker::CompareLayers {
+                against: LayersAgainst::Itself,
+            },
+            |m| matches!(m, FromWorker::LayerSimilarity(_) | FromWorker::Error(_)),
+        ),
+        (ToWorker::CheckAttributions { samples: 2 }, |m| {
+            matches!(
+                m,
+                FromWorker::Check { finished: true, .. } | FromWorker::Error(_)
+            )
+        }),
+        (
+            ToWorker::ExportModel,
+            |m| matches!(m, FromWorker::File { name, .. } if name.ends_with(".safetensors")),
+        ),
+        (
+            ToWorker::ExportExperiment {
+                include_data: false,
+            },
+            |m| matches!(m, FromWorker::File { name, .. } if name.ends_with(".petri")),
+        ),
+        (
+            ToWorker::OpenExperiment {
+                id: 7,
+                file: garbage.clone(),
+            },
+            |m| matches!(m, FromWorker::Error(e) if e.contains("garbage.petri")),
+        ),
+        (
+            ToWorker::Import {
+                id: 8,
+                files: vec![garbage],
+                options: Default::default(),
+            },
+            |m| matches!(m, FromWorker::ImportFailed { id: 8, .. }),
+        ),
+    ]
+}
+
+/// The report that ends what `doing` started, for a job whose end a person waits for.
+fn job_result(doing: Doing) -> Option<fn(&FromWorker) -> bool> {
+    Some(match doing {
+        Doing::Scoring | Doing::Refining => |m| matches!(m, FromWorker::Queue(_)),
+        Doing::Exporting => {
+            |m| matches!(m, FromWorker::Download { name, .. } if name.ends_with("-predictions.csv"))
+        }
+        Doing::Comparing => |m| matches!(m, FromWorker::CompareDone { finished: true }),
+        Doing::Budget => |m| matches!(m, FromWorker::BudgetDone { finished: true }),
+        Doing::Explaining => |m| matches!(m, FromWorker::Attribution(_)),
+        Doing::Idle | Doing::Training | Doing::Stepping => return None,
+    })
+}
+
+/// Whether `request` ends the job in progress on purpose (Pause, Reset and Start do; a new
+/// explanation replaces the one in progress).
+fn cancels(request: &ToWorker, doing: Doing) -> bool {
+    let explains = matches!(
+        request,
+        ToWorker::Explain { .. } | ToWorker::Project { .. } | ToWorker::CheckAttributions { .. }
+    );
+    matches!(request, ToWorker::Pause | ToWorker::Reset | ToWorker::Start)
+        || explains && matches!(doing, Doing::Explaining)
+}
+
+#[test]
+fn every_request_during_every_activity_is_answered() {
+    let doings = [
+        Doing::Idle,
+        Doing::Training,
+        Doing::Stepping,
+        Doing::Refining,
+        Doing::Scoring,
+        Doing::Exporting,
+        Doing::Comparing,
+        Doing::Budget,
+        Doing::Explaining,
+    ];
+    let requests = every_request(&engine_doing(Doing::Idle).1).len();
+    for doing in doings {
+        for k in 0..requests {
+            let (mut engine, pool) = engine_doing(doing);
+            let (request, answers) = every_request(&pool).swap_remove(k);
+            let name = format!("{request:?}");
+            let name = &name[..name.len().min(60)];
+            let job = job_result(doing).filter(|_| !cancels(&request, doing));
+            send(&mut engine, request);
+            let mut seen = take(&engine);
+            if name.starts_with("SetLabels") {
+                seen.push(FromWorker::Ready);
+            }
+            let mut slices = 0;
+            while !seen.iter().any(answers) {
+                assert!(
+                    engine.is_busy() && slices < 3000,
+                    "{name} during {doing:?} was never answered; reports: {:?}",
+                    seen.iter().map(brief).collect::<Vec<_>>()
+                );
+                pollster::block_on(engine.run_slice());
+                slices += 1;
+                seen.extend(take(&engine));
+            }
+            // The job it arrived during is not dropped either: its result comes too.
+            if let Some(result) = job {
+                while !seen.iter().any(result) {
+                    assert!(
+                        engine.is_busy() && slices < 3000,
+                        "{doing:?} never ended after {name}; reports: {:?}",
+                        seen.iter().map(brief).collect::<Vec<_>>()
+                    );
+                    pollster::block_on(engine.run_slice());
+                    slices += 1;
+                    seen.extend(take(&engine));
+                }
+            }
+        }
+    }
+}

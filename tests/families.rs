@@ -6,7 +6,7 @@ mod common;
 use burn::prelude::*;
 use petri::ml::data::{BatchInput, BuiltinDataset, DataShape, Graph, Samples};
 use petri::ml::experiment::Experiment;
-use petri::ml::models::gnn::GraphTensors;
+use petri::ml::models::nets::gnn::GraphTensors;
 use petri::ml::models::{
     CellKind, Cnn1dConfig, GnnConfig, GnnKind, Model, ModelConfig, Pooling, Readout, RnnConfig,
 };

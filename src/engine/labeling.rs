@@ -137,6 +137,24 @@ impl PredictJob {
         }
     }
 
+    /// Whether this job's answer also answers `request` (a second Score while the pool is
+    /// scored, a second export while every sample is predicted).
+    pub(super) fn answers(&self, request: &crate::protocol::ToWorker) -> bool {
+        use crate::protocol::ToWorker;
+        matches!(
+            (self.purpose, request),
+            (Purpose::Queue, ToWorker::Score) | (Purpose::Export, ToWorker::ExportPredictions)
+        )
+    }
+
+    /// The job as said to a person.
+    pub(super) fn describe(&self) -> &'static str {
+        match self.purpose {
+            Purpose::Queue => "scoring the unlabeled pool",
+            Purpose::Export => "predicting every sample",
+        }
+    }
+
     fn title(&self) -> &'static str {
         match self.purpose {
             Purpose::Queue => SCORING,
@@ -281,17 +299,6 @@ impl<P: Platform> Engine<P> {
 
     /// Scores the pool now (the UI asks when the Labeling tab opens).
     pub(super) async fn score(&mut self) {
-        match self.activity {
-            Activity::Comparing(_) | Activity::Budget(_) => {
-                return self.platform.post(FromWorker::Error(
-                    "The pool is scored once the comparison or the label-budget experiment \
-                     ends (or is stopped)."
-                        .into(),
-                ));
-            }
-            Activity::Predicting(_) => return,
-            _ => {}
-        }
         if !self.ensure_session().await {
             return;
         }
@@ -613,16 +620,9 @@ impl<P: Platform> Engine<P> {
         }
     }
 
-    /// Starts predicting every sample for the predictions file.
+    /// Starts predicting every sample for the predictions file (the engine runs it once no
+    /// other job holds the model: see [`Engine::handle`]).
     pub(super) async fn export_predictions(&mut self) {
-        if matches!(
-            self.activity,
-            Activity::Comparing(_) | Activity::Budget(_) | Activity::Predicting(_)
-        ) {
-            return self.platform.post(FromWorker::Error(
-                "Wait until the running job ends (or stop it), then export the predictions.".into(),
-            ));
-        }
         if !self.ensure_session().await {
             return;
         }

@@ -39,6 +39,7 @@ use budget::BudgetRun;
 use burn::prelude::*;
 use compare::Comparison;
 use labeling::{Labeling, PredictJob};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 use upload::{NO_UPLOAD, Upload};
@@ -96,6 +97,31 @@ enum Activity {
 }
 
 impl Activity {
+    /// Whether this is a job that other jobs wait behind: it holds the model or runs its own
+    /// sessions until it ends or Pause stops it.
+    fn is_job(&self) -> bool {
+        matches!(
+            self,
+            Activity::Refining { .. }
+                | Activity::Predicting(_)
+                | Activity::Comparing(_)
+                | Activity::Budget(_)
+                | Activity::Explaining(_)
+        )
+    }
+
+    /// What the job is doing, as said to a person ("scoring the unlabeled pool").
+    fn describe(&self) -> &'static str {
+        match self {
+            Activity::Predicting(job) => job.describe(),
+            Activity::Comparing(_) => "the augmentation comparison",
+            Activity::Budget(_) => "the label-budget experiment",
+            Activity::Explaining(_) => "the explanation in progress",
+            Activity::Refining { .. } => "training on the new labels",
+            Activity::Idle | Activity::Training | Activity::Stepping(_) => "training",
+        }
+    }
+
     /// Whether the main run trains on its own (what the Train/Pause button shows).
     fn runs(&self) -> bool {
         match self {
@@ -104,6 +130,39 @@ impl Activity {
             _ => false,
         }
     }
+}
+
+/// How a request meets the engine's activity ([`Engine::admission`]).
+enum Admission {
+    /// Carried out now.
+    Now,
+    /// The job in progress answers it too.
+    Merged,
+    /// Carried out once the job in progress (and the requests waiting before it) end.
+    Wait,
+}
+
+/// What a person asked for, for the notice that it waits (`None`: a request the page sends
+/// by itself, such as a new configuration, waits without a word).
+fn waits_visibly(request: &ToWorker) -> Option<&'static str> {
+    Some(match request {
+        ToWorker::Step => "The step",
+        ToWorker::Score => "Scoring the pool",
+        ToWorker::EvaluateTest => "The test-set evaluation",
+        ToWorker::ExportPredictions => "Export predictions",
+        ToWorker::RunBudget(_) => "The label-budget experiment",
+        ToWorker::Compare { .. } => "The comparison",
+        ToWorker::Explain { .. }
+        | ToWorker::Project { .. }
+        | ToWorker::CheckAttributions { .. } => "The explanation",
+        ToWorker::Activations { .. } | ToWorker::Filters | ToWorker::CompareLayers { .. } => {
+            "Drawing the model's inside"
+        }
+        ToWorker::ExportModel | ToWorker::ExportExperiment { .. } => "The export",
+        ToWorker::OpenExperiment { .. } => "Opening the experiment",
+        ToWorker::Import { .. } => "Reading the upload",
+        _ => return None,
+    })
 }
 
 /// What a generated or split dataset was made from.
@@ -164,6 +223,8 @@ pub struct Engine<P: Platform> {
     /// The run's curves, as reported (saved in experiment files).
     history: History,
     activity: Activity,
+    /// Requests that arrived during a job, in order: each runs once the jobs before it end.
+    waiting: VecDeque<ToWorker>,
     /// The run state the UI was last told.
     reported: RunState,
     last_report_ms: f64,
@@ -193,6 +254,7 @@ impl<P: Platform> Engine<P> {
             session: None,
             history: History::default(),
             activity: Activity::Idle,
+            waiting: VecDeque::new(),
             reported: RunState::Paused,
             last_report_ms: 0.0,
             samples_since_report: 0,
@@ -213,11 +275,71 @@ impl<P: Platform> Engine<P> {
 
     /// Whether there is work to do.
     pub fn is_busy(&self) -> bool {
-        !matches!(self.activity, Activity::Idle)
+        !matches!(self.activity, Activity::Idle) || !self.waiting.is_empty()
+    }
+
+    /// Takes one request from the UI: carried out now, merged into the job in progress (whose
+    /// answer serves it too), or kept waiting behind that job. None is dropped.
+    pub async fn handle(&mut self, message: ToWorker) {
+        match self.admission(&message) {
+            Admission::Now => self.carry_out(message).await,
+            Admission::Merged => {}
+            Admission::Wait => {
+                if let Some(what) = waits_visibly(&message) {
+                    self.platform.post(FromWorker::Notice(format!(
+                        "{what} starts once {} ends (Pause stops it).",
+                        self.activity.describe()
+                    )));
+                }
+                self.waiting.push_back(message);
+            }
+        }
+    }
+
+    /// How `request` meets what the engine is doing. Requests that only read or set state
+    /// (and Pause, Start, Reset, which act on the job itself) run at once; requests that start
+    /// a job or change the run wait behind a job, and behind requests already waiting, so
+    /// that they run in the order they came.
+    fn admission(&self, request: &ToWorker) -> Admission {
+        use ToWorker as T;
+        let immediate = matches!(
+            request,
+            T::Start
+                | T::Pause
+                | T::Reset
+                | T::Crash
+                | T::SetLabels { .. }
+                | T::ShowCell { .. }
+                | T::PreviewAugment { .. }
+                | T::ExportLabels
+                | T::ImportLabels { .. }
+        );
+        if immediate {
+            return Admission::Now;
+        }
+        let merged = match &self.activity {
+            Activity::Predicting(job) => job.answers(request),
+            // Training on new labels ends by scoring the pool.
+            Activity::Refining { .. } => matches!(request, T::Score),
+            _ => false,
+        };
+        if merged {
+            return Admission::Merged;
+        }
+        let explains = matches!(
+            request,
+            T::Explain { .. } | T::Project { .. } | T::CheckAttributions { .. }
+        );
+        if self.activity.is_job() && !(explains && matches!(self.activity, Activity::Explaining(_)))
+            || !self.waiting.is_empty()
+        {
+            return Admission::Wait;
+        }
+        Admission::Now
     }
 
     /// Carries out one request from the UI.
-    pub async fn handle(&mut self, message: ToWorker) {
+    async fn carry_out(&mut self, message: ToWorker) {
         match message {
             ToWorker::Configure(experiment) => self.configure(experiment).await,
             ToWorker::SetCompute(compute) => {
@@ -262,9 +384,12 @@ impl<P: Platform> Engine<P> {
                 }
             }
             ToWorker::Step => {
-                if matches!(self.activity, Activity::Idle | Activity::Stepping(_))
-                    && self.ensure_session().await
-                {
+                if matches!(self.activity, Activity::Training) {
+                    return self.platform.post(FromWorker::Error(
+                        "Training is running: pause it to train one step at a time.".into(),
+                    ));
+                }
+                if self.ensure_session().await {
                     self.activity = match self.activity {
                         Activity::Stepping(n) => Activity::Stepping(n + 1),
                         _ => Activity::Stepping(1),
@@ -318,8 +443,14 @@ impl<P: Platform> Engine<P> {
         }
     }
 
-    /// Works on the current activity for one time slice.
+    /// Works on the current activity for one time slice; once no job holds the engine, the
+    /// next waiting request is carried out first.
     pub async fn run_slice(&mut self) {
+        if !self.activity.is_job()
+            && let Some(request) = self.waiting.pop_front()
+        {
+            return self.carry_out(request).await;
+        }
         match self.activity {
             Activity::Idle => {}
             Activity::Training | Activity::Stepping(_) | Activity::Refining { .. } => {

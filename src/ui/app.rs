@@ -5,12 +5,14 @@ use super::panels::{
     AugmentPanel, DataPanel, ExplainPanel, LabelingPanel, LessonsBar, ModelPanel, PanelProps,
     TrainingPanel,
 };
+use super::requests::{Request, requests};
 use super::state::{Action, AppState, EngineStatus, Tab};
 use crate::ml::augment::AugmentConfig;
 use crate::ml::import::ImportOptions;
 use crate::protocol::{FromWorker, RunState, ToWorker};
 use crate::web::{self, EngineLink, UploadFiles};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -24,485 +26,330 @@ impl Reducible for AppState {
     }
 }
 
-/// Sends requests to the engine, if one is running.
+/// The browser's side of the page beside [`AppState`]: the engine, the bytes of the files
+/// the state names by id, and the state the last requests were decided from.
+#[derive(Default)]
+struct Shell {
+    link: Option<EngineLink>,
+    /// Requests a person made while no engine ran: sent once one has caught up.
+    outbox: Vec<ToWorker>,
+    /// Uploaded files by upload id (the current and the pending upload).
+    uploads: HashMap<u64, UploadFiles>,
+    /// Experiment files to open, by id: name and bytes.
+    experiment_files: HashMap<u64, (String, js_sys::ArrayBuffer)>,
+    last_id: u64,
+    /// The state the last requests were decided from.
+    seen: Option<AppState>,
+}
+
+impl Shell {
+    /// A new id for files, later than every earlier one.
+    fn next_id(&mut self) -> u64 {
+        self.last_id = (js_sys::Date::now() as u64).max(self.last_id + 1);
+        self.last_id
+    }
+
+    fn send(&mut self, message: ToWorker) {
+        match &self.link {
+            Some(link) => link.send(&message),
+            None => self.outbox.push(message),
+        }
+    }
+}
+
+/// The panels' way to the engine: a request made while no engine runs waits for one.
 #[derive(Clone)]
 pub struct Engine {
-    link: Rc<RefCell<Option<EngineLink>>>,
-    /// An experiment file to open once an engine that reads files runs: its name and bytes.
-    pending_open: Rc<RefCell<Option<(String, js_sys::ArrayBuffer)>>>,
+    shell: Rc<RefCell<Shell>>,
 }
 
 impl PartialEq for Engine {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.link, &other.link)
+        Rc::ptr_eq(&self.shell, &other.shell)
     }
 }
 
 impl Engine {
     pub fn send(&self, message: ToWorker) {
-        if let Some(link) = self.link.borrow().as_ref() {
-            link.send(&message);
-        }
+        self.shell.borrow_mut().send(message);
     }
 
-    /// The engine running now, if it reads files.
-    fn file_reader(&self) -> Option<std::cell::Ref<'_, EngineLink>> {
-        std::cell::Ref::filter_map(self.link.borrow(), |link| {
-            link.as_ref().filter(|l| l.build().reads_files())
-        })
-        .ok()
-    }
-
-    /// Asks the engine to open the experiment file `name`; an engine that does not read files
-    /// is replaced by one that does first ([`sync_engine`] sends the file to it).
+    /// Opens the experiment file `name` (read by an engine that reads files).
     pub fn open(
         &self,
         name: &str,
         file: &js_sys::ArrayBuffer,
         dispatch: &UseReducerDispatcher<AppState>,
     ) {
-        match self.file_reader() {
-            Some(link) => link.send_open(js_sys::Date::now() as u64, name, file),
-            None => {
-                *self.pending_open.borrow_mut() = Some((name.to_string(), file.clone()));
-                dispatch.dispatch(Action::ReadFiles);
+        let mut shell = self.shell.borrow_mut();
+        let id = shell.next_id();
+        shell
+            .experiment_files
+            .insert(id, (name.to_string(), file.clone()));
+        dispatch.dispatch(Action::OpenExperiment(id));
+    }
+
+    /// Keeps `files` as a new upload to read; `keeps_labels`: they are the current upload's
+    /// files, so the person's labels stay theirs.
+    fn import(
+        &self,
+        files: UploadFiles,
+        keeps_labels: bool,
+        dispatch: &UseReducerDispatcher<AppState>,
+    ) {
+        let mut shell = self.shell.borrow_mut();
+        let id = shell.next_id();
+        let names = files.names.clone();
+        shell.uploads.insert(id, files);
+        dispatch.dispatch(Action::ImportStarted {
+            id,
+            files: names,
+            keeps_labels,
+        });
+    }
+
+    /// Carries out what [`requests`] decided for the change from the last state seen to
+    /// `state`.
+    fn follow(&self, state: &AppState, dispatch: &UseReducerDispatcher<AppState>) {
+        let seen = self.shell.borrow_mut().seen.replace(state.clone());
+        let decided = requests(seen.as_ref(), state);
+        let spawned = decided.iter().any(|r| matches!(r, Request::SpawnEngine(_)));
+        for request in decided {
+            self.carry_out(request, dispatch);
+        }
+        let mut shell = self.shell.borrow_mut();
+        if spawned || shell.link.is_some() {
+            for message in std::mem::take(&mut shell.outbox) {
+                shell.send(message);
             }
         }
+        let keep = [state.upload.current, state.upload.pending];
+        shell.uploads.retain(|id, _| keep.contains(&Some(*id)));
+        let opening = state.upload.opening;
+        shell.experiment_files.retain(|id, _| opening == Some(*id));
     }
-}
 
-/// The uploaded files, kept as the browser's buffers (not in [`AppState`]).
-#[derive(Default)]
-struct Uploads {
-    /// The files of the uploaded dataset the engine holds.
-    current: Option<UploadFiles>,
-    /// Files sent to be read (or waiting for the engine to start), or whose valid part the
-    /// user may still accept.
-    pending: Option<(u64, UploadFiles)>,
-    /// The last upload id handed out.
-    last_id: u64,
-    /// An upload that came inside an opened experiment file: its labels came with it.
-    opened: Option<u64>,
-}
-
-/// Sends `files` to the engine to read, as the newest upload. Before an engine exists they
-/// wait, and [`sync_engine`] sends them to the first one.
-fn start_import(
-    uploads: &Rc<RefCell<Uploads>>,
-    engine: &Engine,
-    dispatch: &UseReducerDispatcher<AppState>,
-    files: UploadFiles,
-) {
-    let mut uploads = uploads.borrow_mut();
-    let id = (js_sys::Date::now() as u64).max(uploads.last_id + 1);
-    uploads.last_id = id;
-    if let Some(link) = engine.file_reader() {
-        link.send_import(id, &files);
-    }
-    dispatch.dispatch(Action::ImportStarted {
-        id,
-        files: files.names.clone(),
-    });
-    uploads.pending = Some((id, files));
-}
-
-/// Brings a new engine up to date, in order: the upload it must read (and one the user chose
-/// meanwhile), the compute, the experiment, the person's labels.
-fn sync_engine(
-    state: &AppState,
-    engine: &Engine,
-    uploads: &Rc<RefCell<Uploads>>,
-    dispatch: &UseReducerDispatcher<AppState>,
-) {
-    let (current, pending) = {
-        let kept = uploads.borrow();
-        (kept.current.clone(), kept.pending.clone())
-    };
-    if let Some(files) = current {
-        start_import(uploads, engine, dispatch, files);
-    }
-    if let Some((_, files)) = pending {
-        start_import(uploads, engine, dispatch, files);
-    }
-    engine.send(ToWorker::SetCompute(state.compute));
-    if state.model_check().is_ok() {
-        engine.send(ToWorker::Configure(state.experiment.clone()));
-    }
-    send_labels(state, engine);
-    if let Some(link) = engine.file_reader()
-        && let Some((name, file)) = engine.pending_open.borrow_mut().take()
-    {
-        link.send_open(js_sys::Date::now() as u64, &name, &file);
-    }
-}
-
-fn send_labels(state: &AppState, engine: &Engine) {
-    if let Some(key) = &state.labeling.key {
-        engine.send(ToWorker::SetLabels {
-            key: key.clone(),
-            labels: state.labeling.labels.clone(),
-            rejected: state.labeling.rejected.clone(),
-        });
-    }
-}
-
-#[component]
-pub fn App() -> Html {
-    let state = use_reducer(|| {
-        let mut state = AppState::default();
-        let fragment = web::fragment();
-        state.load_link(link::decode(&fragment));
-        let (embed, problems) = Embed::from_fragment(&fragment);
-        if let Some(embed) = &embed
-            && let [only] = embedded_tabs(embed)[..]
-        {
-            state.tab = only;
-        }
-        state.embed = embed;
-        if !problems.is_empty() {
-            let before = state.alert.take().unwrap_or_default();
-            state.alert = Some(
-                format!("{before} {}", problems.join(" "))
-                    .trim()
-                    .to_string(),
-            );
-        }
-        state
-    });
-    let reported = use_mut_ref(Reported::default);
-    let link = use_mut_ref(|| None::<EngineLink>);
-    let pending_open = use_mut_ref(|| None);
-    let engine = Engine {
-        link: link.clone(),
-        pending_open,
-    };
-    let uploads = use_mut_ref(Uploads::default);
-
-    {
-        let dispatcher = state.dispatcher();
-        use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                dispatcher.dispatch(Action::AdapterProbed(web::probe_adapter().await));
-            });
-        });
-    }
-    {
-        // A link typed or pasted into the address bar of the open page is loaded too.
-        let dispatcher = state.dispatcher();
-        use_effect_with((), move |_| {
-            let listener = web::Listener::window("hashchange", move |_| {
-                let fragment = web::fragment();
-                let decoded = link::decode(&fragment);
-                match lesson::from_fragment(&fragment) {
-                    Some((id, step)) => dispatcher.dispatch(Action::RequestLesson {
-                        id,
-                        step,
-                        set_up: !fragment.contains("v="),
-                    }),
-                    None => dispatcher.dispatch(Action::CloseLesson),
-                }
-                if fragment.contains("v=") || lesson::from_fragment(&fragment).is_none() {
-                    dispatcher.dispatch(Action::LoadLink(decoded));
-                }
-            });
-            move || drop(listener)
-        });
-    }
-    {
-        // Embedded: obey the host's commands, tell it how training goes, start if asked.
-        let (engine, dispatch) = (engine.clone(), state.dispatcher());
-        let embed = state.embed.clone();
-        use_effect_with((), move |_| {
-            let listener = embed.map(|embed| {
-                web::on_parent_message(move |origin, json| {
-                    if !embed.accepts(&origin) {
-                        return;
-                    }
-                    let tell = |message: String| {
-                        let error = Event::Error { message };
-                        web::post_to_parent(&embed::event_json(&error), &embed.origins);
-                    };
-                    match embed::read_command(&json) {
-                        Ok(Some(Command::Start)) => engine.send(ToWorker::Start),
-                        Ok(Some(Command::Pause)) => engine.send(ToWorker::Pause),
-                        Ok(Some(Command::Reset)) => engine.send(ToWorker::Reset),
-                        Ok(Some(Command::SetExperiment { link: fragment })) => {
-                            let decoded = link::decode(&fragment);
-                            if let Some(problem) = decoded.problems.first() {
-                                tell(problem.clone());
-                            }
-                            dispatch.dispatch(Action::LoadLink(decoded));
-                        }
-                        Ok(None) => {}
-                        Err(message) => tell(message),
-                    }
-                })
-            });
-            move || drop(listener)
-        });
-    }
-    if let Some(embed) = &state.embed {
-        for event in host_events(&state, &mut reported.borrow_mut()) {
-            web::post_to_parent(&embed::event_json(&event), &embed.origins);
-        }
-    }
-    {
-        let engine = engine.clone();
-        let ready = state.engine == EngineStatus::Ready;
-        let autostart = state.embed.as_ref().is_some_and(|e| e.autostart);
-        use_effect_with(ready, move |ready| {
-            if *ready && autostart {
-                engine.send(ToWorker::Start);
-            }
-        });
-    }
-    {
-        // The lessons, and how far this browser got in each; a lesson the link names opens
-        // once they are read (set up for its step unless the link holds an experiment).
-        let dispatcher = state.dispatcher();
-        use_effect_with((), move |_| {
-            let fragment = web::fragment();
-            if let Some((id, step)) = lesson::from_fragment(&fragment) {
-                dispatcher.dispatch(Action::RequestLesson {
-                    id,
-                    step,
-                    set_up: !fragment.contains("v="),
-                });
-            }
-        });
-    }
-    {
-        // Read when asked for, not with the page: the first download stays small.
-        let dispatcher = state.dispatcher();
-        use_effect_with(state.lessons.wanted, move |wanted| {
-            if *wanted {
-                wasm_bindgen_futures::spawn_local(async move {
-                    dispatcher.dispatch(read_lessons().await);
-                });
-            }
-        });
-    }
-    {
-        let progress = state.lessons.progress.clone();
-        use_effect_with(progress, |progress| {
-            if !progress.is_empty()
-                && let Ok(text) = serde_json::to_string(progress)
-            {
-                web::save_item(LESSON_PROGRESS, &text);
-            }
-        });
-    }
-    {
-        // The fragment follows the experiment, the compute choice, the tab and the lesson.
-        let shown = state.link_state();
-        let embed = state.embed.clone();
-        use_effect_with(
-            (shown, state.lessons.open.clone()),
-            move |(shown, lesson)| {
-                let mut fragment = link::encode(shown);
-                if let Some((id, step)) = lesson {
-                    fragment = format!("{fragment}&{}", lesson::fragment_keys(id, *step));
-                }
-                if let Some(embed) = &embed {
-                    fragment = format!("{fragment}&{}", embed.fragment_keys());
-                }
-                if web::fragment() != fragment {
-                    web::set_fragment(&fragment);
-                }
-            },
-        );
-    }
-    // A new engine whenever the needed build changes or the old one crashed.
-    let engine_key = (state.engine_generation, state.engine_build());
-    {
-        let dispatcher = state.dispatcher();
-        let link = link.clone();
-        let uploads = uploads.clone();
-        use_effect_with(engine_key, move |(_, build)| {
-            if let Some(build) = *build {
-                let deliver = dispatcher.clone();
-                match EngineLink::spawn(build, move |message| match message {
-                    // The files of an opened experiment become the upload, as if chosen
-                    // (kept for the next visit, sent to a replacement engine).
+    fn carry_out(&self, request: Request, dispatch: &UseReducerDispatcher<AppState>) {
+        let dispatch = dispatch.clone();
+        match request {
+            Request::SpawnEngine(build) => {
+                // The old engine ends first: its late reports must not reach the state.
+                drop(self.shell.borrow_mut().link.take());
+                let (shell, deliver) = (self.shell.clone(), dispatch.clone());
+                let spawned = EngineLink::spawn(build, move |message| match message {
+                    // The files of an opened experiment become the upload (kept for the next
+                    // visit, sent to a replacement engine).
                     Ok(FromWorker::UploadFiles { id, files, options }) => {
-                        let mut kept = uploads.borrow_mut();
-                        kept.pending = Some((id, UploadFiles::from_files(files, options)));
-                        kept.opened = Some(id);
+                        shell
+                            .borrow_mut()
+                            .uploads
+                            .insert(id, UploadFiles::from_files(files, options));
+                        deliver.dispatch(Action::UploadOpened(id));
                     }
                     Ok(report) => deliver.dispatch(Action::Engine(report)),
                     Err(error) => deliver.dispatch(Action::EngineFailed(error)),
-                }) {
-                    Ok(spawned) => *link.borrow_mut() = Some(spawned),
-                    Err(error) => dispatcher.dispatch(Action::EngineFailed(error)),
+                });
+                match spawned {
+                    Ok(link) => self.shell.borrow_mut().link = Some(link),
+                    Err(error) => dispatch.dispatch(Action::EngineFailed(error)),
                 }
             }
-            move || drop(link.borrow_mut().take())
-        });
-    }
-    {
-        let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
-        let snapshot = state.clone();
-        use_effect_with(engine_key, move |_| {
-            sync_engine(&snapshot, &engine, &uploads, &dispatch);
-        });
-    }
-    {
-        // The upload kept from the last visit.
-        let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
-        use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                match web::load_upload().await {
-                    Some(files) => {
-                        uploads.borrow_mut().current = Some(files.clone());
-                        start_import(&uploads, &engine, &dispatch, files);
-                    }
-                    None => dispatch.dispatch(Action::NoStoredUpload),
+            Request::Send(message) => self.send(message),
+            Request::Import(id) => {
+                let shell = self.shell.borrow();
+                if let (Some(link), Some(files)) = (&shell.link, shell.uploads.get(&id)) {
+                    link.send_import(id, files);
                 }
-            });
-        });
-    }
-    {
-        // An upload the engine accepted becomes the current one, kept for the next visit;
-        // new files (not the same ones read again) start a new book of labels.
-        let (uploads, dispatch) = (uploads.clone(), state.dispatcher());
-        use_effect_with(state.upload.as_ref().map(|u| u.id), move |id| {
-            let mut kept = uploads.borrow_mut();
-            if let (Some(id), Some((pending, _))) = (*id, &kept.pending)
-                && *pending == id
-            {
-                let (_, files) = kept.pending.take().expect("just matched");
-                let same_files = kept.current.as_ref().is_some_and(|current| {
-                    current.buffers.len() == files.buffers.len()
-                        && current
-                            .buffers
-                            .iter()
-                            .zip(&files.buffers)
-                            .all(|(a, b)| js_sys::Object::is(a, b))
-                });
-                kept.current = Some(files.clone());
-                let new_book = !same_files && kept.opened != Some(id);
-                wasm_bindgen_futures::spawn_local(async move {
-                    if new_book {
-                        web::clear_labels(UPLOAD_LABELS).await;
-                        dispatch.dispatch(Action::LabelsLoaded {
-                            key: UPLOAD_LABELS.into(),
-                            labels: Vec::new(),
-                            rejected: Vec::new(),
-                        });
-                    }
-                    match web::save_upload(&files).await {
-                        Ok(()) => dispatch.dispatch(Action::UploadKept(id)),
-                        Err(message) => dispatch.dispatch(Action::Alert(message)),
-                    }
-                });
             }
-        });
-    }
-    {
-        let engine = engine.clone();
-        let valid = state.model_check().is_ok();
-        use_effect_with(state.experiment.clone(), move |experiment| {
-            if valid {
-                engine.send(ToWorker::Configure(experiment.clone()));
+            Request::Open(id) => {
+                let shell = self.shell.borrow();
+                if let (Some(link), Some((name, file))) =
+                    (&shell.link, shell.experiment_files.get(&id))
+                {
+                    link.send_open(id, name, file);
+                }
             }
-        });
-    }
-    {
-        let engine = engine.clone();
-        use_effect_with(state.compute, move |compute| {
-            engine.send(ToWorker::SetCompute(*compute));
-        });
-    }
-    {
-        // The labels kept in this browser for the data in use.
-        let dispatch = state.dispatcher();
-        use_effect_with(state.experiment.labels_key(), move |key| {
-            let key = key.clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            Request::LoadLabels(key) => wasm_bindgen_futures::spawn_local(async move {
                 let stored = web::load_labels(&key).await;
                 dispatch.dispatch(Action::LabelsLoaded {
                     key,
                     labels: stored.labels,
                     rejected: stored.rejected,
                 });
-            });
-        });
-    }
-    {
-        // Every change of the labels goes to the engine and into the browser's storage.
-        let (engine, dispatch, snapshot) = (engine.clone(), state.dispatcher(), state.clone());
-        let key = (
-            state.labeling.key.clone(),
-            state.labeling.labels.clone(),
-            state.labeling.rejected.clone(),
-        );
-        use_effect_with(key, move |(key, labels, rejected)| {
-            send_labels(&snapshot, &engine);
-            if let Some(key) = key.clone() {
-                let stored = web::StoredLabels {
-                    labels: labels.clone(),
-                    rejected: rejected.clone(),
+            }),
+            Request::SaveLabels {
+                key,
+                labels,
+                rejected,
+            } => wasm_bindgen_futures::spawn_local(async move {
+                let stored = web::StoredLabels { labels, rejected };
+                dispatch.dispatch(Action::LabelsSaved(web::save_labels(&key, &stored).await));
+            }),
+            Request::KeepUpload(id) => {
+                let Some(files) = self.shell.borrow().uploads.get(&id).cloned() else {
+                    return;
                 };
                 wasm_bindgen_futures::spawn_local(async move {
-                    if let Err(message) = web::save_labels(&key, &stored).await {
-                        dispatch.dispatch(Action::Alert(message));
+                    match web::save_upload(&files).await {
+                        Ok(()) => dispatch.dispatch(Action::UploadKept(id)),
+                        Err(message) => dispatch.dispatch(Action::Alert(message)),
                     }
                 });
             }
-        });
-    }
-    {
-        // The open Labeling tab asks for the queue whenever it has none.
-        let engine = engine.clone();
-        let wanted = state.tab == Tab::Labeling
-            && state.labeling.queue.is_none()
-            && state.labeling.key.is_some()
-            && state.engine == EngineStatus::Ready
-            && state.model_check().is_ok();
-        use_effect_with(
-            (wanted, state.run.as_ref().map(Rc::as_ptr), engine_key),
-            move |(wanted, _, _)| {
-                if *wanted {
-                    engine.send(ToWorker::Score);
+            Request::ForgetUpload => wasm_bindgen_futures::spawn_local(async {
+                web::clear_upload().await;
+                web::clear_labels(UPLOAD_LABELS).await;
+            }),
+            Request::SaveFile { name, bytes } => web::save_file(&name, &bytes),
+            Request::SetFragment(fragment) => {
+                if web::fragment() != fragment {
+                    web::set_fragment(&fragment);
                 }
-            },
-        );
+            }
+            Request::SaveLessonProgress(text) => web::save_item(LESSON_PROGRESS, &text),
+            Request::ReadLessons => wasm_bindgen_futures::spawn_local(async move {
+                dispatch.dispatch(read_lessons().await);
+            }),
+        }
+    }
+}
+
+/// Listens to the address bar, the host page (when embedded) and the browser's answers that
+/// come once: the WebGPU adapter, the upload kept from the last visit, a lesson the link names.
+/// Returns what to drop when the page goes.
+fn listen(
+    engine: &Engine,
+    dispatch: &UseReducerDispatcher<AppState>,
+    embed: Option<Embed>,
+) -> (web::Listener, Option<web::Listener>) {
+    {
+        let dispatch = dispatch.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            dispatch.dispatch(Action::AdapterProbed(web::probe_adapter().await));
+        });
     }
     {
-        // A file the engine made is offered to the user.
-        let download = state.download.clone();
-        use_effect_with(download.as_ref().map(|d| d.0), move |_| {
-            if let Some((_, name, bytes)) = download {
-                web::save_file(&name, &bytes);
+        // The upload kept from the last visit: the same files, so the labels stay.
+        let (engine, dispatch) = (engine.clone(), dispatch.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            match web::load_upload().await {
+                Some(files) => engine.import(files, true, &dispatch),
+                None => dispatch.dispatch(Action::NoStoredUpload),
             }
         });
     }
-    {
-        // The preview follows every change of augmentation, data or seed.
-        let engine = engine.clone();
-        let key = (
-            state.experiment.augment.clone(),
-            state.experiment.dataset,
-            state.experiment.seed,
-            state.experiment.labeling.labels_per_class,
-            state.preview_seed,
-            state.upload.as_ref().map(|u| u.id),
-            engine_key,
-        );
-        use_effect_with(key, move |(config, _, _, _, seed, _, _)| {
-            engine.send(ToWorker::PreviewAugment {
-                config: config.clone(),
-                seed: *seed,
-            });
+    let fragment = web::fragment();
+    if let Some((id, step)) = lesson::from_fragment(&fragment) {
+        dispatch.dispatch(Action::RequestLesson {
+            id,
+            step,
+            set_up: !fragment.contains("v="),
         });
     }
-    {
+    if web::debug_requested() {
         let engine = engine.clone();
+        web::expose_debug_hook("crashEngine", move || engine.send(ToWorker::Crash));
+    }
+    // A link typed or pasted into the address bar of the open page is loaded too.
+    let hash = {
+        let dispatch = dispatch.clone();
+        web::Listener::window("hashchange", move |_| {
+            let fragment = web::fragment();
+            let decoded = link::decode(&fragment);
+            match lesson::from_fragment(&fragment) {
+                Some((id, step)) => dispatch.dispatch(Action::RequestLesson {
+                    id,
+                    step,
+                    set_up: !fragment.contains("v="),
+                }),
+                None => dispatch.dispatch(Action::CloseLesson),
+            }
+            if fragment.contains("v=") || lesson::from_fragment(&fragment).is_none() {
+                dispatch.dispatch(Action::LoadLink(decoded));
+            }
+        })
+    };
+    // Embedded: obey the host's commands (training goes on; the host is told by `host_events`).
+    let host = embed.map(|embed| {
+        let (engine, dispatch) = (engine.clone(), dispatch.clone());
+        web::on_parent_message(move |origin, json| {
+            if !embed.accepts(&origin) {
+                return;
+            }
+            let tell = |message: String| {
+                let error = Event::Error { message };
+                web::post_to_parent(&embed::event_json(&error), &embed.origins);
+            };
+            match embed::read_command(&json) {
+                Ok(Some(Command::Start)) => engine.send(ToWorker::Start),
+                Ok(Some(Command::Pause)) => engine.send(ToWorker::Pause),
+                Ok(Some(Command::Reset)) => engine.send(ToWorker::Reset),
+                Ok(Some(Command::SetExperiment { link: fragment })) => {
+                    let decoded = link::decode(&fragment);
+                    if let Some(problem) = decoded.problems.first() {
+                        tell(problem.clone());
+                    }
+                    dispatch.dispatch(Action::LoadLink(decoded));
+                }
+                Ok(None) => {}
+                Err(message) => tell(message),
+            }
+        })
+    });
+    (hash, host)
+}
+
+/// The state as a link first describes it: the experiment, compute and tab, the embedding,
+/// and what could not be read.
+fn opened_state() -> AppState {
+    let mut state = AppState::default();
+    let fragment = web::fragment();
+    state.load_link(link::decode(&fragment));
+    let (embed, problems) = Embed::from_fragment(&fragment);
+    if let Some(embed) = &embed
+        && let [only] = embedded_tabs(embed)[..]
+    {
+        state.tab = only;
+    }
+    state.share.embed = embed;
+    if !problems.is_empty() {
+        let before = state.alert.take().unwrap_or_default();
+        state.alert = Some(
+            format!("{before} {}", problems.join(" "))
+                .trim()
+                .to_string(),
+        );
+    }
+    state
+}
+
+#[component]
+pub fn App() -> Html {
+    let state = use_reducer(opened_state);
+    let reported = use_mut_ref(Reported::default);
+    let shell = use_mut_ref(Shell::default);
+    let engine = Engine { shell };
+
+    {
+        let (engine, dispatch, embed) = (
+            engine.clone(),
+            state.dispatcher(),
+            state.share.embed.clone(),
+        );
         use_effect_with((), move |_| {
-            if web::debug_requested() {
-                web::expose_debug_hook("crashEngine", move || engine.send(ToWorker::Crash));
-            }
+            let listeners = listen(&engine, &dispatch, embed);
+            move || drop(listeners)
         });
+    }
+    {
+        // Every change of the state: what the engine and the browser must be told.
+        let (engine, dispatch) = (engine.clone(), state.dispatcher());
+        use_effect_with(state.clone(), move |state| engine.follow(state, &dispatch));
+    }
+    if let Some(embed) = &state.share.embed {
+        for event in host_events(&state, &mut reported.borrow_mut()) {
+            web::post_to_parent(&embed::event_json(&event), &embed.origins);
+        }
     }
 
     let dismiss = {
@@ -510,40 +357,39 @@ pub fn App() -> Html {
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::DismissAlert))
     };
     let on_files = {
-        let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
+        let (engine, dispatch, current) =
+            (engine.clone(), state.dispatcher(), state.upload.current);
         Callback::from(move |list: Vec<web_sys::File>| {
-            let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), dispatch.clone());
+            let (engine, dispatch) = (engine.clone(), dispatch.clone());
+            let kept = current.and_then(|id| engine.shell.borrow().uploads.get(&id).cloned());
             wasm_bindgen_futures::spawn_local(async move {
                 match web::read_files(list).await {
-                    Ok(files) => start_import(&uploads, &engine, &dispatch, files),
+                    Ok(files) => {
+                        let same = kept.is_some_and(|kept| web::same_files(&kept, &files));
+                        engine.import(files, same, &dispatch);
+                    }
                     Err(message) => dispatch.dispatch(Action::Alert(message)),
                 }
             });
         })
     };
     let on_options = {
-        let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
+        let (engine, dispatch, current) =
+            (engine.clone(), state.dispatcher(), state.upload.current);
         Callback::from(move |options: ImportOptions| {
-            let current = uploads.borrow().current.clone();
-            if let Some(files) = current {
+            let kept = current.and_then(|id| engine.shell.borrow().uploads.get(&id).cloned());
+            if let Some(files) = kept {
                 let options = ImportOptions {
                     accept_partial: files.options.accept_partial,
                     ..options
                 };
-                start_import(&uploads, &engine, &dispatch, files.with_options(options));
+                engine.import(files.with_options(options), true, &dispatch);
             }
         })
     };
     let on_remove = {
-        let (uploads, dispatch) = (uploads.clone(), state.dispatcher());
-        Callback::from(move |()| {
-            uploads.borrow_mut().current = None;
-            dispatch.dispatch(Action::RemoveUpload);
-            wasm_bindgen_futures::spawn_local(async {
-                web::clear_upload().await;
-                web::clear_labels(UPLOAD_LABELS).await;
-            });
-        })
+        let dispatch = state.dispatcher();
+        Callback::from(move |()| dispatch.dispatch(Action::RemoveUpload))
     };
     let on_compare = {
         let (engine, augment) = (engine.clone(), state.experiment.augment.clone());
@@ -576,16 +422,17 @@ pub fn App() -> Html {
     };
     let data = state.data_shape();
     let accept_partial = {
-        let (uploads, engine, dispatch) = (uploads.clone(), engine.clone(), state.dispatcher());
+        let (engine, dispatch) = (engine.clone(), state.dispatcher());
+        let (pending, keeps_labels) = (state.upload.pending, state.upload.pending_keeps_labels);
         Callback::from(move |_: MouseEvent| {
-            let pending = uploads.borrow().pending.clone();
-            if let Some((_, files)) = pending {
+            let kept = pending.and_then(|id| engine.shell.borrow().uploads.get(&id).cloned());
+            if let Some(files) = kept {
                 let options = ImportOptions {
                     accept_partial: true,
                     ..files.options.clone()
                 };
                 dispatch.dispatch(Action::DismissAlert);
-                start_import(&uploads, &engine, &dispatch, files.with_options(options));
+                engine.import(files.with_options(options), keeps_labels, &dispatch);
             }
         })
     };
@@ -620,7 +467,7 @@ pub fn App() -> Html {
             input.select();
         }
     });
-    let engine_status = match &state.engine {
+    let engine_status = match &state.engine.status {
         EngineStatus::Loading => html! {
             <span class="engine loading" role="status">
                 <progress aria-label="Loading the ML engine"></progress>
@@ -644,9 +491,9 @@ pub fn App() -> Html {
         .unwrap_or_default();
     let kind = data.as_ref().map(|(shape, _)| shape.kind());
 
-    let shows = |part: Part| state.embed.as_ref().is_none_or(|e| e.shows(part));
-    let read_only = state.embed.as_ref().is_some_and(|e| e.read_only);
-    let tabs_shown: Vec<Tab> = match &state.embed {
+    let shows = |part: Part| state.share.embed.as_ref().is_none_or(|e| e.shows(part));
+    let read_only = state.share.embed.as_ref().is_some_and(|e| e.read_only);
+    let tabs_shown: Vec<Tab> = match &state.share.embed {
         Some(embed) => embedded_tabs(embed),
         None => Tab::ALL.to_vec(),
     };
@@ -657,16 +504,16 @@ pub fn App() -> Html {
                     <h1>{"Petri"}</h1>
                     <p class="tagline">{"Train CNNs, RNNs and GNNs in your browser — nothing leaves this page."}</p>
                 </div>
-                if state.embed.is_none() {
+                if state.share.embed.is_none() {
                 <div class="share">
                     <button onclick={on_share}>{"Share"}</button>
                     <button onclick={on_embed}>{"Embed"}</button>
-                    if let Some(snippet) = &state.embed_code {
+                    if let Some(snippet) = &state.share.embed_code {
                         <label class="field">{"Embed code"}
                             <input type="text" readonly=true value={snippet.clone()} onfocus={select_all.clone()} />
                         </label>
                     }
-                    if let Some(link) = &state.shared_link {
+                    if let Some(link) = &state.share.shared_link {
                         <label class="field">{"Link"}
                             <input type="text" readonly=true value={link.clone()} onfocus={select_all.clone()} />
                         </label>
@@ -675,27 +522,27 @@ pub fn App() -> Html {
                 }
                 { engine_status }
             </header>
-            if state.embed.is_none() {
+            if state.share.embed.is_none() {
                 <LessonsBar state={state.clone()} />
             }
             <div class="alert-region" role="alert">
                 if let Some(message) = &state.alert {
                     <p class="alert">
                         <span>{ message.clone() }</span>
-                        if state.partial_offer.is_some() {
+                        if state.upload.partial_offer.is_some() {
                             <button class="small" onclick={accept_partial}>{"Load the valid part"}</button>
                         }
                         <button class="dismiss" aria-label="Dismiss" onclick={dismiss}>{"×"}</button>
                     </p>
                 }
             </div>
-            <main class={classes!("layout", state.embed.is_some().then_some("embedded"))}>
+            <main class={classes!("layout", state.share.embed.is_some().then_some("embedded"))}>
                 <fieldset class="settings" disabled={read_only}>
                     <legend class="visually-hidden">{"Data and model"}</legend>
                     if shows(Part::Data) {
-                        <DataPanel experiment={state.experiment.clone()} run={state.run.clone()}
-                                   upload={state.upload.clone()} importing={state.importing.clone()}
-                                   kept={state.upload.as_ref().is_some_and(|u| state.kept_upload == Some(u.id))}
+                        <DataPanel experiment={state.experiment.clone()} run={state.run.info.clone()}
+                                   upload={state.upload.summary.clone()} importing={state.upload.importing.clone()}
+                                   kept={state.upload.id().is_some_and(|id| state.upload.kept == Some(id))}
                                    dispatch={state.dispatcher()} {on_files} {on_options} {on_remove} />
                     }
                     if shows(Part::Model) {
@@ -717,24 +564,24 @@ pub fn App() -> Html {
                         <AugmentPanel edit={edit.clone()} {kind}
                                       alphabet={state.alphabet()}
                                       class_names={class_names.clone()}
-                                      preview={state.augment_preview.clone()}
-                                      comparison={state.comparison.clone()} {on_compare} {on_stop} />
+                                      preview={state.augment.preview.clone()}
+                                      comparison={state.augment.comparison.clone()} {on_compare} {on_stop} />
                     </div>
                     <div id="tab-labeling" role="tabpanel" aria-labelledby="tab-button-labeling"
                          hidden={state.tab != Tab::Labeling}>
                         <LabelingPanel edit={edit.clone()} labeling={state.labeling.clone()}
-                                       class_names={class_names.clone()} {kind} run={state.run.clone()}
+                                       class_names={class_names.clone()} {kind} run={state.run.info.clone()}
                                        progress={state.progress.clone()}
-                                       confident={state.train.last().and_then(|r| r.confident)}
+                                       confident={state.run.train.last().and_then(|r| r.confident)}
                                        engine={engine.clone()} active={state.tab == Tab::Labeling}
                                        on_import={on_import_labels} />
                     </div>
                     <div id="tab-explain" role="tabpanel" aria-labelledby="tab-button-explain"
                          hidden={state.tab != Tab::Explain}>
                         <ExplainPanel edit={edit} explain={state.explain.clone()}
-                                      class_names={class_names} {kind} run={state.run.clone()}
+                                      class_names={class_names} {kind} run={state.run.info.clone()}
                                       progress={state.progress.clone()} engine={engine}
-                                      runs_compared={state.comparison.as_ref().is_some_and(|c| c.finished.is_some())} />
+                                      runs_compared={state.augment.comparison.as_ref().is_some_and(|c| c.finished.is_some())} />
                     </div>
                 </div>
                 </fieldset>
@@ -769,11 +616,11 @@ struct Reported {
 /// The events the host has not been told yet, given what it was told (`reported`, updated).
 fn host_events(state: &AppState, reported: &mut Reported) -> Vec<Event> {
     let mut events = Vec::new();
-    if state.engine == EngineStatus::Ready && !reported.ready {
+    if state.engine.status == EngineStatus::Ready && !reported.ready {
         reported.ready = true;
         events.push(Event::Ready);
     }
-    if let Some(report) = state.train.last()
+    if let Some(report) = state.run.train.last()
         && reported.step != Some(report.step)
     {
         reported.step = Some(report.step);
@@ -791,11 +638,11 @@ fn host_events(state: &AppState, reported: &mut Reported) -> Vec<Event> {
             });
         }
     }
-    if let Some(eval) = &state.last_eval
+    if let Some(eval) = &state.run.last_eval
         && reported.evaluated != Some(eval.step)
     {
         reported.evaluated = Some(eval.step);
-        let train = state.train.last();
+        let train = state.run.train.last();
         events.push(Event::Losses {
             step: eval.step,
             training: train.map_or(f64::NAN, |t| t.loss),
@@ -807,7 +654,7 @@ fn host_events(state: &AppState, reported: &mut Reported) -> Vec<Event> {
             validation: eval.accuracy,
         });
     }
-    let running = state.state == RunState::Running;
+    let running = state.run.state == RunState::Running;
     if reported.running && !running {
         events.push(Event::Finished { step: state.step() });
     }

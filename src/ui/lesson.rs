@@ -78,7 +78,7 @@ pub enum Goal {
 impl Goal {
     /// What the learner is asked, and whether `state` shows it done.
     pub fn status(&self, state: &AppState) -> (String, bool) {
-        let accuracy = state.last_eval.as_ref().map_or(0.0, |e| e.accuracy);
+        let accuracy = state.run.last_eval.as_ref().map_or(0.0, |e| e.accuracy);
         match self {
             Goal::Accuracy(target) => (
                 format!(
@@ -114,6 +114,7 @@ impl Goal {
             Goal::Comparison => (
                 "Run the comparison to its end.".into(),
                 state
+                    .augment
                     .comparison
                     .as_ref()
                     .is_some_and(|c| c.finished == Some(true)),

@@ -5,6 +5,7 @@ pub mod embed;
 pub mod heat;
 pub mod lesson;
 pub mod link;
+pub mod requests;
 pub mod state;
 
 #[cfg(target_arch = "wasm32")]

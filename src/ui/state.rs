@@ -59,6 +59,41 @@ pub struct Importing {
     pub progress: Option<Progress>,
 }
 
+/// The uploaded dataset: what the engine read, what is being read, and which files the app
+/// keeps (their bytes stay in the browser, beside this state, under these ids).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct UploadState {
+    /// The uploaded dataset as the engine read it.
+    pub summary: Option<Rc<UploadSummary>>,
+    /// An upload being read.
+    pub importing: Option<Importing>,
+    /// A failed upload whose valid part the user may load (its id).
+    pub partial_offer: Option<u64>,
+    /// The upload kept in the browser's storage for the next visit (its id).
+    pub kept: Option<u64>,
+    /// The browser kept no upload from an earlier visit.
+    pub no_stored: bool,
+    /// The files of the dataset the engine holds.
+    pub current: Option<u64>,
+    /// Files sent to be read (or waiting for an engine), or whose valid part the user may
+    /// still accept.
+    pub pending: Option<u64>,
+    /// Whether the pending files are the current ones (read again, restored, or the same
+    /// bytes chosen again), so that the person's labels stay theirs.
+    pub pending_keeps_labels: bool,
+    /// An upload that came inside an opened experiment file (its labels came with it).
+    pub opened: Option<u64>,
+    /// An experiment file to open once an engine that reads files runs.
+    pub opening: Option<u64>,
+}
+
+impl UploadState {
+    /// The id of the upload the engine read.
+    pub fn id(&self) -> Option<u64> {
+        self.summary.as_ref().map(|u| u.id)
+    }
+}
+
 /// Two runs trained side by side, with and without augmentation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comparison {
@@ -190,6 +225,12 @@ pub struct LabelingState {
     pub picked: Option<String>,
     pub test: Option<TestReport>,
     pub budget: Option<BudgetView>,
+    /// Counts the person's changes to the labels (not their loading from storage): each one
+    /// is written to the browser's storage.
+    pub revision: u64,
+    /// The last change could not be written to the browser's storage (said once; the labels
+    /// stay in memory and can be exported).
+    pub unsaved: bool,
 }
 
 impl LabelingState {
@@ -254,6 +295,7 @@ impl LabelingState {
 
     /// Sets `id`'s label (replacing an earlier one).
     fn give(&mut self, id: String, class: u32, source: LabelSource) {
+        self.revision += 1;
         self.labels.retain(|l| l.id != id);
         self.skipped.retain(|s| *s != id);
         self.labels.push(AssignedLabel { id, class, source });
@@ -287,54 +329,94 @@ pub struct ExplainState {
     pub cancelled: bool,
 }
 
-/// Everything the UI shows.
+/// The engine as the page knows it: which build runs and whether it answers.
 #[derive(Clone, Debug, PartialEq)]
-pub struct AppState {
-    /// The experiment as edited (may be invalid; see [`AppState::model_check`]).
-    pub experiment: Experiment,
-    pub compute: Compute,
+pub struct EngineState {
+    pub status: EngineStatus,
     /// The browser's WebGPU adapter, which decides the engine build for Auto.
     pub adapter: AdapterProbe,
-    pub engine: EngineStatus,
     /// The backend in use and why.
     pub backend: Option<(Backend, String)>,
+    /// Bumped when the engine must be replaced (after a crash).
+    pub generation: u32,
+    /// A file was chosen (an upload, an experiment file), so the engine must be a build that
+    /// reads files.
+    pub reads_files: bool,
+}
+
+impl Default for EngineState {
+    fn default() -> Self {
+        Self {
+            status: EngineStatus::Loading,
+            adapter: AdapterProbe::Pending,
+            backend: None,
+            generation: 0,
+            reads_files: false,
+        }
+    }
+}
+
+/// The run the Training panel shows: its curves, state and last evaluation.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RunView {
     /// The run the charts belong to.
-    pub run: Option<Rc<RunInfo>>,
+    pub info: Option<Rc<RunInfo>>,
     pub state: RunState,
     pub train: Vec<TrainReport>,
     pub eval: Vec<EvalPoint>,
     pub last_eval: Option<EvalReport>,
     /// The samples of the confusion-matrix cell the user picked.
     pub cell: Option<CellSamples>,
-    /// The error shown in the alert region.
-    pub alert: Option<String>,
-    /// A passing remark (not an error).
-    pub notice: Option<String>,
-    /// Bumped when the engine must be replaced (after a crash).
-    pub engine_generation: u32,
-    /// The uploaded dataset as the engine read it.
-    pub upload: Option<Rc<UploadSummary>>,
-    /// An upload being read.
-    pub importing: Option<Importing>,
-    /// A failed upload whose valid part the user may load (its id).
-    pub partial_offer: Option<u64>,
-    /// The upload kept in the browser's storage for the next visit (its id).
-    pub kept_upload: Option<u64>,
-    /// Seeds the augmentation preview; re-roll draws another.
+}
+
+/// The Augmentation tab: its preview and the comparison of runs with and without.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AugmentView {
+    /// Seeds the preview; re-roll draws another.
     pub preview_seed: u64,
-    pub augment_preview: Option<AugmentPreview>,
+    pub preview: Option<AugmentPreview>,
     pub comparison: Option<Comparison>,
-    /// The open tab below the three panels.
-    pub tab: Tab,
-    pub lessons: LessonsState,
+}
+
+impl Default for AugmentView {
+    fn default() -> Self {
+        Self {
+            preview_seed: 1,
+            preview: None,
+            comparison: None,
+        }
+    }
+}
+
+/// Sharing the page: how it is embedded, and the link and snippet last made.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ShareState {
     /// What the page shows when embedded in another page's frame (`None`: the whole page).
     pub embed: Option<Embed>,
     /// The `<iframe>` snippet last asked for with Embed.
     pub embed_code: Option<String>,
     /// The link last copied with Share, shown to copy by hand.
     pub shared_link: Option<String>,
-    /// The browser kept no upload from an earlier visit.
-    pub no_stored_upload: bool,
+}
+
+/// Everything the UI shows, by part.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppState {
+    /// The experiment as edited (may be invalid; see [`AppState::model_check`]).
+    pub experiment: Experiment,
+    pub compute: Compute,
+    pub engine: EngineState,
+    pub run: RunView,
+    /// The error shown in the alert region.
+    pub alert: Option<String>,
+    /// A passing remark (not an error).
+    pub notice: Option<String>,
+    pub upload: UploadState,
+    pub augment: AugmentView,
+    /// The open tab below the three panels.
+    pub tab: Tab,
+    pub lessons: LessonsState,
+    pub share: ShareState,
     pub labeling: LabelingState,
     pub explain: ExplainState,
     /// The engine's long job in progress (scoring, an export, the budget experiment).
@@ -344,9 +426,6 @@ pub struct AppState {
     /// The labels of an opened experiment file, waiting for their book to be read, and
     /// whether they replace it (the file brought its own data).
     pub opened_labels: Option<(LabelBook, bool)>,
-    /// A file was chosen (an upload, an experiment file), so the engine must be a build that
-    /// reads files.
-    pub reads_files: bool,
 }
 
 /// A change to the experiment, e.g. one field set. Compared by identity.
@@ -390,13 +469,20 @@ pub enum Action {
     Alert(String),
     /// The user closed the alert.
     DismissAlert,
-    /// Files were sent to the engine to read.
+    /// Files are to be read as upload `id` (the app keeps their bytes under that id);
+    /// `keeps_labels`: they are the current upload's files (restored, read again with other
+    /// options, or the same bytes chosen again), so the person's labels stay.
     ImportStarted {
         id: u64,
         files: Vec<String>,
+        keeps_labels: bool,
     },
-    /// The user chose a file for the engine to read: load a build that reads files.
-    ReadFiles,
+    /// An opened experiment file brought its upload's files (kept by the app as upload `id`).
+    UploadOpened(u64),
+    /// The user chose an experiment file to open (kept by the app under `id`).
+    OpenExperiment(u64),
+    /// The labels were written to the browser's storage, or could not be.
+    LabelsSaved(Result<(), String>),
     /// The user removed the uploaded dataset.
     RemoveUpload,
     /// The user asked for other augmented versions in the preview.
@@ -465,37 +551,20 @@ impl Default for AppState {
         Self {
             experiment: Experiment::default(),
             compute: Compute::Auto,
-            adapter: AdapterProbe::Pending,
-            engine: EngineStatus::Loading,
-            backend: None,
-            run: None,
-            state: RunState::Paused,
-            train: Vec::new(),
-            eval: Vec::new(),
-            last_eval: None,
-            cell: None,
+            engine: EngineState::default(),
+            run: RunView::default(),
             alert: None,
             notice: None,
-            engine_generation: 0,
-            upload: None,
-            importing: None,
-            partial_offer: None,
-            kept_upload: None,
-            preview_seed: 1,
-            augment_preview: None,
-            comparison: None,
+            upload: UploadState::default(),
+            augment: AugmentView::default(),
             tab: Tab::default(),
             lessons: LessonsState::default(),
-            embed: None,
-            embed_code: None,
-            shared_link: None,
-            no_stored_upload: false,
+            share: ShareState::default(),
             labeling: LabelingState::default(),
             explain: ExplainState::default(),
             progress: None,
             download: None,
             opened_labels: None,
-            reads_files: false,
         }
     }
 }
@@ -506,7 +575,8 @@ impl AppState {
     pub fn apply(&mut self, action: Action) {
         let key = self.experiment.labels_key();
         self.apply_action(action);
-        if self.experiment.labels_key() != key {
+        let now = self.experiment.labels_key();
+        if now != key && self.labeling.key.as_ref() != Some(&now) {
             self.labeling = LabelingState::default();
         }
     }
@@ -516,7 +586,7 @@ impl AppState {
             Action::Engine(message) => self.apply_report(message),
             Action::EngineFailed(message) => {
                 self.alert = Some(message.clone());
-                self.engine = EngineStatus::Failed(message);
+                self.engine.status = EngineStatus::Failed(message);
             }
             Action::Change(change) => {
                 let mut edited = self.experiment.clone();
@@ -538,7 +608,7 @@ impl AppState {
                 }
             }
             Action::AdapterProbed(answer) => {
-                self.adapter = match answer {
+                self.engine.adapter = match answer {
                     Ok(info) => AdapterProbe::Found(info),
                     Err(why) => AdapterProbe::Missing(why),
                 };
@@ -546,19 +616,42 @@ impl AppState {
             Action::Alert(message) => self.alert = Some(message),
             Action::DismissAlert => {
                 self.alert = None;
-                self.partial_offer = None;
+                self.upload.partial_offer = None;
             }
-            Action::ReadFiles => self.need_files(),
-            Action::ImportStarted { id, files } => {
+            Action::ImportStarted {
+                id,
+                files,
+                keeps_labels,
+            } => {
                 self.need_files();
-                self.partial_offer = None;
-                self.importing = Some(Importing {
+                self.upload.partial_offer = None;
+                self.upload.pending = Some(id);
+                self.upload.pending_keeps_labels = keeps_labels;
+                self.upload.importing = Some(Importing {
                     id,
                     files,
                     progress: None,
                 });
             }
-            Action::RerollPreview => self.preview_seed += 1,
+            // The engine holds it already (read with the file).
+            Action::UploadOpened(id) => {
+                self.upload.current = Some(id);
+                self.upload.opened = Some(id);
+            }
+            Action::OpenExperiment(id) => {
+                self.need_files();
+                self.upload.opening = Some(id);
+            }
+            Action::LabelsSaved(result) => match result {
+                Ok(()) => self.labeling.unsaved = false,
+                Err(message) => {
+                    if !self.labeling.unsaved {
+                        self.alert = Some(message);
+                    }
+                    self.labeling.unsaved = true;
+                }
+            },
+            Action::RerollPreview => self.augment.preview_seed += 1,
             Action::SetTab(tab) => self.tab = tab,
             Action::LoadLink(decoded) => self.load_link(decoded),
             Action::LessonsLoaded {
@@ -607,12 +700,12 @@ impl AppState {
             }
             Action::CloseLesson => self.lessons.open = None,
             Action::NoStoredUpload => {
-                self.no_stored_upload = true;
-                if self.experiment.dataset == DatasetId::Uploaded && self.upload.is_none() {
+                self.upload.no_stored = true;
+                if self.experiment.dataset == DatasetId::Uploaded && self.upload.summary.is_none() {
                     self.alert = Some(MISSING_UPLOAD.into());
                 }
             }
-            Action::ShowEmbedCode(snippet) => self.embed_code = Some(snippet),
+            Action::ShowEmbedCode(snippet) => self.share.embed_code = Some(snippet),
             Action::Shared { link, copied } => {
                 match copied {
                     Ok(()) => {
@@ -621,17 +714,28 @@ impl AppState {
                     }
                     Err(message) => self.alert = Some(message),
                 }
-                self.shared_link = Some(link);
+                self.share.shared_link = Some(link);
             }
             Action::LabelsLoaded {
                 key,
                 labels,
                 rejected,
             } => {
-                if key == self.experiment.labels_key() {
+                // Only into a book not yet read; labels given meanwhile win over stored ones.
+                if key == self.experiment.labels_key() && self.labeling.key.is_none() {
+                    let given = std::mem::replace(&mut self.labeling.labels, labels);
+                    // Labels given meanwhile are written once the book is read.
+                    let revision = self.labeling.revision + u64::from(!given.is_empty());
+                    for label in given {
+                        self.labeling.give(label.id, label.class, label.source);
+                    }
+                    for id in rejected {
+                        if !self.labeling.rejected.contains(&id) {
+                            self.labeling.rejected.push(id);
+                        }
+                    }
+                    self.labeling.revision = revision;
                     self.labeling.key = Some(key);
-                    self.labeling.labels = labels;
-                    self.labeling.rejected = rejected;
                     self.take_opened_labels();
                 }
             }
@@ -659,6 +763,7 @@ impl AppState {
                     .rposition(|l| l.source == LabelSource::Human)
                 {
                     self.labeling.labels.remove(last);
+                    self.labeling.revision += 1;
                 }
             }
             Action::Pick(id) => self.labeling.picked = Some(id),
@@ -685,14 +790,18 @@ impl AppState {
             Action::RejectProposal(id) => {
                 if !self.labeling.rejected.contains(&id) {
                     self.labeling.rejected.push(id.clone());
+                    self.labeling.revision += 1;
                 }
                 if let Some(proposals) = &mut self.labeling.proposals {
                     proposals.items.retain(|p| p.id != id);
                 }
             }
-            Action::UploadKept(id) => self.kept_upload = Some(id),
+            Action::UploadKept(id) => self.upload.kept = Some(id),
             Action::RemoveUpload => {
-                self.upload = None;
+                self.upload = UploadState {
+                    no_stored: self.upload.no_stored,
+                    ..UploadState::default()
+                };
                 if self.experiment.dataset == DatasetId::Uploaded {
                     let dataset = BuiltinDataset::Shapes;
                     self.experiment = Experiment {
@@ -722,12 +831,12 @@ impl AppState {
             mut problems,
         } = decoded;
         if state.experiment.dataset != self.experiment.dataset {
-            self.augment_preview = None;
-            self.comparison = None;
+            self.augment.preview = None;
+            self.augment.comparison = None;
         }
         if state.experiment.dataset == DatasetId::Uploaded
-            && self.upload.is_none()
-            && self.no_stored_upload
+            && self.upload.summary.is_none()
+            && self.upload.no_stored
         {
             problems.push(MISSING_UPLOAD.into());
         }
@@ -766,7 +875,7 @@ impl AppState {
     fn apply_edit(&mut self, experiment: Experiment) {
         if experiment.dataset != self.experiment.dataset {
             // A new dataset starts from the model that suits it.
-            let model = match (experiment.dataset, &self.upload) {
+            let model = match (experiment.dataset, &self.upload.summary) {
                 (DatasetId::Builtin(dataset), _) => ModelConfig::default_for_dataset(dataset),
                 (DatasetId::Uploaded, Some(upload)) => {
                     ModelConfig::default_for_upload(upload.shape.kind())
@@ -778,8 +887,8 @@ impl AppState {
                 augment: AugmentConfig::none(),
                 ..experiment
             };
-            self.augment_preview = None;
-            self.comparison = None;
+            self.augment.preview = None;
+            self.augment.comparison = None;
         } else {
             self.experiment = experiment;
         }
@@ -787,11 +896,13 @@ impl AppState {
 
     fn apply_report(&mut self, message: FromWorker) {
         match message {
-            FromWorker::Ready => self.engine = EngineStatus::Ready,
-            FromWorker::Backend { backend, reason } => self.backend = Some((backend, reason)),
+            FromWorker::Ready => self.engine.status = EngineStatus::Ready,
+            FromWorker::Backend { backend, reason } => {
+                self.engine.backend = Some((backend, reason))
+            }
             FromWorker::RunStarted(info) => {
                 self.forget_run();
-                self.run = Some(Rc::new(info));
+                self.run.info = Some(Rc::new(info));
                 // A new model: its queue and proposals come after it scores the pool.
                 self.labeling.queue = None;
                 self.labeling.proposals = None;
@@ -842,8 +953,9 @@ impl AppState {
                 step,
                 with_data,
             } => {
+                self.upload.opening = None;
                 self.experiment = experiment;
-                self.train = history
+                self.run.train = history
                     .train
                     .iter()
                     .map(|p| TrainReport {
@@ -855,7 +967,7 @@ impl AppState {
                         confident: None,
                     })
                     .collect();
-                self.eval = history
+                self.run.eval = history
                     .valid
                     .iter()
                     .map(|p| EvalPoint {
@@ -902,31 +1014,41 @@ impl AppState {
                     budget.finished = Some(finished);
                 }
             }
-            FromWorker::State(state) => self.state = state,
+            FromWorker::State(state) => self.run.state = state,
             FromWorker::Train(report) => {
-                if self.train.last().is_none_or(|last| last.step < report.step) {
-                    self.train.push(report);
+                if self
+                    .run
+                    .train
+                    .last()
+                    .is_none_or(|last| last.step < report.step)
+                {
+                    self.run.train.push(report);
                 }
             }
             FromWorker::Eval(report) => {
-                if self.eval.last().is_none_or(|last| last.step < report.step) {
-                    self.eval.push(EvalPoint {
+                if self
+                    .run
+                    .eval
+                    .last()
+                    .is_none_or(|last| last.step < report.step)
+                {
+                    self.run.eval.push(EvalPoint {
                         step: report.step,
                         loss: report.loss,
                         accuracy: report.accuracy,
                     });
                 }
-                self.last_eval = Some(report);
+                self.run.last_eval = Some(report);
             }
-            FromWorker::Cell(cell) => self.cell = Some(cell),
+            FromWorker::Cell(cell) => self.run.cell = Some(cell),
             FromWorker::Importing(progress) => {
-                if let Some(importing) = &mut self.importing {
+                if let Some(importing) = &mut self.upload.importing {
                     importing.progress = Some(progress);
                 }
             }
             FromWorker::Imported(summary) => {
-                self.importing = None;
-                self.partial_offer = None;
+                self.upload.importing = None;
+                self.upload.partial_offer = None;
                 let kind = summary.shape.kind();
                 if self.experiment.dataset == DatasetId::Uploaded {
                     // The engine dropped the run on the previous upload.
@@ -934,7 +1056,7 @@ impl AppState {
                 }
                 // The same kind of data again, or the data a link's model was made for.
                 let keeps_model = self.experiment.dataset == DatasetId::Uploaded
-                    && match &self.upload {
+                    && match &self.upload.summary {
                         Some(upload) => upload.shape.kind() == kind,
                         None => self.experiment.model.family().fits(kind),
                     };
@@ -946,13 +1068,24 @@ impl AppState {
                         ..self.experiment.clone()
                     };
                 }
-                self.augment_preview = None;
-                self.comparison = None;
+                self.augment.preview = None;
+                self.augment.comparison = None;
                 self.experiment.dataset = DatasetId::Uploaded;
-                self.upload = Some(Rc::new(*summary));
+                if self.upload.pending == Some(summary.id) {
+                    self.upload.current = self.upload.pending.take();
+                    if !self.upload.pending_keeps_labels {
+                        // Other files: a new book of labels, empty, replacing the old one.
+                        self.labeling = LabelingState {
+                            key: Some(self.experiment.labels_key()),
+                            revision: self.labeling.revision + 1,
+                            ..LabelingState::default()
+                        };
+                    }
+                }
+                self.upload.summary = Some(Rc::new(*summary));
             }
             FromWorker::ImportFailed { id, error } => {
-                self.importing = None;
+                self.upload.importing = None;
                 let advice = match &error {
                     ImportError::Fatal(_) => {
                         " Nothing was loaded; your current dataset and model are unchanged."
@@ -963,11 +1096,12 @@ impl AppState {
                     }
                 };
                 self.alert = Some(format!("Upload not loaded: {error}.{advice}"));
-                self.partial_offer = matches!(error, ImportError::Partial { .. }).then_some(id);
+                self.upload.partial_offer =
+                    matches!(error, ImportError::Partial { .. }).then_some(id);
             }
-            FromWorker::AugmentPreview(preview) => self.augment_preview = Some(preview),
+            FromWorker::AugmentPreview(preview) => self.augment.preview = Some(preview),
             FromWorker::CompareStarted { labeled, epochs } => {
-                self.comparison = Some(Comparison {
+                self.augment.comparison = Some(Comparison {
                     labeled,
                     epochs,
                     points: [Vec::new(), Vec::new()],
@@ -975,38 +1109,40 @@ impl AppState {
                 });
             }
             FromWorker::Compare(point) => {
-                if let Some(comparison) = &mut self.comparison
+                if let Some(comparison) = &mut self.augment.comparison
                     && point.run < 2
                 {
                     comparison.points[point.run].push(point);
                 }
             }
             FromWorker::CompareDone { finished } => {
-                if let Some(comparison) = &mut self.comparison {
+                if let Some(comparison) = &mut self.augment.comparison {
                     comparison.finished = Some(finished);
                 }
             }
             FromWorker::Notice(text) => self.notice = Some(text),
             FromWorker::Error(text) => {
-                // An explain job that fails ends with this.
+                // An explain job that fails ends with this, and so does a file that does not
+                // open.
                 self.explain.running = None;
+                self.upload.opening = None;
                 self.alert = Some(text);
             }
             // Restarting an engine that crashes before it is ready would only repeat the crash.
-            FromWorker::Crashed(text) if self.engine != EngineStatus::Ready => {
+            FromWorker::Crashed(text) if self.engine.status != EngineStatus::Ready => {
                 let message = format!(
                     "The training engine crashed while starting ({text}). Reload the page to \
                      try again."
                 );
                 self.alert = Some(message.clone());
-                self.engine = EngineStatus::Failed(message);
+                self.engine.status = EngineStatus::Failed(message);
             }
             FromWorker::Crashed(text) => {
                 self.alert = Some(format!(
                     "The training engine crashed ({text}). It was restarted with your settings; \
                      press Train to start again."
                 ));
-                self.engine_generation += 1;
+                self.engine.generation += 1;
                 self.engine_replaced();
             }
         }
@@ -1016,7 +1152,7 @@ impl AppState {
     /// Switches to an engine build that reads files, if this one does not.
     fn need_files(&mut self) {
         let build = self.engine_build();
-        self.reads_files = true;
+        self.engine.reads_files = true;
         if self.engine_build() != build {
             self.engine_replaced();
         }
@@ -1039,6 +1175,7 @@ impl AppState {
             return;
         }
         let (book, replace) = self.opened_labels.take().expect("checked");
+        self.labeling.revision += 1;
         if replace {
             self.labeling.labels.clear();
             self.labeling.rejected.clear();
@@ -1055,38 +1192,38 @@ impl AppState {
 
     fn forget_run(&mut self) {
         self.explain = ExplainState::default();
-        self.train.clear();
-        self.eval.clear();
-        self.last_eval = None;
-        self.cell = None;
-        self.run = None;
+        self.run.train.clear();
+        self.run.eval.clear();
+        self.run.last_eval = None;
+        self.run.cell = None;
+        self.run.info = None;
     }
 
     /// Forgets what the old engine reported; a new one is loading.
     fn engine_replaced(&mut self) {
-        self.engine = EngineStatus::Loading;
-        self.state = RunState::Paused;
-        self.backend = None;
-        self.run = None;
+        self.engine.status = EngineStatus::Loading;
+        self.run.state = RunState::Paused;
+        self.engine.backend = None;
+        self.run.info = None;
     }
 
     /// The engine build the chosen compute needs (`None` until the adapter question is
     /// answered, where that decides).
     pub fn engine_build(&self) -> Option<EngineBuild> {
-        let build = match (&self.adapter, self.compute) {
+        let build = match (&self.engine.adapter, self.compute) {
             (AdapterProbe::Pending, Compute::Auto) => return None,
             (AdapterProbe::Found(info), compute) => EngineBuild::for_compute(compute, Some(info)),
             (_, compute) => EngineBuild::for_compute(compute, None),
         };
         Some(match build {
-            EngineBuild::Cpu if self.reads_files => EngineBuild::CpuFiles,
+            EngineBuild::Cpu if self.engine.reads_files => EngineBuild::CpuFiles,
             build => build,
         })
     }
 
     /// The sample shape and class names of the chosen dataset (`None`: the upload is gone).
     pub fn data_shape(&self) -> Option<(DataShape, Vec<String>)> {
-        match (self.experiment.dataset, &self.upload) {
+        match (self.experiment.dataset, &self.upload.summary) {
             (DatasetId::Builtin(dataset), _) => Some((dataset.shape(), dataset.class_names())),
             (DatasetId::Uploaded, Some(upload)) => Some((upload.shape, upload.class_names.clone())),
             (DatasetId::Uploaded, None) => None,
@@ -1095,7 +1232,7 @@ impl AppState {
 
     /// The one-hot alphabet of the chosen dataset's letter sequences, if it has one.
     pub fn alphabet(&self) -> Option<String> {
-        match (self.experiment.dataset, &self.upload) {
+        match (self.experiment.dataset, &self.upload.summary) {
             (DatasetId::Builtin(dataset), _) => dataset.alphabet().map(str::to_string),
             (DatasetId::Uploaded, Some(upload)) => upload.alphabet.clone(),
             (DatasetId::Uploaded, None) => None,
@@ -1113,8 +1250,8 @@ impl AppState {
 
     /// The latest step reported.
     pub fn step(&self) -> u64 {
-        let train = self.train.last().map_or(0, |r| r.step);
-        let eval = self.eval.last().map_or(0, |r| r.step);
+        let train = self.run.train.last().map_or(0, |r| r.step);
+        let eval = self.run.eval.last().map_or(0, |r| r.step);
         train.max(eval)
     }
 }
@@ -1141,7 +1278,7 @@ mod tests {
         state.apply(Action::Engine(report(5)));
         state.apply(Action::Engine(report(5)));
         state.apply(Action::Engine(report(9)));
-        assert_eq!(state.train.len(), 2);
+        assert_eq!(state.run.train.len(), 2);
         assert_eq!(state.step(), 9);
         let info = RunInfo {
             experiment: Experiment::default(),
@@ -1156,7 +1293,7 @@ mod tests {
             preview: vec![],
         };
         state.apply(Action::Engine(FromWorker::RunStarted(info)));
-        assert!(state.train.is_empty());
+        assert!(state.run.train.is_empty());
         assert_eq!(state.step(), 0);
     }
 
@@ -1171,16 +1308,21 @@ mod tests {
         state.apply(Action::ImportStarted {
             id: 1,
             files: vec!["table.csv".into()],
+            keeps_labels: false,
         });
         assert_eq!(state.engine_build(), Some(EngineBuild::CpuFiles));
         assert_eq!(
-            state.engine,
+            state.engine.status,
             EngineStatus::Loading,
             "a new engine is loaded"
         );
         state.apply(Action::Engine(FromWorker::Ready));
-        state.apply(Action::ReadFiles);
-        assert_eq!(state.engine, EngineStatus::Ready, "no second replacement");
+        state.apply(Action::OpenExperiment(2));
+        assert_eq!(
+            state.engine.status,
+            EngineStatus::Ready,
+            "no second replacement"
+        );
         state.apply(Action::SetCompute(Compute::WebGpu));
         assert_eq!(state.engine_build(), Some(EngineBuild::Gpu));
     }
@@ -1194,14 +1336,14 @@ mod tests {
         state.apply(Action::Edit(edited.clone()));
         state.apply(Action::Engine(FromWorker::Crashed("boom".into())));
         assert!(state.alert.as_deref().unwrap().contains("boom"));
-        assert_eq!(state.engine_generation, 1);
-        assert_eq!(state.engine, EngineStatus::Loading);
+        assert_eq!(state.engine.generation, 1);
+        assert_eq!(state.engine.status, EngineStatus::Loading);
         assert_eq!(state.experiment, edited);
 
         // The new engine crashes before it is ready: no third engine, the page says so.
         state.apply(Action::Engine(FromWorker::Crashed("again".into())));
-        assert_eq!(state.engine_generation, 1);
-        assert!(matches!(&state.engine, EngineStatus::Failed(why) if why.contains("again")));
+        assert_eq!(state.engine.generation, 1);
+        assert!(matches!(&state.engine.status, EngineStatus::Failed(why) if why.contains("again")));
         assert!(state.alert.as_deref().unwrap().contains("Reload the page"));
     }
 
@@ -1257,10 +1399,11 @@ mod tests {
         state.apply(Action::ImportStarted {
             id: 1,
             files: vec!["table.csv".into()],
+            keeps_labels: false,
         });
-        assert!(state.importing.is_some());
+        assert!(state.upload.importing.is_some());
         state.apply(Action::Engine(summary(1, DataShape::Table { features: 4 })));
-        assert!(state.importing.is_none());
+        assert!(state.upload.importing.is_none());
         assert_eq!(state.experiment.dataset, DatasetId::Uploaded);
         assert_eq!(
             state.experiment.model.family(),
@@ -1272,6 +1415,7 @@ mod tests {
         state.apply(Action::ImportStarted {
             id: 2,
             files: vec!["bad.csv".into()],
+            keeps_labels: false,
         });
         state.apply(Action::Engine(FromWorker::ImportFailed {
             id: 2,
@@ -1286,12 +1430,14 @@ mod tests {
         }));
         let alert = state.alert.clone().unwrap();
         assert!(alert.contains("bad.csv, line 4"), "{alert}");
-        assert_eq!(state.partial_offer, Some(2));
+        assert_eq!(state.upload.partial_offer, Some(2));
         assert_eq!(state.experiment, before);
-        assert_eq!(state.upload.as_ref().unwrap().id, 1);
+        assert_eq!(state.upload.id(), Some(1));
+        assert_eq!(state.upload.current, Some(1));
+        assert_eq!(state.upload.pending, Some(2), "kept for its valid part");
 
         state.apply(Action::RemoveUpload);
-        assert!(state.upload.is_none());
+        assert!(state.upload.summary.is_none());
         assert_eq!(
             state.experiment.dataset,
             DatasetId::Builtin(BuiltinDataset::Shapes)
@@ -1316,7 +1462,7 @@ mod tests {
             preview: vec![],
         };
         state.apply(Action::Engine(FromWorker::RunStarted(info)));
-        assert_eq!(state.state, RunState::Running, "the engine trains on");
+        assert_eq!(state.run.state, RunState::Running, "the engine trains on");
     }
 
     fn queue(ids: &[&str]) -> FromWorker {

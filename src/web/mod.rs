@@ -20,7 +20,7 @@ pub use page::{
 };
 pub use upload::{
     StoredLabels, UploadFiles, clear_labels, clear_upload, files_of, load_labels, load_upload,
-    read_files, save_labels, save_upload,
+    read_files, same_files, save_labels, save_upload,
 };
 pub use worker_scope::{WorkerScope, yield_now};
 

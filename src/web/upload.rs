@@ -35,6 +35,13 @@ export function clearUpload() { return run(UPLOADS, 'readwrite', (s) => s.delete
 export function saveLabels(key, text) { return run(LABELS, 'readwrite', (s) => s.put(text, key)); }
 export function loadLabels(key) { return run(LABELS, 'readonly', (s) => s.get(key)); }
 export function clearLabels(key) { return run(LABELS, 'readwrite', (s) => s.delete(key)); }
+export function sameBytes(a, b) {
+  if (a === b) return true;
+  if (a.byteLength !== b.byteLength) return false;
+  const x = new Uint8Array(a), y = new Uint8Array(b);
+  for (let i = 0; i < x.length; i += 1) if (x[i] !== y[i]) return false;
+  return true;
+}
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = saveUpload)]
@@ -49,6 +56,19 @@ extern "C" {
     fn load_labels_js(key: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = clearLabels)]
     fn clear_labels_js(key: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = sameBytes)]
+    fn same_bytes(a: &js_sys::ArrayBuffer, b: &js_sys::ArrayBuffer) -> bool;
+}
+
+/// Whether two uploads are the same files: the same names and the same bytes (a person who
+/// chooses the same file again keeps their labels).
+pub fn same_files(a: &UploadFiles, b: &UploadFiles) -> bool {
+    a.names == b.names
+        && a.buffers.len() == b.buffers.len()
+        && a.buffers
+            .iter()
+            .zip(&b.buffers)
+            .all(|(x, y)| same_bytes(x, y))
 }
 
 /// A person's labels for one book, as kept in the browser.

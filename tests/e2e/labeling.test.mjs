@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, openApp, value, until, chooseCompute, setNumber, accessibilityProblems } from './harness.mjs';
+import { digitsZip } from './digits.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const example = (name) => path.join(root, 'assets/examples', name);
@@ -257,6 +258,71 @@ test('a node dataset is labeled by clicking nodes', async () => {
     assert.equal((await pool(page)).human, 1);
     assert.deepEqual(await accessibilityProblems(page), []);
     assert.deepEqual(page.problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+/** The rows of an Export labels file that a person gave. */
+async function humanRows(page) {
+  const labels = await download(page, () => panel(page).getByRole('button', { name: 'Export labels' }).click());
+  return labels.text.trim().split(/\r?\n/).filter((r) => r.endsWith(',human'));
+}
+
+test('labels on an upload survive a reload and an engine crash; an export pressed while the pool is scored arrives', async () => {
+  const zip = { name: 'digits.zip', mimeType: 'application/zip', buffer: digitsZip() };
+  const page = await openApp(browser, server.url, { debug: true });
+  try {
+    await chooseCompute(page, 'CPU');
+    await page.getByLabel('Upload dataset', { exact: true }).setInputFiles(zip);
+    const inspector = page.getByRole('region', { name: 'Dataset inspector' });
+    await inspector.getByRole('heading', { name: 'Uploaded: digits' }).waitFor({ timeout: 120_000 });
+    await inspector.getByLabel('Storage').waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await until('some training', async () => parseInt(await value(page, 'Steps'), 10) >= 20, { timeout: 60_000 });
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await openLabeling(page);
+    await until('the pool of the upload', async () => (await pool(page)).unlabeled === 1697, { timeout: 60_000 });
+
+    // Five labels: three with the keys, two with the class buttons.
+    await panel(page).getByRole('heading', { name: 'Labeling' }).click();
+    for (let i = 0; i < 3; i += 1) {
+      await page.keyboard.press(String(1 + i));
+      await until(`label ${i + 1}`, async () => (await pool(page)).human === i + 1);
+    }
+    for (let i = 3; i < 5; i += 1) {
+      await panel(page).getByRole('group', { name: 'Label as' }).getByRole('button').nth(i).click();
+      await until(`label ${i + 1}`, async () => (await pool(page)).human === i + 1);
+    }
+    const given = (await humanRows(page)).sort();
+    assert.equal(given.length, 5);
+
+    // A reload brings the upload back, and its five labels with it.
+    await page.reload();
+    await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
+    await inspector.getByRole('heading', { name: 'Uploaded: digits' }).waitFor({ timeout: 120_000 });
+    await until('the five labels back', async () => (await humanRows(page)).length === 5, { timeout: 30_000, every: 2000 });
+    assert.deepEqual((await humanRows(page)).sort(), given);
+
+    // The engine crashes: the replacement gets the upload and the labels again.
+    assert.deepEqual(page.problems, []);
+    await page.evaluate(() => window.petriDebug.crashEngine());
+    await until('the crash said', async () => /crashed/.test(await page.getByRole('alert').textContent()));
+    await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
+    await until('the labels after the crash', async () => (await humanRows(page)).length === 5, { timeout: 60_000, every: 2000 });
+    assert.deepEqual((await humanRows(page)).sort(), given);
+
+    // Train a little, open the Labeling tab and export at once, while the pool is scored.
+    await page.getByRole('tab', { name: 'Augmentation' }).click();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await until('training again', async () => parseInt(await value(page, 'Steps'), 10) >= 10, { timeout: 60_000 });
+    await page.getByRole('tab', { name: 'Labeling' }).click();
+    const predictions = await download(page, () => panel(page).getByRole('button', { name: 'Export predictions' }).click());
+    const lines = predictions.text.trim().split(/\r?\n/);
+    assert.equal(lines.length, 1 + 1797, 'a row per sample');
+    assert.equal(lines.filter((l) => l.includes(',train,') && l.includes(',human,')).length, 5);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    assert.deepEqual(await accessibilityProblems(page), []);
   } finally {
     await page.close();
   }

@@ -27,10 +27,10 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         experiment: state.experiment.clone(),
         dispatch: state.dispatcher(),
     };
-    let ready = state.engine == EngineStatus::Ready;
+    let ready = state.engine.status == EngineStatus::Ready;
     let valid = state.model_check();
     let can_train = ready && valid.is_ok();
-    let running = state.state == RunState::Running;
+    let running = state.run.state == RunState::Running;
 
     let send = |message: ToWorker| {
         let engine = props.engine.clone();
@@ -99,33 +99,42 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         .map(|o| (AttrValue::from(o.id()), AttrValue::from(o.title())))
         .collect();
 
-    let status = match &state.backend {
+    let status = match &state.engine.backend {
         Some((backend, reason)) => format!("Compute: {} — {reason}", backend.title()),
         None if ready => "Compute: choosing a backend…".to_string(),
         None if state.engine_build().is_none() => "Compute: looking for a GPU…".to_string(),
         None => "Compute: waiting for the engine…".to_string(),
     };
-    let last_train = state.train.last();
-    let last_eval = state.eval.last();
+    let last_train = state.run.train.last();
+    let last_eval = state.run.eval.last();
     let dash = || "—".to_string();
     let class_names = state
         .run
+        .info
         .as_ref()
         .map(|r| r.class_names.clone())
         .unwrap_or_default();
 
     let train_loss: Vec<(f64, f64)> = state
+        .run
         .train
         .iter()
         .map(|r| (r.step as f64, r.loss))
         .collect();
     let train_acc: Vec<(f64, f64)> = state
+        .run
         .train
         .iter()
         .map(|r| (r.step as f64, r.accuracy))
         .collect();
-    let val_loss: Vec<(f64, f64)> = state.eval.iter().map(|r| (r.step as f64, r.loss)).collect();
+    let val_loss: Vec<(f64, f64)> = state
+        .run
+        .eval
+        .iter()
+        .map(|r| (r.step as f64, r.loss))
+        .collect();
     let val_acc: Vec<(f64, f64)> = state
+        .run
         .eval
         .iter()
         .map(|r| (r.step as f64, r.accuracy))
@@ -202,14 +211,14 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
                     Series { name: "validation".into(), class: "valid", points: val_acc },
                 ]} />
             </div>
-            if let Some(eval) = &state.last_eval {
+            if let Some(eval) = &state.run.last_eval {
                 <h3>{ format!("Validation predictions at step {}", eval.step) }</h3>
                 <SampleGrid items={eval.gallery.clone()} class_names={class_names.clone()}
                             label="Validation predictions" on_explain={on_explain.clone()} />
                 <ConfusionTable matrix={eval.confusion.clone()} class_names={class_names.clone()}
                                 onselect={on_cell}
-                                selected={state.cell.as_ref().map(|c| (c.truth, c.predicted))} />
-                if let Some(cell) = &state.cell {
+                                selected={state.run.cell.as_ref().map(|c| (c.truth, c.predicted))} />
+                if let Some(cell) = &state.run.cell {
                     <h3>{ format!("True {}, predicted {}: {} sample{}{}",
                         class_names.get(cell.truth as usize).cloned().unwrap_or_default(),
                         class_names.get(cell.predicted as usize).cloned().unwrap_or_default(),

@@ -1,0 +1,294 @@
+//! The Burn module of the graph neural network whose plain config is [`crate::ml::models::gnn`].
+
+use crate::ml::models::Activation;
+use crate::ml::models::gnn::*;
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::IndexingUpdateOp;
+
+impl GnnConfig {
+    /// Builds the network. Call [`GnnConfig::summary`] first.
+    pub fn init(&self, features: usize, classes: usize, device: &Device) -> Gnn {
+        let h = self.hidden;
+        let mut input = features;
+        let mut layers = Vec::new();
+        for _ in 0..self.layers {
+            layers.push(GnnLayer {
+                linear: LinearConfig::new(input, h).init(device),
+                mlp_out: (self.kind == GnnKind::Gin).then(|| LinearConfig::new(h, h).init(device)),
+            });
+            input = h;
+        }
+        Gnn {
+            layers,
+            kind: self.kind,
+            activation: self.activation,
+            readout: self.readout,
+            dropout: DropoutConfig::new(self.dropout).init(),
+            head: LinearConfig::new(h, classes).init(device),
+        }
+    }
+}
+
+/// One message-passing layer: its linear map (and, for GIN, the MLP's second layer).
+#[derive(Module, Debug)]
+pub struct GnnLayer {
+    linear: Linear,
+    mlp_out: Option<Linear>,
+}
+
+/// The edge list of a (batched) graph as tensors, ready for message passing.
+pub struct GraphTensors {
+    /// Number of nodes.
+    pub nodes: usize,
+    /// Senders and receivers of every directed message (each undirected edge both ways; for
+    /// GCN also a self-loop per node).
+    pub senders: Tensor<1, Int>,
+    pub receivers: Tensor<1, Int>,
+    /// The weight of each message, `[messages, 1]`.
+    pub weights: Tensor<2>,
+}
+
+impl GraphTensors {
+    /// Messages for `kind` over `nodes` nodes joined by undirected `edges`.
+    pub fn new(kind: GnnKind, nodes: usize, edges: &[[u32; 2]], device: &Device) -> Self {
+        let mut pairs: Vec<(usize, usize)> = Vec::with_capacity(2 * edges.len() + nodes);
+        for &[a, b] in edges {
+            pairs.push((a as usize, b as usize));
+            pairs.push((b as usize, a as usize));
+        }
+        let weights: Vec<f32> = match kind {
+            GnnKind::Gin => vec![1.0; pairs.len()],
+            GnnKind::Gcn => {
+                pairs.extend((0..nodes).map(|i| (i, i)));
+                let mut degree = vec![0.0f32; nodes];
+                for &(_, to) in &pairs {
+                    degree[to] += 1.0;
+                }
+                pairs
+                    .iter()
+                    .map(|&(from, to)| 1.0 / (degree[from] * degree[to]).sqrt())
+                    .collect()
+            }
+        };
+        let ints = |values: Vec<i64>| {
+            let n = values.len();
+            Tensor::<1, Int>::from_data(TensorData::new(values, [n]), device)
+        };
+        let count = pairs.len();
+        Self {
+            nodes,
+            senders: ints(pairs.iter().map(|p| p.0 as i64).collect()),
+            receivers: ints(pairs.iter().map(|p| p.1 as i64).collect()),
+            weights: Tensor::from_data(TensorData::new(weights, [count, 1]), device),
+        }
+    }
+
+    /// The same messages, those of undirected edge `e` (both ways) multiplied by
+    /// `edge_weights[e]`; self-loops keep theirs. A weight of 0 switches an edge off, and a
+    /// tracked weight gives the class score's gradient per edge (edge attribution).
+    ///
+    /// # Shapes
+    /// - edge_weights: `[edges]`
+    pub fn with_edge_weights(mut self, edge_weights: Tensor<1>) -> Self {
+        let [edges] = edge_weights.dims();
+        let [messages, _] = self.weights.dims();
+        let device = edge_weights.device();
+        // Messages 2e and 2e + 1 carry edge e; the rest (self-loops) read the appended 1.
+        let of_message: Vec<i64> = (0..messages).map(|m| (m / 2).min(edges) as i64).collect();
+        let index = Tensor::<1, Int>::from_data(TensorData::new(of_message, [messages]), &device);
+        let per_message = Tensor::cat(vec![edge_weights, Tensor::ones([1], &device)], 0)
+            .select(0, index)
+            .unsqueeze_dim::<2>(1);
+        self.weights = self.weights * per_message;
+        self
+    }
+
+    /// Sums the weighted senders' rows at each receiver.
+    ///
+    /// # Shapes
+    /// - x: `[nodes, width]`
+    /// - output: `[nodes, width]`
+    pub fn propagate(&self, x: Tensor<2>) -> Tensor<2> {
+        let [_, width] = x.dims();
+        let messages = x.clone().select(0, self.senders.clone()) * self.weights.clone();
+        Tensor::zeros([self.nodes, width], &x.device()).select_assign(
+            0,
+            self.receivers.clone(),
+            messages,
+            IndexingUpdateOp::Add,
+        )
+    }
+}
+
+/// A graph neural network built by [`GnnConfig::init`].
+#[derive(Module, Debug)]
+pub struct Gnn {
+    layers: Vec<GnnLayer>,
+    #[module(skip)]
+    kind: GnnKind,
+    #[module(skip)]
+    activation: Activation,
+    #[module(skip)]
+    readout: Readout,
+    dropout: Dropout,
+    head: Linear,
+}
+
+impl Gnn {
+    /// The message-passing rule.
+    pub fn kind(&self) -> GnnKind {
+        self.kind
+    }
+
+    /// Node vectors after every layer.
+    ///
+    /// # Shapes
+    /// - features: `[nodes, features]`
+    /// - output: `[nodes, hidden]`
+    pub fn embed(&self, features: Tensor<2>, graph: &GraphTensors) -> Tensor<2> {
+        self.layer_outputs(features.clone(), graph)
+            .pop()
+            .unwrap_or(features)
+    }
+
+    /// Node vectors after each layer.
+    ///
+    /// # Shapes
+    /// - features: `[nodes, features]`
+    /// - output: one `[nodes, hidden]` per layer
+    pub fn layer_outputs(&self, features: Tensor<2>, graph: &GraphTensors) -> Vec<Tensor<2>> {
+        let mut x = features;
+        let mut outputs = Vec::with_capacity(self.layers.len());
+        for layer in &self.layers {
+            x = match &layer.mlp_out {
+                // Â (X W) + b: the bias is added after the (non-averaging) normalised sum.
+                None => {
+                    let weighted = graph.propagate(x.matmul(layer.linear.weight.val()));
+                    match &layer.linear.bias {
+                        Some(bias) => weighted + bias.val().unsqueeze::<2>(),
+                        None => weighted,
+                    }
+                }
+                Some(mlp_out) => {
+                    let summed = x.clone() + graph.propagate(x);
+                    mlp_out.forward(self.activation.forward(layer.linear.forward(summed)))
+                }
+            };
+            x = self.dropout.forward(self.activation.forward(x));
+            outputs.push(x.clone());
+        }
+        outputs
+    }
+
+    /// Class scores per node.
+    ///
+    /// # Shapes
+    /// - features: `[nodes, features]`
+    /// - output: `[nodes, classes]`
+    pub fn forward_nodes(&self, features: Tensor<2>, graph: &GraphTensors) -> Tensor<2> {
+        self.head(self.embed(features, graph))
+    }
+
+    /// Class scores from node vectors or a graph readout.
+    ///
+    /// # Shapes
+    /// - embedding: `[rows, hidden]`
+    /// - output: `[rows, classes]`
+    pub fn head(&self, embedding: Tensor<2>) -> Tensor<2> {
+        self.head.forward(embedding)
+    }
+
+    /// Class scores per graph of a block-diagonal batch; `node_graph[i]` is node `i`'s graph.
+    ///
+    /// # Shapes
+    /// - features: `[nodes, features]`
+    /// - output: `[graphs, classes]`
+    pub fn forward_graphs(
+        &self,
+        features: Tensor<2>,
+        graph: &GraphTensors,
+        node_graph: &[u32],
+        graphs: usize,
+    ) -> Tensor<2> {
+        self.head(self.readout(features, graph, node_graph, graphs))
+    }
+
+    /// The readout of each graph of a block-diagonal batch: what the head reads.
+    ///
+    /// # Shapes
+    /// - features: `[nodes, features]`
+    /// - output: `[graphs, hidden]`
+    pub fn readout(
+        &self,
+        features: Tensor<2>,
+        graph: &GraphTensors,
+        node_graph: &[u32],
+        graphs: usize,
+    ) -> Tensor<2> {
+        self.pool(self.embed(features, graph), node_graph, graphs)
+    }
+
+    /// Node vectors of a block-diagonal batch pooled per graph, as the readout does.
+    ///
+    /// # Shapes
+    /// - x: `[nodes, width]`
+    /// - output: `[graphs, width]`
+    pub fn pool(&self, x: Tensor<2>, node_graph: &[u32], graphs: usize) -> Tensor<2> {
+        let device = x.device();
+        let [nodes, width] = x.dims();
+        let owner = Tensor::<1, Int>::from_data(
+            TensorData::new(
+                node_graph.iter().map(|&g| i64::from(g)).collect::<Vec<_>>(),
+                [nodes],
+            ),
+            &device,
+        );
+        match self.readout {
+            Readout::Sum | Readout::Mean => {
+                let sum = Tensor::zeros([graphs, width], &device).select_assign(
+                    0,
+                    owner,
+                    x,
+                    IndexingUpdateOp::Add,
+                );
+                if self.readout == Readout::Sum {
+                    sum
+                } else {
+                    let mut counts = vec![0.0f32; graphs];
+                    for &g in node_graph {
+                        counts[g as usize] += 1.0;
+                    }
+                    let counts = counts
+                        .into_iter()
+                        .map(|c| 1.0 / c.max(1.0))
+                        .collect::<Vec<_>>();
+                    sum * Tensor::<2>::from_data(TensorData::new(counts, [graphs, 1]), &device)
+                }
+            }
+            Readout::Max => {
+                // Lay each graph's nodes out in a row padded with a very low dummy row, then
+                // take the max along the row.
+                let mut members: Vec<Vec<i64>> = vec![Vec::new(); graphs];
+                for (node, &g) in node_graph.iter().enumerate() {
+                    members[g as usize].push(node as i64);
+                }
+                let longest = members.iter().map(Vec::len).max().unwrap_or(1).max(1);
+                let index: Vec<i64> = members
+                    .iter()
+                    .flat_map(|m| (0..longest).map(|k| m.get(k).copied().unwrap_or(nodes as i64)))
+                    .collect();
+                let padded = Tensor::cat(vec![x, Tensor::full([1, width], -1e9, &device)], 0);
+                let index = Tensor::<1, Int>::from_data(
+                    TensorData::new(index, [graphs * longest]),
+                    &device,
+                );
+                padded
+                    .select(0, index)
+                    .reshape([graphs, longest, width])
+                    .max_dim(1)
+                    .reshape([graphs, width])
+            }
+        }
+    }
+}
