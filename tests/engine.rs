@@ -674,10 +674,11 @@ fn engine_doing(doing: Doing) -> (Engine<TestPlatform>, Vec<String>) {
     use petri::ml::label::budget::BudgetConfig;
     let mut engine = engine();
     send(&mut engine, ToWorker::SetCompute(Compute::Cpu));
-    let mut experiment = Experiment::default();
-    experiment.dataset = BuiltinDataset::KarateClub.into();
-    experiment.model =
-        petri::ml::models::ModelConfig::default_for_dataset(BuiltinDataset::KarateClub);
+    let mut experiment = Experiment {
+        dataset: BuiltinDataset::KarateClub.into(),
+        model: petri::ml::models::ModelConfig::default_for_dataset(BuiltinDataset::KarateClub),
+        ..Default::default()
+    };
     experiment.labeling.labels_per_class = Some(2);
     experiment.labeling.retrain_every = 1;
     send(&mut engine, ToWorker::Configure(experiment.clone()));
@@ -746,17 +747,22 @@ fn engine_doing(doing: Doing) -> (Engine<TestPlatform>, Vec<String>) {
     (engine, pool)
 }
 
+/// Whether a report answers a request.
+type Answers = fn(&FromWorker) -> bool;
+
 /// Every request, each with the report that answers it (an error that says why also answers).
-fn every_request(pool: &[String]) -> Vec<(ToWorker, fn(&FromWorker) -> bool)> {
+fn every_request(pool: &[String]) -> Vec<(ToWorker, Answers)> {
     use petri::ml::explain::{AttributionMethod, Baseline};
     use petri::protocol::Projection;
-    let mut experiment = Experiment::default();
-    experiment.dataset = petri::ml::data::BuiltinDataset::KarateClub.into();
-    experiment.model = petri::ml::models::ModelConfig::default_for_dataset(
-        petri::ml::data::BuiltinDataset::KarateClub,
-    );
+    let mut experiment = Experiment {
+        dataset: petri::ml::data::BuiltinDataset::KarateClub.into(),
+        model: petri::ml::models::ModelConfig::default_for_dataset(
+            petri::ml::data::BuiltinDataset::KarateClub,
+        ),
+        seed: 5,
+        ..Default::default()
+    };
     experiment.labeling.labels_per_class = Some(2);
-    experiment.seed = 5;
     let garbage = petri::ml::import::UploadFile {
         name: "garbage.petri".into(),
         bytes: b"not a zip".to_vec(),

@@ -1,6 +1,6 @@
 use super::embed::{self, Command, Embed, Event, Part};
 use super::lesson;
-use super::link;
+use super::link::{self, Fragment};
 use super::panels::{
     AugmentPanel, DataPanel, ExplainPanel, LabelingPanel, LessonsBar, ModelPanel, PanelProps,
     TrainingPanel,
@@ -238,12 +238,12 @@ fn listen(
             }
         });
     }
-    let fragment = web::fragment();
-    if let Some((id, step)) = lesson::from_fragment(&fragment) {
+    let opened = Fragment::read(&web::fragment());
+    if let Some((id, step)) = opened.lesson {
         dispatch.dispatch(Action::RequestLesson {
             id,
             step,
-            set_up: !fragment.contains("v="),
+            set_up: !opened.has_experiment,
         });
     }
     if web::debug_requested() {
@@ -254,18 +254,18 @@ fn listen(
     let hash = {
         let dispatch = dispatch.clone();
         web::Listener::window("hashchange", move |_| {
-            let fragment = web::fragment();
-            let decoded = link::decode(&fragment);
-            match lesson::from_fragment(&fragment) {
+            let fragment = Fragment::read(&web::fragment());
+            let load_link = fragment.has_experiment || fragment.lesson.is_none();
+            match fragment.lesson {
                 Some((id, step)) => dispatch.dispatch(Action::RequestLesson {
                     id,
                     step,
-                    set_up: !fragment.contains("v="),
+                    set_up: !fragment.has_experiment,
                 }),
                 None => dispatch.dispatch(Action::CloseLesson),
             }
-            if fragment.contains("v=") || lesson::from_fragment(&fragment).is_none() {
-                dispatch.dispatch(Action::LoadLink(decoded));
+            if load_link {
+                dispatch.dispatch(Action::LoadLink(fragment.link));
             }
         })
     };
@@ -303,9 +303,13 @@ fn listen(
 /// and what could not be read.
 fn opened_state() -> AppState {
     let mut state = AppState::default();
-    let fragment = web::fragment();
-    state.load_link(link::decode(&fragment));
-    let (embed, problems) = Embed::from_fragment(&fragment);
+    let Fragment {
+        link,
+        embed,
+        embed_problems: problems,
+        ..
+    } = Fragment::read(&web::fragment());
+    state.load_link(link);
     if let Some(embed) = &embed
         && let [only] = embedded_tabs(embed)[..]
     {

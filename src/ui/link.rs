@@ -33,6 +33,37 @@ pub struct Decoded {
     pub problems: Vec<String>,
 }
 
+/// Everything a URL fragment asks for, read once: the experiment (a link), a lesson, an
+/// embedding. Links, lessons and embedding each read their own keys; this is the one place
+/// the page reads the fragment as a whole.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fragment {
+    /// The experiment, compute and tab the link describes (defaults where it says nothing).
+    pub link: Decoded,
+    /// Whether the fragment holds an experiment (`v=…`), not only a lesson or a tab.
+    pub has_experiment: bool,
+    /// The lesson to open, and its step (counted from 0).
+    pub lesson: Option<(String, usize)>,
+    /// The embedding it asks for (`None`: the page is not embedded).
+    pub embed: Option<crate::ui::embed::Embed>,
+    /// What could not be read about the embedding.
+    pub embed_problems: Vec<String>,
+}
+
+impl Fragment {
+    /// Reads `fragment` (without the `#`).
+    pub fn read(fragment: &str) -> Self {
+        let (embed, embed_problems) = crate::ui::embed::Embed::from_fragment(fragment);
+        Self {
+            link: decode(fragment),
+            has_experiment: fragment.split('&').any(|pair| pair.starts_with("v=")),
+            lesson: crate::ui::lesson::from_fragment(fragment),
+            embed,
+            embed_problems,
+        }
+    }
+}
+
 /// One setting in the fragment.
 struct Key {
     /// Its name in the fragment.
@@ -610,6 +641,19 @@ fn unescape(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fragment_is_read_once_for_link_lesson_and_embedding() {
+        let read = Fragment::read("lesson=cnn-images&step=2&embed=training&d=dna-motif&v=1");
+        assert_eq!(read.lesson, Some(("cnn-images".to_string(), 1)));
+        assert!(read.has_experiment);
+        assert!(read.embed.is_some());
+        assert!(read.link.problems.is_empty(), "{:?}", read.link.problems);
+        let lesson_only = Fragment::read("lesson=cnn-images");
+        assert!(!lesson_only.has_experiment && lesson_only.embed.is_none());
+        assert_eq!(lesson_only.lesson, Some(("cnn-images".to_string(), 0)));
+    }
+
     use crate::ml::augment::Preset;
     use crate::ml::data::BuiltinDataset;
     use crate::ml::models::{Activation, Cnn1dConfig, CnnConfig, GnnConfig, MlpConfig, RnnConfig};

@@ -115,196 +115,302 @@ pub enum Augmentation {
     Subgraph,
 }
 
+/// The samples an augmentation makes sense for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fits {
+    /// Images.
+    Images,
+    /// Sequences of nucleotides (an alphabet with a complement for every letter).
+    NucleicSequences,
+    /// Sequences of letters (one-hot, with an alphabet).
+    LetterSequences,
+    /// Sequences of letters or numbers.
+    Sequences,
+    /// Numeric series (sequences without an alphabet).
+    NumericSeries,
+    /// Graphs of a graph-classification dataset, and the one graph of node classification.
+    GraphsOrNodes,
+    /// Graphs of a graph-classification dataset.
+    Graphs,
+}
+
+impl Fits {
+    /// Whether samples of `kind` (with one-hot `alphabet`, for letter sequences) fit.
+    pub fn admits(self, kind: DataKind, alphabet: Option<&str>) -> bool {
+        match self {
+            Fits::Images => kind == DataKind::Image,
+            Fits::NucleicSequences => {
+                kind == DataKind::Sequence && alphabet.is_some_and(sequence::is_nucleic)
+            }
+            Fits::LetterSequences => kind == DataKind::Sequence && alphabet.is_some(),
+            Fits::Sequences => kind == DataKind::Sequence,
+            Fits::NumericSeries => kind == DataKind::Sequence && alphabet.is_none(),
+            Fits::GraphsOrNodes => matches!(kind, DataKind::Graph | DataKind::Node),
+            Fits::Graphs => kind == DataKind::Graph,
+        }
+    }
+}
+
+/// One augmentation of the catalogue: what the UI, links and experiment files know about it.
+/// What it does is documented on [`Augmentation`] and done by the module of its data type.
+#[derive(Clone, Copy, Debug)]
+pub struct Row {
+    /// The augmentation.
+    pub augmentation: Augmentation,
+    /// A short stable identifier (the serialised name).
+    pub id: &'static str,
+    /// The name shown in the UI.
+    pub title: &'static str,
+    /// The samples it makes sense for.
+    pub fits: Fits,
+    /// In one line, what it assumes about the data (when it is wrong to use).
+    pub assumes: &'static str,
+}
+
+/// Every augmentation, in menu order (also the order of [`Augmentation`]'s variants).
+pub const CATALOGUE: [Row; 28] = [
+    Row {
+        augmentation: Augmentation::FlipHorizontal,
+        id: "flip-horizontal",
+        title: "Horizontal flip",
+        fits: Fits::Images,
+        assumes: "A mirror image is the same class: fine for cells or shapes, wrong for digits and text.",
+    },
+    Row {
+        augmentation: Augmentation::FlipVertical,
+        id: "flip-vertical",
+        title: "Vertical flip",
+        fits: Fits::Images,
+        assumes: "An upside-down image is the same class: fine for cells and microscopy, wrong for digits, faces and scenes.",
+    },
+    Row {
+        augmentation: Augmentation::Rotate90,
+        id: "rotate90",
+        title: "Rotation by 90° steps",
+        fits: Fits::Images,
+        assumes: "Orientation carries no meaning, as in microscopy; wrong for digits (6 and 9).",
+    },
+    Row {
+        augmentation: Augmentation::Rotate,
+        id: "rotate",
+        title: "Rotation",
+        fits: Fits::Images,
+        assumes: "Small turns do not change the class; large ones only if orientation carries no meaning.",
+    },
+    Row {
+        augmentation: Augmentation::Translate,
+        id: "translate",
+        title: "Translation",
+        fits: Fits::Images,
+        assumes: "Position does not matter and the object stays inside the image.",
+    },
+    Row {
+        augmentation: Augmentation::Scale,
+        id: "scale",
+        title: "Scale",
+        fits: Fits::Images,
+        assumes: "Size does not decide the class.",
+    },
+    Row {
+        augmentation: Augmentation::ResizedCrop,
+        id: "resized-crop",
+        title: "Random resized crop",
+        fits: Fits::Images,
+        assumes: "A large part of the image still shows the object; size does not decide the class.",
+    },
+    Row {
+        augmentation: Augmentation::Elastic,
+        id: "elastic",
+        title: "Elastic deformation",
+        fits: Fits::Images,
+        assumes: "Shapes may bend a little, as cells and handwriting do; wrong where exact geometry matters.",
+    },
+    Row {
+        augmentation: Augmentation::Noise,
+        id: "noise",
+        title: "Gaussian noise",
+        fits: Fits::Images,
+        assumes: "Fine detail at the noise level does not decide the class.",
+    },
+    Row {
+        augmentation: Augmentation::Blur,
+        id: "blur",
+        title: "Blur",
+        fits: Fits::Images,
+        assumes: "Sharp edges and fine texture do not decide the class.",
+    },
+    Row {
+        augmentation: Augmentation::Brightness,
+        id: "brightness",
+        title: "Brightness",
+        fits: Fits::Images,
+        assumes: "Overall brightness does not decide the class.",
+    },
+    Row {
+        augmentation: Augmentation::Contrast,
+        id: "contrast",
+        title: "Contrast",
+        fits: Fits::Images,
+        assumes: "Contrast does not decide the class.",
+    },
+    Row {
+        augmentation: Augmentation::Gamma,
+        id: "gamma",
+        title: "Gamma",
+        fits: Fits::Images,
+        assumes: "Exposure does not decide the class (the order of intensities is kept).",
+    },
+    Row {
+        augmentation: Augmentation::Cutout,
+        id: "cutout",
+        title: "Cutout",
+        fits: Fits::Images,
+        assumes: "The class is still recognisable with a part hidden.",
+    },
+    Row {
+        augmentation: Augmentation::Mixup,
+        id: "mixup",
+        title: "Mixup",
+        fits: Fits::Images,
+        assumes: "Blends of two images may carry blended labels; helps calibration, slows learning a little.",
+    },
+    Row {
+        augmentation: Augmentation::ReverseComplement,
+        id: "reverse-complement",
+        title: "Reverse complement",
+        fits: Fits::NucleicSequences,
+        assumes: "The label does not depend on the strand read, as for binding motifs; wrong for strand-specific signals.",
+    },
+    Row {
+        augmentation: Augmentation::Mutate,
+        id: "mutate",
+        title: "Point mutations",
+        fits: Fits::LetterSequences,
+        assumes: "A few changed letters do not change the class.",
+    },
+    Row {
+        augmentation: Augmentation::MaskPositions,
+        id: "mask-positions",
+        title: "Position masking",
+        fits: Fits::LetterSequences,
+        assumes: "A few unknown letters do not change the class.",
+    },
+    Row {
+        augmentation: Augmentation::Crop,
+        id: "crop",
+        title: "Random crop",
+        fits: Fits::Sequences,
+        assumes: "The part that decides the class survives the crop; wrong if it may sit at either end.",
+    },
+    Row {
+        augmentation: Augmentation::Shift,
+        id: "shift",
+        title: "Random shift",
+        fits: Fits::Sequences,
+        assumes: "Where along the sequence a signal sits does not matter, and the edges carry nothing essential.",
+    },
+    Row {
+        augmentation: Augmentation::Jitter,
+        id: "jitter",
+        title: "Jitter",
+        fits: Fits::NumericSeries,
+        assumes: "Small measurement noise does not change the class.",
+    },
+    Row {
+        augmentation: Augmentation::Scaling,
+        id: "scaling",
+        title: "Scaling",
+        fits: Fits::NumericSeries,
+        assumes: "The amplitude does not decide the class.",
+    },
+    Row {
+        augmentation: Augmentation::TimeWarp,
+        id: "time-warp",
+        title: "Time warping",
+        fits: Fits::NumericSeries,
+        assumes: "Local changes of speed do not change the class.",
+    },
+    Row {
+        augmentation: Augmentation::WindowSlice,
+        id: "window-slice",
+        title: "Window slicing",
+        fits: Fits::NumericSeries,
+        assumes: "Most of the series is enough to decide, and the overall speed does not matter.",
+    },
+    Row {
+        augmentation: Augmentation::DropEdges,
+        id: "drop-edges",
+        title: "Edge dropping",
+        fits: Fits::GraphsOrNodes,
+        assumes: "A few missing edges do not change the class.",
+    },
+    Row {
+        augmentation: Augmentation::DropNodes,
+        id: "drop-nodes",
+        title: "Node dropping",
+        fits: Fits::Graphs,
+        assumes: "A few missing nodes do not change the class (wrong for small molecules where one atom matters).",
+    },
+    Row {
+        augmentation: Augmentation::MaskFeatures,
+        id: "mask-features",
+        title: "Node-feature masking",
+        fits: Fits::GraphsOrNodes,
+        assumes: "Structure and the other nodes can make up for a hidden node.",
+    },
+    Row {
+        augmentation: Augmentation::Subgraph,
+        id: "subgraph",
+        title: "Subgraph sampling",
+        fits: Fits::Graphs,
+        assumes: "A large connected part of the graph is enough to decide.",
+    },
+];
+
 impl Augmentation {
     /// Every augmentation, in menu order.
-    pub const ALL: [Augmentation; 28] = [
-        Augmentation::FlipHorizontal,
-        Augmentation::FlipVertical,
-        Augmentation::Rotate90,
-        Augmentation::Rotate,
-        Augmentation::Translate,
-        Augmentation::Scale,
-        Augmentation::ResizedCrop,
-        Augmentation::Elastic,
-        Augmentation::Noise,
-        Augmentation::Blur,
-        Augmentation::Brightness,
-        Augmentation::Contrast,
-        Augmentation::Gamma,
-        Augmentation::Cutout,
-        Augmentation::Mixup,
-        Augmentation::ReverseComplement,
-        Augmentation::Mutate,
-        Augmentation::MaskPositions,
-        Augmentation::Crop,
-        Augmentation::Shift,
-        Augmentation::Jitter,
-        Augmentation::Scaling,
-        Augmentation::TimeWarp,
-        Augmentation::WindowSlice,
-        Augmentation::DropEdges,
-        Augmentation::DropNodes,
-        Augmentation::MaskFeatures,
-        Augmentation::Subgraph,
-    ];
+    pub const ALL: [Augmentation; 28] = {
+        let mut all = [Augmentation::FlipHorizontal; 28];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = CATALOGUE[i].augmentation;
+            i += 1;
+        }
+        all
+    };
+
+    /// The augmentation's row of the [`CATALOGUE`].
+    pub fn row(self) -> &'static Row {
+        &CATALOGUE[self as usize]
+    }
 
     /// A short stable identifier (the serialised name).
     pub fn id(self) -> &'static str {
-        match self {
-            Augmentation::FlipHorizontal => "flip-horizontal",
-            Augmentation::FlipVertical => "flip-vertical",
-            Augmentation::Rotate90 => "rotate90",
-            Augmentation::Rotate => "rotate",
-            Augmentation::Translate => "translate",
-            Augmentation::Scale => "scale",
-            Augmentation::ResizedCrop => "resized-crop",
-            Augmentation::Elastic => "elastic",
-            Augmentation::Noise => "noise",
-            Augmentation::Blur => "blur",
-            Augmentation::Brightness => "brightness",
-            Augmentation::Contrast => "contrast",
-            Augmentation::Gamma => "gamma",
-            Augmentation::Cutout => "cutout",
-            Augmentation::Mixup => "mixup",
-            Augmentation::ReverseComplement => "reverse-complement",
-            Augmentation::Mutate => "mutate",
-            Augmentation::MaskPositions => "mask-positions",
-            Augmentation::Crop => "crop",
-            Augmentation::Shift => "shift",
-            Augmentation::Jitter => "jitter",
-            Augmentation::Scaling => "scaling",
-            Augmentation::TimeWarp => "time-warp",
-            Augmentation::WindowSlice => "window-slice",
-            Augmentation::DropEdges => "drop-edges",
-            Augmentation::DropNodes => "drop-nodes",
-            Augmentation::MaskFeatures => "mask-features",
-            Augmentation::Subgraph => "subgraph",
-        }
+        self.row().id
     }
 
     /// The augmentation with identifier `id`.
     pub fn from_id(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.id() == id)
+        CATALOGUE
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.augmentation)
     }
 
     /// The name shown in the UI.
     pub fn title(self) -> &'static str {
-        match self {
-            Augmentation::FlipHorizontal => "Horizontal flip",
-            Augmentation::FlipVertical => "Vertical flip",
-            Augmentation::Rotate90 => "Rotation by 90° steps",
-            Augmentation::Rotate => "Rotation",
-            Augmentation::Translate => "Translation",
-            Augmentation::Scale => "Scale",
-            Augmentation::ResizedCrop => "Random resized crop",
-            Augmentation::Elastic => "Elastic deformation",
-            Augmentation::Noise => "Gaussian noise",
-            Augmentation::Blur => "Blur",
-            Augmentation::Brightness => "Brightness",
-            Augmentation::Contrast => "Contrast",
-            Augmentation::Gamma => "Gamma",
-            Augmentation::Cutout => "Cutout",
-            Augmentation::Mixup => "Mixup",
-            Augmentation::ReverseComplement => "Reverse complement",
-            Augmentation::Mutate => "Point mutations",
-            Augmentation::MaskPositions => "Position masking",
-            Augmentation::Crop => "Random crop",
-            Augmentation::Shift => "Random shift",
-            Augmentation::Jitter => "Jitter",
-            Augmentation::Scaling => "Scaling",
-            Augmentation::TimeWarp => "Time warping",
-            Augmentation::WindowSlice => "Window slicing",
-            Augmentation::DropEdges => "Edge dropping",
-            Augmentation::DropNodes => "Node dropping",
-            Augmentation::MaskFeatures => "Node-feature masking",
-            Augmentation::Subgraph => "Subgraph sampling",
-        }
+        self.row().title
     }
 
     /// In one line, what the augmentation assumes about the data (when it is wrong to use).
     pub fn assumes(self) -> &'static str {
-        match self {
-            Augmentation::FlipHorizontal => {
-                "A mirror image is the same class: fine for cells or shapes, wrong for digits and text."
-            }
-            Augmentation::FlipVertical => {
-                "An upside-down image is the same class: fine for cells and microscopy, wrong for digits, faces and scenes."
-            }
-            Augmentation::Rotate90 => {
-                "Orientation carries no meaning, as in microscopy; wrong for digits (6 and 9)."
-            }
-            Augmentation::Rotate => {
-                "Small turns do not change the class; large ones only if orientation carries no meaning."
-            }
-            Augmentation::Translate => {
-                "Position does not matter and the object stays inside the image."
-            }
-            Augmentation::Scale => "Size does not decide the class.",
-            Augmentation::ResizedCrop => {
-                "A large part of the image still shows the object; size does not decide the class."
-            }
-            Augmentation::Elastic => {
-                "Shapes may bend a little, as cells and handwriting do; wrong where exact geometry matters."
-            }
-            Augmentation::Noise => "Fine detail at the noise level does not decide the class.",
-            Augmentation::Blur => "Sharp edges and fine texture do not decide the class.",
-            Augmentation::Brightness => "Overall brightness does not decide the class.",
-            Augmentation::Contrast => "Contrast does not decide the class.",
-            Augmentation::Gamma => {
-                "Exposure does not decide the class (the order of intensities is kept)."
-            }
-            Augmentation::Cutout => "The class is still recognisable with a part hidden.",
-            Augmentation::Mixup => {
-                "Blends of two images may carry blended labels; helps calibration, slows learning a little."
-            }
-            Augmentation::ReverseComplement => {
-                "The label does not depend on the strand read, as for binding motifs; wrong for strand-specific signals."
-            }
-            Augmentation::Mutate => "A few changed letters do not change the class.",
-            Augmentation::MaskPositions => "A few unknown letters do not change the class.",
-            Augmentation::Crop => {
-                "The part that decides the class survives the crop; wrong if it may sit at either end."
-            }
-            Augmentation::Shift => {
-                "Where along the sequence a signal sits does not matter, and the edges carry nothing essential."
-            }
-            Augmentation::Jitter => "Small measurement noise does not change the class.",
-            Augmentation::Scaling => "The amplitude does not decide the class.",
-            Augmentation::TimeWarp => "Local changes of speed do not change the class.",
-            Augmentation::WindowSlice => {
-                "Most of the series is enough to decide, and the overall speed does not matter."
-            }
-            Augmentation::DropEdges => "A few missing edges do not change the class.",
-            Augmentation::DropNodes => {
-                "A few missing nodes do not change the class (wrong for small molecules where one atom matters)."
-            }
-            Augmentation::MaskFeatures => {
-                "Structure and the other nodes can make up for a hidden node."
-            }
-            Augmentation::Subgraph => "A large connected part of the graph is enough to decide.",
-        }
+        self.row().assumes
     }
 
     /// Whether the augmentation makes sense for samples of `kind`; `alphabet` is the one-hot
     /// alphabet of letter sequences (`None` for numeric series and other kinds).
     pub fn fits(self, kind: DataKind, alphabet: Option<&str>) -> bool {
-        use Augmentation::*;
-        match self {
-            FlipHorizontal | FlipVertical | Rotate90 | Rotate | Translate | Scale | ResizedCrop
-            | Elastic | Noise | Blur | Brightness | Contrast | Gamma | Cutout | Mixup => {
-                kind == DataKind::Image
-            }
-            ReverseComplement => {
-                kind == DataKind::Sequence && alphabet.is_some_and(sequence::is_nucleic)
-            }
-            Mutate | MaskPositions => kind == DataKind::Sequence && alphabet.is_some(),
-            Crop | Shift => kind == DataKind::Sequence,
-            Jitter | Scaling | TimeWarp | WindowSlice => {
-                kind == DataKind::Sequence && alphabet.is_none()
-            }
-            DropEdges | MaskFeatures => matches!(kind, DataKind::Graph | DataKind::Node),
-            DropNodes | Subgraph => kind == DataKind::Graph,
-        }
+        self.row().fits.admits(kind, alphabet)
     }
 
     /// The augmentations that fit samples of `kind` (see [`Augmentation::fits`]), in menu

@@ -325,3 +325,17 @@ fn steps_of_a_run_draw_different_numbers_and_the_same_step_the_same() {
     assert_ne!(draw(1, 5), draw(2, 5));
     assert_ne!(draw(1, 0), rng(1, Stream::Order).random::<u64>());
 }
+
+#[test]
+fn the_catalogue_has_one_row_per_augmentation_in_variant_order_named_as_serialised() {
+    for (i, row) in CATALOGUE.iter().enumerate() {
+        assert_eq!(row.augmentation as usize, i, "{} out of order", row.id);
+        assert_eq!(row.augmentation.row().id, row.id);
+        assert_eq!(
+            serde_json::to_string(&row.augmentation).unwrap(),
+            format!("\"{}\"", row.id)
+        );
+        assert_eq!(Augmentation::from_id(row.id), Some(row.augmentation));
+        assert!(!row.title.is_empty() && !row.assumes.is_empty());
+    }
+}
