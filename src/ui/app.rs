@@ -11,7 +11,7 @@ use crate::ml::augment::AugmentConfig;
 use crate::ml::import::ImportOptions;
 use crate::protocol::{FromWorker, RunState, ToWorker};
 use crate::web::{self, EngineLink, UploadFiles};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -38,6 +38,9 @@ struct Shell {
     /// Experiment files to open, by id: name and bytes.
     experiment_files: HashMap<u64, (String, js_sys::ArrayBuffer)>,
     last_id: u64,
+    /// How many times the kept upload was forgotten: a save that finishes after a later
+    /// forget (storage is asynchronous) is undone rather than bringing the upload back.
+    forgotten: Rc<Cell<u64>>,
     /// The state the last requests were decided from.
     seen: Option<AppState>,
 }
@@ -189,17 +192,28 @@ impl Engine {
                 let Some(files) = self.shell.borrow().uploads.get(&id).cloned() else {
                     return;
                 };
+                let forgotten = self.shell.borrow().forgotten.clone();
+                let forgotten_before = forgotten.get();
                 wasm_bindgen_futures::spawn_local(async move {
-                    match web::save_upload(&files).await {
+                    let saved = web::save_upload(&files).await;
+                    if forgotten.get() != forgotten_before {
+                        web::clear_upload().await;
+                        return;
+                    }
+                    match saved {
                         Ok(()) => dispatch.dispatch(Action::UploadKept(id)),
                         Err(message) => dispatch.dispatch(Action::Alert(message)),
                     }
                 });
             }
-            Request::ForgetUpload => wasm_bindgen_futures::spawn_local(async {
-                web::clear_upload().await;
-                web::clear_labels(UPLOAD_LABELS).await;
-            }),
+            Request::ForgetUpload => {
+                let forgotten = self.shell.borrow().forgotten.clone();
+                forgotten.set(forgotten.get() + 1);
+                wasm_bindgen_futures::spawn_local(async {
+                    web::clear_upload().await;
+                    web::clear_labels(UPLOAD_LABELS).await;
+                })
+            }
             Request::SaveFile { name, bytes } => web::save_file(&name, &bytes),
             Request::SetFragment(fragment) => {
                 if web::fragment() != fragment {
