@@ -329,15 +329,13 @@ fn labeling_from_the_queue_trains_on_the_labels_and_scores_the_pool_again() {
         },
     );
 
-    // The test part, and every sample's prediction in a file.
+    // The test part (evaluated once the training on the book's labels ends), and every
+    // sample's prediction in a file.
     send(&mut engine, ToWorker::EvaluateTest);
-    let test = take(&engine)
-        .into_iter()
-        .find_map(|m| match m {
-            FromWorker::Test(t) => Some(t),
-            _ => None,
-        })
-        .unwrap();
+    let test = run_until(&mut engine, 2000, |m| match m {
+        FromWorker::Test(t) => Some(t.clone()),
+        _ => None,
+    });
     assert_eq!(test.samples, 600);
     send(&mut engine, ToWorker::ExportPredictions);
     let (name, text) = run_until(&mut engine, 500, |m| match m {
