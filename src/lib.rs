@@ -2,6 +2,7 @@
 //!
 //! - [`ml`]: the pure core (datasets, models, training, metrics); compiles and is tested natively.
 //! - [`protocol`]: the plain messages between the UI and the training worker.
+//! - [`reader`]: reading uploads and experiment files (the `reader` worker in the browser).
 //! - `engine`: turns UI requests into training steps and reports (feature `engine`).
 //! - `worker`: runs the engine in a Web Worker (wasm, feature `engine`).
 //! - `ui`: the Yew application, holding plain data only (its components are wasm only).
@@ -17,8 +18,10 @@ pub mod cli;
 pub mod engine;
 pub mod ml;
 pub mod protocol;
-// Not in the engines' wasm builds: a change to the UI then rebuilds the UI alone.
-#[cfg(not(all(target_arch = "wasm32", feature = "engine")))]
+pub mod reader;
+// Not in the engines' or the reader's wasm builds: a change to the UI then rebuilds the UI
+// alone.
+#[cfg(not(all(target_arch = "wasm32", any(feature = "engine", feature = "files"))))]
 pub mod ui;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

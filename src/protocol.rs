@@ -366,24 +366,17 @@ pub struct AdapterInfo {
 }
 
 /// The builds of the engine. The UI loads the one the chosen compute needs, so a page
-/// without a usable GPU never downloads the WebGPU backend, and one whose user chose no file
-/// never downloads the readers of files.
+/// without a usable GPU never downloads the WebGPU backend. Neither reads files: both ask the
+/// `reader` worker, so a page whose user chose no file never downloads the readers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EngineBuild {
     /// Burn's Flex backend only: the first download.
     Cpu,
-    /// Flex and the readers of uploads and experiment files (image decoders, zip).
-    CpuFiles,
-    /// Flex, the readers of files and Burn's WebGPU backend.
+    /// Flex and Burn's WebGPU backend.
     Gpu,
 }
 
 impl EngineBuild {
-    /// Whether this build reads uploads and experiment files.
-    pub fn reads_files(self) -> bool {
-        self != EngineBuild::Cpu
-    }
-
     /// The build for `compute`, given the adapter the browser offers (`None`: none).
     pub fn for_compute(compute: Compute, adapter: Option<&AdapterInfo>) -> Self {
         match compute {

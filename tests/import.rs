@@ -660,3 +660,72 @@ fn fuzz() {
     }
     eprintln!("fuzz: seed {seed}, {iters} runs, ok/fatal/partial = {outcomes:?}");
 }
+
+/// What the reader worker hands the engine (one buffer) is the upload as read, for every kind
+/// of example; a reader that stops is answered with an error that says so, never a panic.
+#[test]
+fn the_reader_hands_over_every_example_as_read() {
+    use petri::reader::{ReadAnswer, ReadRequest, read};
+    let mut nodes_with_a_pool = 0;
+    for name in [
+        "images.zip",
+        "table.csv",
+        "series.csv",
+        "sequences.fasta",
+        "sequences.csv",
+        "graphs.json",
+        "nodes.json",
+    ] {
+        let request = ReadRequest::Upload {
+            files: vec![example(name)],
+            options: ImportOptions::default(),
+        };
+        let mut reports = Vec::new();
+        let answer = read(&request, &mut |p| reports.push(p));
+        let handed = ReadAnswer::decode(&answer.encode()).unwrap();
+        let ReadAnswer::Upload(Ok(imported)) = handed else {
+            panic!("{name}: {handed:?}");
+        };
+        assert_eq!(*imported, ok(&[example(name)]), "{name}");
+        // The parts of an upload of nodes share their graph, as read.
+        if let (Samples::Nodes(labeled), Some(Samples::Nodes(unlabeled))) =
+            (&imported.samples, &imported.unlabeled)
+        {
+            assert!(std::sync::Arc::ptr_eq(&labeled.graph, &unlabeled.graph));
+            nodes_with_a_pool += 1;
+        }
+    }
+
+    assert_eq!(nodes_with_a_pool, 1, "nodes.json has unlabeled nodes");
+    let outline = ReadRequest::Upload {
+        files: vec![example("table.csv")],
+        options: ImportOptions::default(),
+    }
+    .outline();
+    let ReadRequest::Upload { files, .. } = &outline else {
+        unreachable!()
+    };
+    assert_eq!(
+        (files[0].name.as_str(), files[0].bytes.len()),
+        ("table.csv", 0)
+    );
+    let ReadAnswer::Upload(Err(error)) = outline.failed("out of memory") else {
+        panic!("an upload is answered as an upload")
+    };
+    assert!(
+        error
+            .to_string()
+            .contains("file reader stopped (out of memory)"),
+        "{error}"
+    );
+    let ReadAnswer::Experiment(Err(message)) = ReadRequest::Experiment {
+        file: example("table.csv"),
+    }
+    .failed("its script failed to load") else {
+        panic!("an experiment is answered as an experiment")
+    };
+    assert!(
+        message.starts_with("table.csv could not be read"),
+        "{message}"
+    );
+}

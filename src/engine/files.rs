@@ -1,14 +1,11 @@
 //! The model file and the `.petri` experiment file, written from the current run (opening one
-//! is in `reading`, in the builds that read files), the run's curves, and the command line's
-//! training loop.
+//! is in `reading`), the run's curves, and the command line's training loop.
 
 use super::{Engine, Platform};
 use crate::ml::experiment::DatasetId;
 use crate::ml::export::{
     Archive, DataFiles, ExperimentFile, History, LabelBook, MetricPoint, write_archive,
 };
-#[cfg(not(feature = "files"))]
-use crate::ml::import::UploadFile;
 use crate::protocol::FromWorker;
 
 impl History {
@@ -149,13 +146,6 @@ impl<P: Platform> Engine<P> {
             "petri",
         );
         Ok((name, archive))
-    }
-
-    /// The CPU engine of the first download opens no files (see [`super::upload`]).
-    #[cfg(not(feature = "files"))]
-    pub(super) async fn open_experiment(&mut self, _id: u64, _file: UploadFile) {
-        self.platform
-            .post(FromWorker::Error(super::upload::NO_FILES.into()));
     }
 }
 

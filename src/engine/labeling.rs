@@ -75,7 +75,6 @@ impl Labeling {
     }
 
     /// Holds `book` instead of the labels held.
-    #[cfg(feature = "files")]
     pub(super) fn set_book(&mut self, book: crate::ml::export::LabelBook) {
         self.key = book.key;
         self.labels = book.labels;

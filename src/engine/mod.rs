@@ -18,7 +18,6 @@ mod files;
 mod labeling;
 #[cfg(not(target_arch = "wasm32"))]
 mod learner;
-#[cfg(feature = "files")]
 mod reading;
 mod upload;
 mod views;
@@ -35,6 +34,7 @@ use crate::protocol::{
     AdapterInfo, AugmentPreview, Backend, EvalReport, FromWorker, GalleryItem, RunInfo, RunState,
     TestReport, ToWorker, TrainReport,
 };
+use crate::reader::{ReadAnswer, ReadRequest};
 use budget::BudgetRun;
 use burn::prelude::*;
 use compare::Comparison;
@@ -191,6 +191,24 @@ pub trait Platform {
     fn adapter(&self) -> impl Future<Output = Result<AdapterInfo, String>>;
     /// Initialises Burn's WebGPU device (called at most once; the engine keeps the result).
     fn init_webgpu(&self) -> impl Future<Output = Result<Device, String>>;
+    /// Reads an upload or an experiment file. Reports of progress go to the UI as
+    /// [`FromWorker::Importing`]; the result is the last answer ([`ReadAnswer::Upload`] or
+    /// [`ReadAnswer::Experiment`]). Natively the files are read here, in the browser by the
+    /// reader worker.
+    #[cfg(feature = "files")]
+    fn read(&self, request: ReadRequest) -> impl Future<Output = ReadAnswer> {
+        let mut last_progress = f64::NEG_INFINITY;
+        let answer = crate::reader::read(&request, &mut |progress| {
+            let now = self.now_ms();
+            if now - last_progress >= PROGRESS_MS {
+                last_progress = now;
+                self.post(FromWorker::Importing(progress));
+            }
+        });
+        std::future::ready(answer)
+    }
+    #[cfg(not(feature = "files"))]
+    fn read(&self, request: ReadRequest) -> impl Future<Output = ReadAnswer>;
 }
 
 /// The engine's state between messages.
@@ -402,7 +420,7 @@ impl<P: Platform> Engine<P> {
                 self.restart().await;
             }
             ToWorker::ShowCell { truth, predicted } => self.show_cell(truth, predicted),
-            ToWorker::Import { id, files, options } => self.import(id, &files, &options),
+            ToWorker::Import { id, files, options } => self.import(id, files, options).await,
             ToWorker::PreviewAugment { config, seed } => self.preview_augment(&config, seed),
             ToWorker::Compare {
                 runs,

@@ -1,19 +1,18 @@
-//! What the engine builds that read files do: reading an upload, and opening a `.petri` file
-//! as the current experiment and run.
+//! Reading an upload, and opening a `.petri` file as the current experiment and run (the files
+//! themselves are read by [`Platform::read`]).
 
 use super::upload::Upload;
 use super::views::{network_of, sample_view};
-use super::{Activity, Engine, MAX_DRAWN_NODES, PREVIEW, PROGRESS_MS, Platform};
+use super::{Activity, Engine, MAX_DRAWN_NODES, PREVIEW, Platform};
 use crate::ml::data::Samples;
 use crate::ml::experiment::DatasetId;
-use crate::ml::export::read_archive;
-use crate::ml::import::{self, UploadFile};
-use crate::ml::import::{ImportOptions, Imported};
+use crate::ml::import::{ImportOptions, Imported, UploadFile};
 use crate::ml::label::Collection;
 use crate::ml::layout::stress_layout;
 use crate::ml::session::Session;
 use crate::protocol::FromWorker;
 use crate::protocol::{GalleryItem, UploadSummary};
+use crate::reader::{ReadAnswer, ReadRequest};
 use std::sync::Arc;
 
 /// Skipped records listed in an upload summary.
@@ -21,29 +20,25 @@ const SKIPPED_LISTED: usize = 100;
 
 impl<P: Platform> Engine<P> {
     /// Reads an upload; on success it becomes the uploaded dataset, on failure nothing changes.
-    pub(super) fn import(&mut self, id: u64, files: &[UploadFile], options: &ImportOptions) {
-        let mut last_progress = f64::NEG_INFINITY;
-        let platform = &self.platform;
-        let result = import::import(files, options, &mut |progress| {
-            let now = platform.now_ms();
-            if now - last_progress >= PROGRESS_MS {
-                last_progress = now;
-                platform.post(FromWorker::Importing(progress));
-            }
-        });
-        let imported = match result {
-            Ok(imported) => Arc::new(imported),
-            Err(error) => {
+    pub(super) async fn import(&mut self, id: u64, files: Vec<UploadFile>, options: ImportOptions) {
+        let request = ReadRequest::Upload {
+            files: files.clone(),
+            options: options.clone(),
+        };
+        let imported = match self.platform.read(request).await {
+            ReadAnswer::Upload(Ok(imported)) => Arc::new(*imported),
+            ReadAnswer::Upload(Err(error)) => {
                 self.platform.post(FromWorker::ImportFailed { id, error });
                 return;
             }
+            _ => unreachable!("an upload is answered with an upload"),
         };
-        let summary = upload_summary(id, files, options, &imported, self.experiment.seed);
+        let summary = upload_summary(id, &files, &options, &imported, self.experiment.seed);
         self.upload = Some(Upload {
             id,
             imported,
-            files: files.to_vec(),
-            options: options.clone(),
+            files,
+            options,
         });
         if self.experiment.dataset == DatasetId::Uploaded {
             // The old run learnt the previous upload; the UI configures the next one.
@@ -67,24 +62,25 @@ impl<P: Platform> Engine<P> {
     }
 
     async fn try_open(&mut self, id: u64, file: &UploadFile) -> Result<(), String> {
-        let archive = read_archive(&file.name, &file.bytes)?;
-        let saved = archive.file;
+        let request = ReadRequest::Experiment { file: file.clone() };
+        let opened = match self.platform.read(request).await {
+            ReadAnswer::Experiment(opened) => *opened?,
+            _ => unreachable!("an experiment file is answered with an experiment"),
+        };
+        let files = opened.data_files();
+        let saved = opened.file;
         let experiment = saved.experiment.clone();
         experiment
             .validate_settings()
             .map_err(|e| format!("{}: {e}", file.name))?;
-        let upload = match &saved.data {
-            Some(data) => {
-                let imported = import::import(&archive.data, &data.options, &mut |_| {})
-                    .map_err(|e| format!("The data in {} cannot be read: {e}.", file.name))?;
-                Some(Upload {
-                    id,
-                    imported: Arc::new(imported),
-                    files: archive.data.clone(),
-                    options: data.options.clone(),
-                })
-            }
-            None => None,
+        let upload = match (&saved.data, opened.imported) {
+            (Some(data), Some(imported)) => Some(Upload {
+                id,
+                imported: Arc::new(imported),
+                files,
+                options: data.options.clone(),
+            }),
+            _ => None,
         };
         let collection =
             super::collection_of(&experiment, upload.as_ref().or(self.upload.as_ref()))
@@ -102,7 +98,7 @@ impl<P: Platform> Engine<P> {
         let dataset = Arc::new(labeling.dataset(&collection, &experiment.labels_key()));
         let mut check = Session::new(&experiment, dataset, &device)
             .map_err(|e| format!("{}: {e}", file.name))?;
-        if let Some(model) = &archive.model {
+        if let Some(model) = &opened.model {
             check.load_model_file(&file.name, model)?;
         }
         drop(check);
@@ -134,7 +130,7 @@ impl<P: Platform> Engine<P> {
         let Some(session) = self.session.as_mut() else {
             return Err(format!("{} could not be opened.", file.name));
         };
-        if let Some(model) = &archive.model {
+        if let Some(model) = &opened.model {
             session.load_model_file(&file.name, model)?;
         }
         session.resume_at(saved.step);

@@ -55,7 +55,7 @@ pub fn requests(before: Option<&AppState>, after: &AppState) -> Vec<Request> {
             (b.engine.generation, b.engine_build()) != (after.engine.generation, Some(build))
         });
         match before {
-            Some(before) if !new_engine => engine_follows(before, after, build, &mut out),
+            Some(before) if !new_engine => engine_follows(before, after, &mut out),
             _ => new_engine_catches_up(after, build, &mut out),
         }
     }
@@ -67,33 +67,27 @@ pub fn requests(before: Option<&AppState>, after: &AppState) -> Vec<Request> {
 fn new_engine_catches_up(after: &AppState, build: EngineBuild, out: &mut Vec<Request>) {
     out.push(Request::SpawnEngine(build));
     let upload = &after.upload;
-    if build.reads_files() {
-        out.extend(upload.current.map(Request::Import));
-        if upload.pending != upload.current {
-            out.extend(upload.pending.map(Request::Import));
-        }
+    out.extend(upload.current.map(Request::Import));
+    if upload.pending != upload.current {
+        out.extend(upload.pending.map(Request::Import));
     }
     out.push(Request::Send(ToWorker::SetCompute(after.compute)));
     if after.model_check().is_ok() {
         out.push(Request::Send(ToWorker::Configure(after.experiment.clone())));
     }
     out.extend(set_labels(after));
-    if build.reads_files() {
-        out.extend(upload.opening.map(Request::Open));
-    }
+    out.extend(upload.opening.map(Request::Open));
     out.push(preview(after));
 }
 
 /// What an engine that runs already must be told about a change.
-fn engine_follows(before: &AppState, after: &AppState, build: EngineBuild, out: &mut Vec<Request>) {
+fn engine_follows(before: &AppState, after: &AppState, out: &mut Vec<Request>) {
     let (was, now) = (&before.upload, &after.upload);
-    if build.reads_files() {
-        if now.pending.is_some() && now.pending != was.pending {
-            out.extend(now.pending.map(Request::Import));
-        }
-        if now.opening.is_some() && now.opening != was.opening {
-            out.extend(now.opening.map(Request::Open));
-        }
+    if now.pending.is_some() && now.pending != was.pending {
+        out.extend(now.pending.map(Request::Import));
+    }
+    if now.opening.is_some() && now.opening != was.opening {
+        out.extend(now.opening.map(Request::Open));
     }
     if after.compute != before.compute {
         out.push(Request::Send(ToWorker::SetCompute(after.compute)));
@@ -317,12 +311,11 @@ mod tests {
         state.upload.current = Some(3);
         state.upload.pending = Some(4);
         state.upload.opening = Some(5);
-        state.engine.reads_files = true;
         state.apply(Action::Engine(uploaded(3)));
         state.labeling.key = Some(state.experiment.labels_key());
         state.labeling.labels = vec![label("unlabeled/7.png", 7)];
         let expected = [
-            "spawn CpuFiles",
+            "spawn Cpu",
             "import 3",
             "import 4",
             "SetCompute",
@@ -384,7 +377,7 @@ mod tests {
         assert_eq!(
             to_engine(&requests),
             [
-                "spawn CpuFiles",
+                "spawn Cpu",
                 "import 11",
                 "SetCompute",
                 "SetLabels",

@@ -339,9 +339,6 @@ pub struct EngineState {
     pub backend: Option<(Backend, String)>,
     /// Bumped when the engine must be replaced (after a crash).
     pub generation: u32,
-    /// A file was chosen (an upload, an experiment file), so the engine must be a build that
-    /// reads files.
-    pub reads_files: bool,
 }
 
 impl Default for EngineState {
@@ -351,7 +348,6 @@ impl Default for EngineState {
             adapter: AdapterProbe::Pending,
             backend: None,
             generation: 0,
-            reads_files: false,
         }
     }
 }
@@ -623,7 +619,6 @@ impl AppState {
                 files,
                 keeps_labels,
             } => {
-                self.need_files();
                 self.upload.partial_offer = None;
                 self.upload.pending = Some(id);
                 self.upload.pending_keeps_labels = keeps_labels;
@@ -639,7 +634,6 @@ impl AppState {
                 self.upload.opened = Some(id);
             }
             Action::OpenExperiment(id) => {
-                self.need_files();
                 self.upload.opening = Some(id);
             }
             Action::LabelsSaved(result) => match result {
@@ -1148,16 +1142,6 @@ impl AppState {
         }
     }
 
-    /// Forgets the run's history (the engine reports whether it goes on training).
-    /// Switches to an engine build that reads files, if this one does not.
-    fn need_files(&mut self) {
-        let build = self.engine_build();
-        self.engine.reads_files = true;
-        if self.engine_build() != build {
-            self.engine_replaced();
-        }
-    }
-
     fn offer_file(&mut self, name: String, bytes: Vec<u8>) {
         let serial = self.download.as_ref().map_or(0, |d| d.0) + 1;
         self.download = Some((serial, name, Rc::new(bytes)));
@@ -1190,6 +1174,7 @@ impl AppState {
         }
     }
 
+    /// Forgets the run's history (the engine reports whether it goes on training).
     fn forget_run(&mut self) {
         self.explain = ExplainState::default();
         self.run.train.clear();
@@ -1210,14 +1195,10 @@ impl AppState {
     /// The engine build the chosen compute needs (`None` until the adapter question is
     /// answered, where that decides).
     pub fn engine_build(&self) -> Option<EngineBuild> {
-        let build = match (&self.engine.adapter, self.compute) {
+        Some(match (&self.engine.adapter, self.compute) {
             (AdapterProbe::Pending, Compute::Auto) => return None,
             (AdapterProbe::Found(info), compute) => EngineBuild::for_compute(compute, Some(info)),
             (_, compute) => EngineBuild::for_compute(compute, None),
-        };
-        Some(match build {
-            EngineBuild::Cpu if self.engine.reads_files => EngineBuild::CpuFiles,
-            build => build,
         })
     }
 
@@ -1298,7 +1279,7 @@ mod tests {
     }
 
     #[test]
-    fn choosing_a_file_loads_the_cpu_engine_that_reads_files_once() {
+    fn choosing_a_file_keeps_the_engine() {
         let mut state = AppState {
             compute: Compute::Cpu,
             ..AppState::default()
@@ -1310,18 +1291,12 @@ mod tests {
             files: vec!["table.csv".into()],
             keeps_labels: false,
         });
-        assert_eq!(state.engine_build(), Some(EngineBuild::CpuFiles));
-        assert_eq!(
-            state.engine.status,
-            EngineStatus::Loading,
-            "a new engine is loaded"
-        );
-        state.apply(Action::Engine(FromWorker::Ready));
         state.apply(Action::OpenExperiment(2));
+        assert_eq!(state.engine_build(), Some(EngineBuild::Cpu));
         assert_eq!(
             state.engine.status,
             EngineStatus::Ready,
-            "no second replacement"
+            "the engine asks the reader"
         );
         state.apply(Action::SetCompute(Compute::WebGpu));
         assert_eq!(state.engine_build(), Some(EngineBuild::Gpu));

@@ -12,7 +12,6 @@ use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 fn script(build: EngineBuild) -> &'static str {
     match build {
         EngineBuild::Cpu => "./engine-cpu_loader.js",
-        EngineBuild::CpuFiles => "./engine-files_loader.js",
         EngineBuild::Gpu => "./engine-gpu_loader.js",
     }
 }

@@ -1,11 +1,13 @@
 //! The one module that touches browser APIs: the worker link (UI side), the worker scope
-//! (engine side), WebGPU discovery, uploaded files and their storage, canvases, clocks and the
+//! (engine side), the file reader worker and the engine's link to it, WebGPU discovery, uploaded files and their storage, canvases, clocks and the
 //! panic hook.
 
 mod canvas;
 mod engine_link;
 mod gpu;
 mod page;
+#[cfg(any(feature = "engine", feature = "files"))]
+mod reader;
 mod upload;
 mod worker_scope;
 
@@ -18,6 +20,10 @@ pub use page::{
     Listener, copy_text, embedded, fetch_text, fragment, load_item, on_parent_message, page_url,
     post_to_parent, read_text, save_file, save_item, set_fragment, typing,
 };
+#[cfg(feature = "engine")]
+pub use reader::ReaderLink;
+#[cfg(feature = "files")]
+pub use reader::run_reader;
 pub use upload::{
     StoredLabels, UploadFiles, clear_labels, clear_upload, files_of, load_labels, load_upload,
     read_files, same_files, save_labels, save_upload,

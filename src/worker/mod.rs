@@ -2,12 +2,16 @@
 
 use crate::engine::{Engine, Platform};
 use crate::protocol::{AdapterInfo, FromWorker};
-use crate::web::{self, WorkerScope};
+use crate::reader::{ReadAnswer, ReadRequest};
+use crate::web::{self, ReaderLink, WorkerScope};
 use burn::prelude::Device;
 use futures_util::StreamExt;
+use std::cell::RefCell;
 
 struct BrowserPlatform {
     scope: WorkerScope,
+    /// The file reader, started by the first file.
+    reader: RefCell<Option<ReaderLink>>,
 }
 
 impl Platform for BrowserPlatform {
@@ -32,6 +36,27 @@ impl Platform for BrowserPlatform {
     async fn init_webgpu(&self) -> Result<Device, String> {
         Err("the CPU-only engine is loaded; choose WebGPU in Compute to load the GPU engine".into())
     }
+
+    async fn read(&self, request: ReadRequest) -> ReadAnswer {
+        let outline = request.outline();
+        let link = self.reader.take().map_or_else(ReaderLink::spawn, Ok);
+        let answer = match link {
+            Ok(mut link) => {
+                let scope = &self.scope;
+                let answer = link
+                    .read(request, |progress| {
+                        scope.post(&FromWorker::Importing(progress))
+                    })
+                    .await;
+                if answer.is_ok() {
+                    self.reader.replace(Some(link));
+                }
+                answer
+            }
+            Err(error) => Err(error),
+        };
+        answer.unwrap_or_else(|why| outline.failed(&why))
+    }
 }
 
 /// Starts the engine: listens for requests and trains between them.
@@ -40,6 +65,7 @@ pub fn run() {
     scope.report_panics();
     let mut engine = Engine::new(BrowserPlatform {
         scope: scope.clone(),
+        reader: RefCell::new(None),
     });
     wasm_bindgen_futures::spawn_local(async move {
         scope.post(&FromWorker::Ready);

@@ -80,7 +80,7 @@ impl Graphs {
 }
 
 /// Labeled nodes of one graph (node classification): each sample is a node.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Nodes {
     pub feature_dim: usize,
     /// The whole graph, shared by the training and validation parts.

@@ -170,7 +170,7 @@ impl Dataset {
 }
 
 /// A set of labeled samples of one kind.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Samples {
     /// Images of one size.
     Images(Images),

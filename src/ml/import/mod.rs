@@ -184,7 +184,7 @@ pub struct ColumnInfo {
 }
 
 /// An upload read into samples.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Imported {
     /// A name for the dataset (from the main file).
     pub name: String,
