@@ -376,15 +376,9 @@ mod tests {
         );
         assert_eq!(
             to_engine(&requests),
-            [
-                "spawn Cpu",
-                "import 11",
-                "SetCompute",
-                "SetLabels",
-                "PreviewAugment"
-            ]
+            ["import 11"],
+            "the engine running asks the reader"
         );
-        act(&mut state, Action::Engine(FromWorker::Ready));
         let requests = act(&mut state, Action::Engine(uploaded(11)));
         let engine = to_engine(&requests);
         assert_eq!(engine[..2], ["Configure", "SetLabels"]);
