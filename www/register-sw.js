@@ -8,6 +8,8 @@ if ('serviceWorker' in navigator) {
       console.warn(`Petri works online only here: ${error}`);
       return;
     }
+    // A browser that blocks service workers may register nothing without saying why.
+    if (!registration) return;
     const offer = (worker) => {
       if (!navigator.serviceWorker.controller || document.querySelector('.update-ready')) return;
       const bar = document.createElement('p');

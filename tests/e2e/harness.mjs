@@ -62,8 +62,8 @@ export async function launch({ webgpu = true } = {}) {
 }
 
 /** Opens the app; collects console errors and page errors in `page.problems`. */
-export async function openApp(browser, url, { debug = false } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+export async function openApp(browser, url, { debug = false, serviceWorkers = 'allow' } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, serviceWorkers });
   page.problems = [];
   page.on('console', (msg) => { if (msg.type() === 'error') page.problems.push(`console: ${msg.text()}`); });
   page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));

@@ -114,18 +114,19 @@ test('node graphs: JSON through the input, edge and node CSVs dropped on the pan
 });
 
 test('bad uploads are refused by name and line; the dataset and model in use keep working', async () => {
-  const page = await openApp(browser, server.url);
+  // No service worker: its offline cache would serve the reader that this test keeps away.
+  const page = await openApp(browser, server.url, { serviceWorkers: 'block' });
   try {
     await chooseCompute(page, 'CPU');
     // The file reader (a worker the engine starts for the first file) cannot load: the page
     // says so and keeps its dataset; the next file starts a new reader.
     const noReader = async (route) => route.abort();
-    await page.route('**/reader*_bg.wasm', noReader);
+    await page.context().route('**/reader*_bg.wasm', noReader);
     await page.getByLabel('Upload dataset', { exact: true }).setInputFiles(example('table.csv'));
     await until('the alert for the reader', async () => /file reader stopped/.test(await alertText(page)));
     assert.equal(await page.locator('#dataset option:checked').textContent(), 'Shapes in noise (images)');
     await page.getByRole('button', { name: 'Dismiss' }).click();
-    await page.unroute('**/reader*_bg.wasm', noReader);
+    await page.context().unroute('**/reader*_bg.wasm', noReader);
     await upload(page, example('table.csv'), 'table');
     await trainTo(page, 0.8);
     const stepsBefore = await steps(page);
