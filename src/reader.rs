@@ -30,20 +30,11 @@ impl ReadRequest {
         }
     }
 
-    /// The request without the files' bytes (what [`ReadRequest::failed`] needs).
-    pub fn outline(&self) -> ReadRequest {
-        let name_only = |file: &UploadFile| UploadFile {
-            name: file.name.clone(),
-            bytes: Vec::new(),
-        };
+    /// The files of the request, whose bytes travel beside its JSON.
+    pub fn files(&self) -> Vec<&UploadFile> {
         match self {
-            ReadRequest::Upload { files, options } => ReadRequest::Upload {
-                files: files.iter().map(name_only).collect(),
-                options: options.clone(),
-            },
-            ReadRequest::Experiment { file } => ReadRequest::Experiment {
-                file: name_only(file),
-            },
+            ReadRequest::Upload { files, .. } => files.iter().collect(),
+            ReadRequest::Experiment { file } => vec![file],
         }
     }
 
@@ -75,14 +66,11 @@ pub struct OpenedExperiment {
 }
 
 impl OpenedExperiment {
-    /// The saved upload's files.
-    pub fn data_files(&self) -> Vec<UploadFile> {
-        self.data
-            .iter()
-            .map(|(name, bytes)| UploadFile {
-                name: name.clone(),
-                bytes: bytes.clone(),
-            })
+    /// Takes the saved upload's files out.
+    pub fn take_data_files(&mut self) -> Vec<UploadFile> {
+        std::mem::take(&mut self.data)
+            .into_iter()
+            .map(|(name, bytes)| UploadFile { name, bytes })
             .collect()
     }
 }

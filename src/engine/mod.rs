@@ -196,9 +196,9 @@ pub trait Platform {
     /// [`ReadAnswer::Experiment`]). Natively the files are read here, in the browser by the
     /// reader worker.
     #[cfg(feature = "files")]
-    fn read(&self, request: ReadRequest) -> impl Future<Output = ReadAnswer> {
+    fn read(&self, request: &ReadRequest) -> impl Future<Output = ReadAnswer> {
         let mut last_progress = f64::NEG_INFINITY;
-        let answer = crate::reader::read(&request, &mut |progress| {
+        let answer = crate::reader::read(request, &mut |progress| {
             let now = self.now_ms();
             if now - last_progress >= PROGRESS_MS {
                 last_progress = now;
@@ -208,7 +208,7 @@ pub trait Platform {
         std::future::ready(answer)
     }
     #[cfg(not(feature = "files"))]
-    fn read(&self, request: ReadRequest) -> impl Future<Output = ReadAnswer>;
+    fn read(&self, request: &ReadRequest) -> impl Future<Output = ReadAnswer>;
 }
 
 /// The engine's state between messages.

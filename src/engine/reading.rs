@@ -21,11 +21,12 @@ const SKIPPED_LISTED: usize = 100;
 impl<P: Platform> Engine<P> {
     /// Reads an upload; on success it becomes the uploaded dataset, on failure nothing changes.
     pub(super) async fn import(&mut self, id: u64, files: Vec<UploadFile>, options: ImportOptions) {
-        let request = ReadRequest::Upload {
-            files: files.clone(),
-            options: options.clone(),
+        let request = ReadRequest::Upload { files, options };
+        let answer = self.platform.read(&request).await;
+        let ReadRequest::Upload { files, options } = request else {
+            unreachable!("built above")
         };
-        let imported = match self.platform.read(request).await {
+        let imported = match answer {
             ReadAnswer::Upload(Ok(imported)) => Arc::new(*imported),
             ReadAnswer::Upload(Err(error)) => {
                 self.platform.post(FromWorker::ImportFailed { id, error });
@@ -63,11 +64,11 @@ impl<P: Platform> Engine<P> {
 
     async fn try_open(&mut self, id: u64, file: &UploadFile) -> Result<(), String> {
         let request = ReadRequest::Experiment { file: file.clone() };
-        let opened = match self.platform.read(request).await {
+        let mut opened = match self.platform.read(&request).await {
             ReadAnswer::Experiment(opened) => *opened?,
             _ => unreachable!("an experiment file is answered with an experiment"),
         };
-        let files = opened.data_files();
+        let files = opened.take_data_files();
         let saved = opened.file;
         let experiment = saved.experiment.clone();
         experiment

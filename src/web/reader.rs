@@ -105,23 +105,20 @@ impl ReaderLink {
     /// reader could not answer.
     pub async fn read(
         &mut self,
-        mut request: ReadRequest,
+        request: &ReadRequest,
         progress: impl Fn(crate::ml::import::Progress),
     ) -> Result<ReadAnswer, String> {
         while !self.ready {
             let message = self.next().await?;
             self.ready = message.as_string().as_deref() == Some(READY);
         }
-        let files: Vec<Vec<u8>> = request
-            .files_mut()
-            .into_iter()
-            .map(|file| std::mem::take(&mut file.bytes))
-            .collect();
-        let json = serde_json::to_string(&request).map_err(|e| e.to_string())?;
+        // The JSON leaves the bytes out; each file's bytes are copied once, into a buffer
+        // that is then transferred.
+        let json = serde_json::to_string(request).map_err(|e| e.to_string())?;
         let message = js_sys::Array::of1(&JsValue::from_str(&json));
         let transfer = js_sys::Array::new();
-        for bytes in files {
-            let typed = js_sys::Uint8Array::from(bytes.as_slice());
+        for file in request.files() {
+            let typed = js_sys::Uint8Array::from(file.bytes.as_slice());
             transfer.push(&typed.buffer());
             message.push(&typed);
         }

@@ -37,8 +37,7 @@ impl Platform for BrowserPlatform {
         Err("the CPU-only engine is loaded; choose WebGPU in Compute to load the GPU engine".into())
     }
 
-    async fn read(&self, request: ReadRequest) -> ReadAnswer {
-        let outline = request.outline();
+    async fn read(&self, request: &ReadRequest) -> ReadAnswer {
         let link = self.reader.take().map_or_else(ReaderLink::spawn, Ok);
         let answer = match link {
             Ok(mut link) => {
@@ -55,7 +54,7 @@ impl Platform for BrowserPlatform {
             }
             Err(error) => Err(error),
         };
-        answer.unwrap_or_else(|why| outline.failed(&why))
+        answer.unwrap_or_else(|why| request.failed(&why))
     }
 }
 
