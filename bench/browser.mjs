@@ -4,6 +4,10 @@
 // start-up times. Prints JSON lines that scripts/bench turns into a table.
 //
 //   node bench/browser.mjs [--cpu-seconds 12] [--gpu-seconds 40] [--anchor DIR]
+//   node bench/browser.mjs --against DIR [--against-name REV] [--repeat 3] [--cpu-seconds 8]
+//
+// With --against, only the CPU engine: the page built in DIST and the one in DIR (an older
+// commit's build, see scripts/bench) train every workload in turn, --repeat times each.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -18,6 +22,9 @@ const option = (name, fallback) => {
 const cpuSeconds = +option('cpu-seconds', 8);
 const gpuSeconds = +option('gpu-seconds', 25);
 const anchorDir = option('anchor', null);
+const againstDir = option('against', null);
+const againstName = option('against-name', 'against');
+const repeat = +option('repeat', 3);
 
 /** The workloads, as in src/bin/bench.rs: dataset, model (default if absent), batch size. */
 const WORKLOADS = [
@@ -119,6 +126,21 @@ async function tfjs(browser, dir, file, query, workload) {
 
 const server = await serve();
 const browser = await launch();
+if (againstDir) {
+  const againstServer = await serve({ dir: againstDir });
+  try {
+    for (let i = 0; i < repeat; i++) {
+      for (const [build, url] of [[againstName, againstServer.url], ['today', server.url]]) {
+        for (const r of await petriSpeeds(browser, url, 'CPU', cpuSeconds)) emit({ ...r, build, run: i });
+      }
+    }
+  } finally {
+    await browser.close();
+    await againstServer.close();
+    await server.close();
+  }
+  process.exit(0);
+}
 try {
   const start = await startup(browser, server.url);
   emit({ kind: 'startup', shell_ms: start.shell, ready_ms: start.ready, gzip_bytes: start.bytes, files: start.files });

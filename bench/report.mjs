@@ -14,9 +14,11 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
   } else if (/^native-threads /.test(trimmed)) {
     const [, workload, speed, threads] = trimmed.split(/\s+/);
     records.push({ kind: 'threads', workload, samples_per_s: +speed, threads: +threads });
-  } else if (/^(native|wasi)-flex /.test(trimmed)) {
+  } else if (/^(against-)?(native|wasi)-flex /.test(trimmed)) {
     const [where, workload, speed] = trimmed.split(/\s+/);
-    records.push({ kind: where.startsWith('wasi') ? 'wasi' : 'native', workload, samples_per_s: +speed });
+    const build = where.startsWith('against-') ? 'against' : 'today';
+    const kind = where.replace(/^against-/, '').startsWith('wasi') ? 'wasi' : 'native';
+    records.push({ kind, workload, samples_per_s: +speed, build });
   }
 }
 const fmt = (n) => (n == null || Number.isNaN(n) ? '—' : Math.round(n).toLocaleString('en-US'));
@@ -32,6 +34,35 @@ const WORKLOADS = [
   ['gin', 'GIN 3×32, molecules (batch 32 graphs)'],
   ['gcn-nodes', 'GCN 2×32, 160-node graph (batch 32 nodes)'],
 ];
+const againstAt = process.argv.indexOf('--against');
+if (againstAt >= 0) {
+  compare(process.argv[againstAt + 1]);
+  process.exit(0);
+}
+
+/** `scripts/bench --against REV`: REV's CPU engine beside today's, each with its spread. */
+function compare(rev) {
+  const runs = (kind, workload, build) => records
+    .filter((r) => r.kind === kind && r.workload === workload && r.samples_per_s > 0 &&
+      (kind === 'petri' ? r.build === (build === 'against' ? rev : 'today') : r.build === build))
+    .map((r) => r.samples_per_s)
+    .sort((a, b) => a - b);
+  const median = (xs) => (xs.length ? xs[Math.floor((xs.length - 1) / 2)] : NaN);
+  const cell = (xs) => (xs.length ? `${fmt(median(xs))} (${fmt(xs[0])}–${fmt(xs[xs.length - 1])})` : '—');
+  console.log(`\nTraining samples/s, the CPU engine of ${rev} against today's (median of the runs, min–max):\n`);
+  console.log(`| workload | where | ${rev} | today | today / ${rev} |`);
+  console.log('|---|---|---:|---:|---:|');
+  for (const [id, title] of WORKLOADS) {
+    for (const [kind, where] of [['native', 'native Flex, 1 thread'], ['petri', 'page, CPU']]) {
+      const old = runs(kind, id, 'against');
+      const now = runs(kind, id, 'today');
+      const ratio = old.length && now.length ? `${(median(now) / median(old)).toFixed(2)}×` : '—';
+      console.log(`| ${title} | ${where} | ${cell(old)} | ${cell(now)} | ${ratio} |`);
+    }
+  }
+  for (const r of records.filter((r) => r.error)) console.log(`(${r.build} ${r.backend} ${r.workload}: ${r.error})`);
+}
+
 const tfBest = (workload) => records
   .filter((r) => r.kind === 'tfjs' && r.workload === workload && r.samples_per_s)
   .reduce((best, r) => (!best || r.samples_per_s > best.samples_per_s ? r : best), null);

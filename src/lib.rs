@@ -5,7 +5,8 @@
 //! - [`reader`]: reading uploads and experiment files (the `reader` worker in the browser).
 //! - `engine`: turns UI requests into training steps and reports (feature `engine`).
 //! - `worker`: runs the engine in a Web Worker (wasm, feature `engine`).
-//! - `ui`: the Yew application, holding plain data only (its components are wasm only).
+//! - `ui`: the Yew application, holding plain data only (its components are wasm only, feature
+//!   `ui`).
 //! - `web`: the one module that touches browser APIs (wasm only).
 //! - `cli`: the `petri` command line, the engine driven natively (feature `engine`, native).
 //!
@@ -19,9 +20,9 @@ pub mod engine;
 pub mod ml;
 pub mod protocol;
 pub mod reader;
-// Not in the engines' or the reader's wasm builds: a change to the UI then rebuilds the UI
-// alone.
-#[cfg(not(all(target_arch = "wasm32", any(feature = "engine", feature = "files"))))]
+// In the browser only in the app (feature `ui`): a change to the UI then rebuilds the UI alone,
+// and the engines and the reader never compile Yew.
+#[cfg(any(not(target_arch = "wasm32"), feature = "ui"))]
 pub mod ui;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -15,7 +15,8 @@
 //! <workload> <samples/s> <threads>` is the same training on every core, as the `petri`
 //! command line trains by default.
 //!
-//! `cargo run --release --bin bench -- [seconds per workload]`
+//! `cargo run --release --bin bench -- [seconds per workload] [--training]`: with `--training`
+//! only the `native-flex` lines (`scripts/bench --against` compares them with an older build).
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 fn main() {
@@ -93,11 +94,15 @@ mod native {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(3.0);
-        rayon::ThreadPoolBuilder::new()
+        let one_thread_pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
-            .expect("a one-thread pool")
-            .install(|| one_thread(seconds));
+            .expect("a one-thread pool");
+        if std::env::args().any(|a| a == "--training") {
+            one_thread_pool.install(|| training(seconds));
+            return;
+        }
+        one_thread_pool.install(|| one_thread(seconds));
         let threads = rayon::current_num_threads();
         for (name, dataset, model, batch_size) in workloads() {
             let (_, mut session) = workload_session(dataset, model, batch_size);
@@ -109,15 +114,35 @@ mod native {
         }
     }
 
+    /// The `native-flex` lines alone.
+    fn training(seconds: f64) {
+        for (name, dataset, model, batch_size) in workloads() {
+            let (_, mut session) = workload_session(dataset, model, batch_size);
+            training_line(name, &mut session, batch_size, seconds);
+        }
+    }
+
+    /// Trains `session` for about `seconds` and prints its `native-flex` line; returns the
+    /// steps taken and the seconds they took.
+    fn training_line(
+        name: &str,
+        session: &mut Session,
+        batch_size: usize,
+        seconds: f64,
+    ) -> (usize, f64) {
+        let (steps, elapsed) = timed_steps(session, seconds);
+        println!(
+            "native-flex {name} {:.0}  # {steps} steps of batch {batch_size}",
+            (steps * batch_size) as f64 / elapsed
+        );
+        (steps, elapsed)
+    }
+
     /// Every figure but `native-threads`, on the current (one-thread) pool.
     fn one_thread(seconds: f64) {
         for (name, dataset, model, batch_size) in workloads() {
             let (data, mut session) = workload_session(dataset, model, batch_size);
-            let (steps, elapsed) = timed_steps(&mut session, seconds);
-            println!(
-                "native-flex {name} {:.0}  # {steps} steps of batch {batch_size}",
-                (steps * batch_size) as f64 / elapsed
-            );
+            let (steps, elapsed) = training_line(name, &mut session, batch_size, seconds);
             if name == "cnn" || name == "cnn1d" {
                 let what = if name == "cnn" { "images" } else { "sequences" };
                 println!("labeling native rescore-{what} {:.1}", rescore_ms(&session));

@@ -128,19 +128,19 @@ test('switching datasets switches models, and a model that does not fit is never
   }
 });
 
-test('on WebGPU every family trains a few steps with a finite, falling loss', async () => {
+test('on WebGPU the 1-D CNN, the GRU and both GNN tasks train a few steps with a finite, falling loss', async () => {
   const page = await openApp(browser, server.url);
   try {
     await chooseCompute(page, 'WebGPU');
     // The software adapter is slow (an RNN launches kernels at every time step), so each
-    // family trains only as many steps as its loss needs to fall clearly.
+    // family trains only as many steps as its loss needs to fall clearly. The CNN is left to
+    // training.test.mjs, which trains it on WebGPU to 90% validation accuracy.
     // A GRU step takes ~30 s on the software adapter (it launches kernels at every one of
-    // 128 time steps), so the GRU only has to train 3 steps with a finite loss: that it
+    // 128 time steps), so the GRU only has to train one step more with a finite loss: that it
     // learns is checked natively and on the CPU.
     for (const [dataset, model, count, batch] of [
-      ['Shapes in noise (images)', 'CNN (convolutional)', 60, 16],
-      ['DNA motif (sequences)', '1-D CNN (convolution along the sequence)', 40, 16],
-      ['Waveforms (time series)', 'RNN (GRU / LSTM)', 3, 16],
+      ['DNA motif (sequences)', '1-D CNN (convolution along the sequence)', 25, 16],
+      ['Waveforms (time series)', 'RNN (GRU / LSTM)', 1, 16],
       ['Molecule rings (graphs)', 'GNN (GCN / GIN message passing)', 40, 16],
       ['Karate club (graph nodes)', 'GNN (GCN / GIN message passing)', 40, 16],
     ]) {
@@ -159,7 +159,7 @@ test('on WebGPU every family trains a few steps with a finite, falling loss', as
       await page.getByRole('button', { name: 'Train' }).waitFor({ timeout: 120_000 });
       const last = parseFloat(await value(page, 'Training loss'));
       assert.ok(Number.isFinite(first) && Number.isFinite(last), `${dataset}: losses ${first}, ${last}`);
-      if (count > 3) assert.ok(last < first, `${dataset}: the loss falls on WebGPU (${first} → ${last})`);
+      if (count > 1) assert.ok(last < first, `${dataset}: the loss falls on WebGPU (${first} → ${last})`);
       assert.match(await value(page, 'Compute status'), /Compute: WebGPU/);
     }
     assert.deepEqual(page.problems, []);
