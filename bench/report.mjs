@@ -42,9 +42,10 @@ if (againstAt >= 0) {
 
 /** `scripts/bench --against REV`: REV's CPU engine beside today's, each with its spread. */
 function compare(rev) {
+  // Every record but today's is REV's (native lines say `against`, the page's name the commit).
   const runs = (kind, workload, build) => records
     .filter((r) => r.kind === kind && r.workload === workload && r.samples_per_s > 0 &&
-      (kind === 'petri' ? r.build === (build === 'against' ? rev : 'today') : r.build === build))
+      (r.build === 'today') === (build === 'today'))
     .map((r) => r.samples_per_s)
     .sort((a, b) => a - b);
   const median = (xs) => (xs.length ? xs[Math.floor((xs.length - 1) / 2)] : NaN);
