@@ -57,6 +57,7 @@ function compare(rev) {
     for (const [kind, where] of [['native', 'native Flex, 1 thread'], ['petri', 'page, CPU']]) {
       const old = runs(kind, id, 'against');
       const now = runs(kind, id, 'today');
+      if (!old.length && !now.length) continue; // e.g. the page with --native-only
       const ratio = old.length && now.length ? `${(median(now) / median(old)).toFixed(2)}×` : '—';
       console.log(`| ${title} | ${where} | ${cell(old)} | ${cell(now)} | ${ratio} |`);
     }

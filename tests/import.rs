@@ -129,6 +129,25 @@ fn table_csv() {
 }
 
 #[test]
+fn molecules_csv() {
+    let out = ok(&[example("molecules.csv")]);
+    assert_eq!(out.format, "molecules (SMILES in a table)");
+    assert_eq!(out.class_names, ["alcohol", "amine", "carboxylic acid"]);
+    assert_eq!(out.samples.kind(), DataKind::Graph);
+    assert_eq!(out.samples.len(), 60);
+    assert_eq!(out.unlabeled.as_ref().map(Samples::len), Some(6));
+    assert_eq!(out.label_column.as_deref(), Some("group"));
+    assert_eq!(out.feature_columns, ["smiles"]);
+    assert!(out.notes[0].contains("66 molecules"), "{:?}", out.notes);
+    // m2: C1(Cl)CCCCC1CCCCC(=O)O, 14 heavy atoms and as many bonds (one ring).
+    let Samples::Graphs(graphs) = &out.samples else {
+        panic!()
+    };
+    assert_eq!(graphs.graphs[1].num_nodes(graphs.feature_dim), 14);
+    assert_eq!(graphs.graphs[1].edges.len(), 14);
+}
+
+#[test]
 fn series_csv() {
     let out = ok(&[example("series.csv")]);
     assert_eq!(out.samples.shape(), DataShape::Table { features: 32 });
@@ -584,6 +603,7 @@ fn fuzz() {
         vec![example("series.csv")],
         vec![example("sequences.fasta")],
         vec![example("sequences.csv")],
+        vec![example("molecules.csv")],
         vec![example("graphs.json")],
         vec![example("nodes.json")],
         vec![example("edges.csv"), example("nodes.csv")],
@@ -673,6 +693,7 @@ fn the_reader_hands_over_every_example_as_read() {
         "series.csv",
         "sequences.fasta",
         "sequences.csv",
+        "molecules.csv",
         "graphs.json",
         "nodes.json",
     ] {

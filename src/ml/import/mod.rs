@@ -11,6 +11,10 @@ mod graphs;
 #[cfg(feature = "files")]
 mod images;
 #[cfg(feature = "files")]
+mod molecules;
+#[cfg(feature = "files")]
+pub mod smiles;
+#[cfg(feature = "files")]
 mod table;
 
 use super::data::Samples;

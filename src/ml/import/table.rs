@@ -100,7 +100,7 @@ pub(crate) fn read_csv(
 }
 
 /// Per-column statistics for the user to choose from.
-fn column_infos(header: &[String], rows: &[Row]) -> Vec<ColumnInfo> {
+pub(crate) fn column_infos(header: &[String], rows: &[Row]) -> Vec<ColumnInfo> {
     header
         .iter()
         .enumerate()
@@ -149,6 +149,13 @@ pub(crate) fn from_csv(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
             "only one column: a table needs feature columns and a label column (is the \
              separator a comma or a tab?)",
         ));
+    }
+    // Molecules: a column named SMILES (any case, e.g. canonical_smiles).
+    if let Some(smiles) = header
+        .iter()
+        .position(|h| h.to_ascii_lowercase().contains("smiles"))
+    {
+        return super::molecules::from_rows(name, &header, &rows, smiles, ctx);
     }
     // A sequence CSV: a column named sequence/seq holding letters.
     if let Some(seq) = header.iter().position(|h| named(h, &["sequence", "seq"])) {
@@ -391,7 +398,7 @@ pub(crate) fn from_csv(file: &UploadFile, ctx: &mut Context) -> Result<Imported,
 
 /// The label column: the chosen one, else one named like a label, else the last (skipping
 /// `not`).
-fn label_column(
+pub(crate) fn label_column(
     file: &str,
     header: &[String],
     chosen: Option<&str>,
