@@ -66,14 +66,23 @@ pub(crate) fn from_rows(
     smiles: usize,
     ctx: &mut Context,
 ) -> Result<Imported, ImportError> {
-    let label = label_column(name, header, ctx.options.label_column.as_deref(), Some(smiles))?;
+    let label = label_column(
+        name,
+        header,
+        ctx.options.label_column.as_deref(),
+        Some(smiles),
+    )?;
     let mut kept: Vec<(Graph, Option<String>, String)> = Vec::new();
     for (done, row) in rows.iter().enumerate() {
         ctx.tick(name, done, rows.len());
         let text = &row.fields[smiles];
         let location = format!("line {}", row.line);
         if is_missing(text) {
-            ctx.problem(name, location, format!("no SMILES in column {}", header[smiles]));
+            ctx.problem(
+                name,
+                location,
+                format!("no SMILES in column {}", header[smiles]),
+            );
             continue;
         }
         match parse(text) {
@@ -82,11 +91,7 @@ pub(crate) fn from_rows(
                 Some(row.fields[label].clone()).filter(|l| !is_missing(l)),
                 row.line.to_string(),
             )),
-            Err(e) => ctx.problem(
-                name,
-                location,
-                format!("{text} is not valid SMILES: {e}"),
-            ),
+            Err(e) => ctx.problem(name, location, format!("{text} is not valid SMILES: {e}")),
         }
     }
     ctx.tick(name, rows.len(), rows.len());
@@ -207,9 +212,17 @@ mod tests {
         assert_eq!(problems.len(), 2);
         assert_eq!(problems[0].location, "line 3");
         assert!(problems[0].message.contains("CC(C"), "{}", problems[0]);
-        assert!(problems[0].message.contains("character 5"), "{}", problems[0]);
+        assert!(
+            problems[0].message.contains("character 5"),
+            "{}",
+            problems[0]
+        );
         assert_eq!(problems[1].location, "line 6");
-        assert!(problems[1].message.contains("never closed"), "{}", problems[1]);
+        assert!(
+            problems[1].message.contains("never closed"),
+            "{}",
+            problems[1]
+        );
         let options = ImportOptions {
             accept_partial: true,
             ..ImportOptions::default()
