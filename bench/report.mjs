@@ -8,6 +8,12 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
   else if (/^explain (native|wasm) /.test(trimmed)) {
     const [, where, what, ms] = trimmed.split(/\s+/);
     records.push({ kind: 'explain', where, what, ms: +ms });
+  } else if (/^smiles (native|wasm) parse /.test(trimmed)) {
+    const [, where, , rate] = trimmed.split(/\s+/);
+    records.push({ kind: 'smiles', where, rate: +rate });
+  } else if (/^regression (native|wasm) /.test(trimmed)) {
+    const [, where, what, ms] = trimmed.split(/\s+/);
+    records.push({ kind: 'regression', where, what, ms: +ms });
   } else if (/^labeling (native|wasm) /.test(trimmed)) {
     const [, where, what, ms] = trimmed.split(/\s+/);
     records.push({ kind: 'labeling', where, what, ms: +ms });
@@ -137,4 +143,19 @@ if (explained.length) {
     const ms = (v) => (v == null ? '—' : v.toFixed(1));
     console.log(`| ${what} | ${ms(at('native'))} | ${ms(at('wasm'))} |`);
   }
+}
+
+const smiles = records.filter((r) => r.kind === 'smiles');
+if (smiles.length) {
+  console.log(`\nSMILES read into molecular graphs: ${smiles.map((r) => `${fmt(r.rate)} molecules/s (${r.where})`).join(', ')}`);
+}
+const regression = records.filter((r) => r.kind === 'regression');
+if (regression.length) {
+  const at = (what, where) => regression.find((r) => r.what === what && r.where === where)?.ms;
+  const ms = (v) => (v == null ? '—' : `${v.toFixed(2)} ms`);
+  console.log('\nA GIN training step on Molecules, batch 32 (one thread):\n');
+  console.log('| target | native Flex | wasm (Node) |');
+  console.log('|---|---:|---:|');
+  for (const [what, title] of [['gin-classification', 'class (6-ring or not), cross-entropy'], ['gin-regression', 'measured value (lipophilicity), MSE']])
+    console.log(`| ${title} | ${ms(at(what, 'native'))} | ${ms(at(what, 'wasm'))} |`);
 }

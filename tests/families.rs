@@ -90,6 +90,7 @@ fn gnn(kind: GnnKind, readout: Readout) -> ModelConfig {
 
 fn graphs_input(graphs: &[Graph], feature_dim: usize) -> BatchInput {
     let set = petri::ml::data::Graphs {
+        measured: Vec::new(),
         feature_dim,
         feature_names: vec![],
         graphs: graphs.to_vec(),

@@ -44,6 +44,7 @@ fn the_soft_target_loss_is_cross_entropy_for_one_hot_targets_and_its_gradient_ch
             shape: [4, 1],
         },
         targets: targets.to_vec(),
+        measured: None,
         mix: None,
         weights: None,
     };

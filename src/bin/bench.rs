@@ -9,7 +9,10 @@
 //! training step (`step-supervised`, `step-consistency`, ms).
 //!
 //! And what explaining costs: `explain native <workload>/<method> <ms>` for one sample, and
-//! `explain native tsne-600 <ms>`.
+//! `explain native tsne-600 <ms>`. And how fast SMILES are read into molecular graphs:
+//! `smiles native parse <molecules/s>`, and a GIN's training step on molecules for a class
+//! against one for a measured value: `regression native gin-classification|gin-regression
+//! <ms>`.
 //!
 //! The `native-flex` figures use one thread, as the page's engine does; `native-threads
 //! <workload> <samples/s> <threads>` is the same training on every core, as the `petri`
@@ -94,10 +97,16 @@ mod native {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(3.0);
-        let one_thread_pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .expect("a one-thread pool");
+        // Where threads cannot be started (WebAssembly under Node's WASI), everything already
+        // runs on one thread, and there is no second figure to take.
+        let Ok(one_thread_pool) = rayon::ThreadPoolBuilder::new().num_threads(1).build() else {
+            if std::env::args().any(|a| a == "--training") {
+                training(seconds);
+            } else {
+                one_thread(seconds);
+            }
+            return;
+        };
         if std::env::args().any(|a| a == "--training") {
             one_thread_pool.install(|| training(seconds));
             return;
@@ -163,7 +172,38 @@ mod native {
             }
         }
         labeling_steps(seconds);
+        regression_steps(seconds);
         tsne_ms();
+        #[cfg(feature = "files")]
+        smiles_rate(seconds);
+    }
+
+    /// Prints `smiles native parse <molecules/s>`: drug-like SMILES read into the graphs the
+    /// GNNs train on.
+    #[cfg(feature = "files")]
+    fn smiles_rate(seconds: f64) {
+        use petri::ml::import::{molecules::graph_of, smiles::parse};
+        const MOLECULES: [&str; 6] = [
+            "CC(=O)Oc1ccccc1C(=O)O",
+            "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
+            "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
+            "c1ccc2ccccc2c1",
+            "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O",
+            "C[N+](C)(C)CCOC(=O)C.[Cl-]",
+        ];
+        let start = std::time::Instant::now();
+        let mut read = 0;
+        while start.elapsed().as_secs_f64() < seconds / 3.0 {
+            for smiles in MOLECULES {
+                let molecule = parse(smiles).expect("valid SMILES");
+                std::hint::black_box(graph_of(&molecule));
+                read += 1;
+            }
+        }
+        println!(
+            "smiles native parse {:.0}",
+            read as f64 / start.elapsed().as_secs_f64()
+        );
     }
 
     /// Prints `explain native <workload> <method> <ms>`: one attribution of one validation
@@ -326,6 +366,54 @@ mod native {
                 "supervised"
             };
             println!("labeling native step-{what} {ms:.2}");
+        }
+    }
+
+    /// Prints `regression native gin-classification <ms>` and `… gin-regression <ms>`: one
+    /// training step of the Molecules GIN (batch 32) towards the ring class, and one towards
+    /// the generated lipophilicity (a one-output head under mean squared error).
+    fn regression_steps(seconds: f64) {
+        use petri::ml::data::molecules::lipophilicity;
+        use petri::ml::data::{DataShape, Samples};
+        use petri::ml::regression::{RegressionLoss, TargetScale};
+        use petri::ml::train::Trainer;
+        let molecules = petri::ml::data::molecules::generate(320, 1);
+        let targets: Vec<f32> = molecules.graphs.iter().map(lipophilicity).collect();
+        let scale = TargetScale::fit(&targets);
+        let samples = Samples::Graphs(molecules);
+        let config = ModelConfig::default_for_dataset(BuiltinDataset::Molecules);
+        let experiment = Experiment::default();
+        let shape = DataShape::Graph { features: 4 };
+        for (what, outputs) in [("classification", 2), ("regression", 1)] {
+            let mut trainer = Trainer::new(
+                &config,
+                &shape,
+                outputs,
+                experiment.optimizer,
+                experiment.learning_rate,
+                1,
+                &Device::flex(),
+            )
+            .expect("the model builds");
+            let (mut steps, start) = (0usize, Instant::now());
+            while start.elapsed().as_secs_f64() < seconds / 3.0 || steps < 10 {
+                let indices: Vec<usize> = (0..32).map(|k| (steps * 32 + k) % 320).collect();
+                let batch = samples.batch(&indices);
+                if outputs == 1 {
+                    let standard: Vec<f32> = indices
+                        .iter()
+                        .map(|&i| scale.standardize(targets[i]))
+                        .collect();
+                    let output =
+                        trainer.regression_step(&batch.input, &standard, None, RegressionLoss::Mse);
+                    std::hint::black_box(output.loss.into_scalar::<f32>());
+                } else {
+                    std::hint::black_box(trainer.step(&batch).loss.into_scalar::<f32>());
+                }
+                steps += 1;
+            }
+            let ms = 1000.0 * start.elapsed().as_secs_f64() / steps as f64;
+            println!("regression native gin-{what} {ms:.2}");
         }
     }
 

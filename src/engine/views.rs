@@ -47,6 +47,7 @@ pub(super) fn batch_view(
             Samples::Graphs(set),
         ) => {
             let graphs = crate::ml::data::Graphs {
+                measured: Vec::new(),
                 feature_dim: *feature_dim,
                 feature_names: set.feature_names.clone(),
                 graphs: vec![crate::ml::data::Graph {

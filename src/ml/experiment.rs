@@ -5,6 +5,7 @@ use super::augment::AugmentConfig;
 use super::data::{BuiltinDataset, DataShape};
 use super::label::LabelingConfig;
 use super::models::ModelConfig;
+use super::regression::RegressionLoss;
 use serde::{Deserialize, Serialize};
 
 /// Which optimizer updates the weights.
@@ -148,6 +149,9 @@ pub struct Experiment {
     /// Hidden labels, the labeling queue, pseudo-labels and consistency training.
     #[serde(default)]
     pub labeling: LabelingConfig,
+    /// The loss for measured targets (regression); classes always train with cross-entropy.
+    #[serde(default)]
+    pub regression_loss: RegressionLoss,
 }
 
 impl Default for Experiment {
@@ -162,6 +166,7 @@ impl Default for Experiment {
             seed: 1,
             augment: AugmentConfig::none(),
             labeling: LabelingConfig::default(),
+            regression_loss: RegressionLoss::default(),
         }
     }
 }

@@ -11,6 +11,7 @@ use super::data::{Batch, Dataset, Samples, Standardizer};
 use super::experiment::Experiment;
 use super::export::{FORMAT_VERSION, MODEL_FORMAT, ModelDescription, read_model, write_model};
 use super::metrics::argmax_rows;
+use super::regression::{RegressionLoss, RegressionMetrics, TargetScale};
 use super::rng::{Rng, Stream, device_seed, rng};
 use super::train::{Consistency, Prediction, Trainer};
 use burn::prelude::*;
@@ -30,8 +31,11 @@ pub struct TrainMetrics {
     pub epoch: f64,
     /// Mean training loss over the steps since the last read.
     pub loss: f64,
-    /// Training accuracy over the same steps (0 to 1).
+    /// Training accuracy over the same steps (0 to 1; 0 for measured targets).
     pub accuracy: f64,
+    /// For measured targets: the training root mean squared error over the same steps, in
+    /// the target's units.
+    pub rmse: Option<f64>,
     /// Number of samples those steps saw.
     pub samples: usize,
     /// With consistency training: the share of unlabeled samples whose proposal passed the
@@ -46,22 +50,44 @@ pub struct EvalMetrics {
     pub step: u64,
     /// Mean validation loss.
     pub loss: f64,
-    /// Validation accuracy (0 to 1).
+    /// Validation accuracy (0 to 1; 0 for measured targets).
     pub accuracy: f64,
-    /// Predicted class of each validation sample.
+    /// Predicted class of each validation sample (0 for measured targets).
     pub predictions: Vec<u32>,
-    /// Probability of the predicted class for each validation sample.
+    /// Probability of the predicted class for each validation sample (1 for measured
+    /// targets).
     pub confidences: Vec<f32>,
+    /// For measured targets: each sample's predicted value in the target's units, and the
+    /// RMSE, MAE and R² over the samples with a measured value.
+    pub regression: Option<(Vec<f32>, RegressionMetrics)>,
 }
 
 /// Accumulated, unread step results.
 struct Pending {
     loss_sum: Tensor<1>,
-    correct: Tensor<1, Int>,
+    /// Correctly classified samples (classes), or the summed squared error (quantities,
+    /// standardised).
+    score: Score,
     steps: u64,
     samples: usize,
     /// Unlabeled samples that passed the threshold, and how many were drawn.
     confident: Option<(Tensor<1>, usize)>,
+}
+
+/// What a step adds up besides the loss.
+enum Score {
+    Correct(Tensor<1, Int>),
+    SquaredError(Tensor<1>),
+}
+
+impl Score {
+    fn add(self, other: Score) -> Score {
+        match (self, other) {
+            (Score::Correct(a), Score::Correct(b)) => Score::Correct(a + b),
+            (Score::SquaredError(a), Score::SquaredError(b)) => Score::SquaredError(a + b),
+            _ => unreachable!("a run's targets do not change kind"),
+        }
+    }
 }
 
 /// What turns sample indices into the batches a training step learns from: the experiment's
@@ -73,6 +99,8 @@ pub struct BatchSource {
     experiment: Experiment,
     dataset: Arc<Dataset>,
     standardizer: Standardizer,
+    /// For measured targets: their scale over the training samples.
+    target_scale: Option<TargetScale>,
     augment_context: AugmentContext,
 }
 
@@ -98,6 +126,35 @@ impl Session {
         device: &Device,
     ) -> Result<Self, String> {
         experiment.validate(&dataset.shape(), dataset.num_classes())?;
+        let target_scale = dataset.is_regression().then(|| {
+            let known: Vec<f32> = dataset
+                .train
+                .measured()
+                .iter()
+                .copied()
+                .filter(|v| !v.is_nan())
+                .collect();
+            TargetScale::fit(&known)
+        });
+        if target_scale.is_some() {
+            if experiment.labeling.consistency {
+                return Err(
+                    "Consistency training proposes classes; it is not available for \
+                            measured targets."
+                        .into(),
+                );
+            }
+            if experiment
+                .augment
+                .steps
+                .iter()
+                .any(|s| s.augmentation == Augmentation::Mixup)
+            {
+                return Err(
+                    "Mixup blends classes; it is not available for measured targets.".into(),
+                );
+            }
+        }
         let trainer = Trainer::new(
             &experiment.model,
             &dataset.shape(),
@@ -111,6 +168,7 @@ impl Session {
             source: BatchSource {
                 experiment: experiment.clone(),
                 standardizer: Standardizer::fit(&dataset.train),
+                target_scale,
                 augment_context: AugmentContext::of(&dataset),
                 dataset,
             },
@@ -296,32 +354,47 @@ impl Session {
         let batch = self
             .source
             .labeled_batch(&self.order[self.cursor..end], self.step);
-        let unlabeled = self.uses_consistency().then(|| {
-            self.source
-                .consistency_batches(batch.len(), &mut self.unlabeled_rng, self.step)
-        });
-        let output = self.trainer.step_with(
-            &batch,
-            unlabeled
-                .as_ref()
-                .map(|(weak, strong)| self.source.consistency(weak, strong)),
-        );
         let samples = batch.len();
-        let loss_sum = output.loss * samples as f64;
-        let confident = output
-            .confident
-            .zip(unlabeled.as_ref().map(|(weak, _)| weak.len()));
+        let (loss, score, confident) = match (&self.source.target_scale, &batch.measured) {
+            (Some(scale), Some(measured)) => {
+                let standard: Vec<f32> = measured.iter().map(|&v| scale.standardize(v)).collect();
+                let output = self.trainer.regression_step(
+                    &batch.input,
+                    &standard,
+                    batch.weights.as_deref(),
+                    self.source.experiment.regression_loss,
+                );
+                (output.loss, Score::SquaredError(output.squared_error), None)
+            }
+            _ => {
+                let unlabeled = self.uses_consistency().then(|| {
+                    self.source
+                        .consistency_batches(samples, &mut self.unlabeled_rng, self.step)
+                });
+                let output = self.trainer.step_with(
+                    &batch,
+                    unlabeled
+                        .as_ref()
+                        .map(|(weak, strong)| self.source.consistency(weak, strong)),
+                );
+                let confident = output
+                    .confident
+                    .zip(unlabeled.as_ref().map(|(weak, _)| weak.len()));
+                (output.loss, Score::Correct(output.correct), confident)
+            }
+        };
+        let loss_sum = loss * samples as f64;
         self.pending = Some(match self.pending.take() {
             None => Pending {
                 loss_sum,
-                correct: output.correct,
+                score,
                 steps: 1,
                 samples,
                 confident,
             },
             Some(p) => Pending {
                 loss_sum: p.loss_sum + loss_sum,
-                correct: p.correct + output.correct,
+                score: p.score.add(score),
                 steps: p.steps + 1,
                 samples: p.samples + samples,
                 confident: match (p.confident, confident) {
@@ -348,15 +421,23 @@ impl Session {
             return Ok(None);
         };
         let loss_sum = read_scalar(pending.loss_sum).await?;
-        let correct = pending
-            .correct
-            .into_data_async()
-            .await
-            .map_err(|e| format!("reading the accuracy back failed: {e:?}"))?
-            .iter::<i64>()
-            .next()
-            .unwrap_or(0);
         let samples = pending.samples.max(1) as f64;
+        let (correct, rmse) = match pending.score {
+            Score::Correct(correct) => {
+                let correct = correct
+                    .into_data_async()
+                    .await
+                    .map_err(|e| format!("reading the accuracy back failed: {e:?}"))?
+                    .iter::<i64>()
+                    .next()
+                    .unwrap_or(0);
+                (correct, None)
+            }
+            Score::SquaredError(sum) => {
+                let std = self.source.target_scale.map_or(1.0, |s| f64::from(s.std));
+                (0, Some((read_scalar(sum).await? / samples).sqrt() * std))
+            }
+        };
         let confident = match pending.confident {
             Some((count, drawn)) => Some(read_scalar(count).await? / drawn.max(1) as f64),
             None => None,
@@ -366,6 +447,7 @@ impl Session {
             epoch: self.epoch(),
             loss: loss_sum / samples,
             accuracy: correct as f64 / samples,
+            rmse,
             samples: pending.samples,
             confident,
         }))
@@ -384,6 +466,9 @@ impl Session {
 
     /// Loss, accuracy and every prediction on the labeled `samples`.
     pub async fn evaluate_on(&self, samples: &Samples) -> Result<EvalMetrics, String> {
+        if let Some(scale) = self.source.target_scale {
+            return self.evaluate_measured(samples, scale).await;
+        }
         let valid = samples;
         let indices: Vec<usize> = (0..valid.len()).collect();
         let mut loss_sum: Option<Tensor<1>> = None;
@@ -416,7 +501,67 @@ impl Session {
             accuracy: correct as f64 / valid.len() as f64,
             predictions,
             confidences,
+            regression: None,
         })
+    }
+
+    /// [`Session::evaluate_on`] for measured targets: the loss (standardised, of the
+    /// experiment's kind) and the metrics over the samples with a measured value, every
+    /// prediction in the target's units.
+    async fn evaluate_measured(
+        &self,
+        samples: &Samples,
+        scale: TargetScale,
+    ) -> Result<EvalMetrics, String> {
+        let indices: Vec<usize> = (0..samples.len()).collect();
+        if indices.is_empty() {
+            return Err("there are no samples to evaluate".into());
+        }
+        let mut outputs = Vec::new();
+        for chunk in indices.chunks(EVAL_BATCH) {
+            let batch = self.model_batch(samples, chunk);
+            outputs.push(self.trainer.logits(&batch.input));
+        }
+        let outputs = read_floats(Tensor::cat(outputs, 0), "predictions").await?;
+        let predicted: Vec<f32> = outputs.iter().map(|&o| scale.restore(o)).collect();
+        let (known_predicted, known): (Vec<f32>, Vec<f32>) = predicted
+            .iter()
+            .zip(samples.measured())
+            .filter(|(_, m)| !m.is_nan())
+            .map(|(&p, &m)| (p, m))
+            .unzip();
+        let metrics = RegressionMetrics::of(&known_predicted, &known);
+        let loss = {
+            let error = |p: f32, m: f32| f64::from(scale.standardize(p) - scale.standardize(m));
+            let per_sample = known_predicted.iter().zip(&known).map(|(&p, &m)| {
+                let e = error(p, m);
+                match self.source.experiment.regression_loss {
+                    RegressionLoss::Mse => e * e,
+                    RegressionLoss::Huber { delta } => {
+                        let (a, d) = (e.abs(), f64::from(delta));
+                        if a <= d {
+                            a * a / 2.0
+                        } else {
+                            d * (a - d / 2.0)
+                        }
+                    }
+                }
+            });
+            per_sample.sum::<f64>() / known.len().max(1) as f64
+        };
+        Ok(EvalMetrics {
+            step: self.step,
+            loss,
+            accuracy: 0.0,
+            predictions: vec![0; samples.len()],
+            confidences: vec![1.0; samples.len()],
+            regression: Some((predicted, metrics)),
+        })
+    }
+
+    /// For measured targets: their scale over the training samples.
+    pub fn target_scale(&self) -> Option<TargetScale> {
+        self.source.target_scale
     }
 
     /// The samples at `indices` as the model sees them (standardized).

@@ -4,6 +4,7 @@
 use super::data::{Batch, BatchInput, DataShape};
 use super::experiment::OptimizerKind;
 use super::models::{Model, ModelConfig, ModelInput};
+use super::regression::RegressionLoss;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
@@ -19,6 +20,14 @@ pub struct StepOutput {
     pub correct: Tensor<1, Int>,
     /// With consistency training: how many unlabeled samples passed the threshold. `[1]`
     pub confident: Option<Tensor<1>>,
+}
+
+/// The tensors a regression step leaves on the device, not yet read back.
+pub struct RegressionStepOutput {
+    /// The step's loss (on standardised targets). `[1]`
+    pub loss: Tensor<1>,
+    /// `Σ (predicted − target)²` over the batch, standardised, unweighted. `[1]`
+    pub squared_error: Tensor<1>,
 }
 
 /// The unlabeled half of a consistency-training step (see [`Trainer::step_with`]).
@@ -52,6 +61,56 @@ pub fn soft_cross_entropy(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
     (log_softmax(logits, 1) * targets)
         .sum()
         .mul_scalar(-1.0 / n.max(1) as f64)
+}
+
+/// `Σᵢ wᵢ · (predictedᵢ − targetᵢ)² / batch`: mean squared error, each sample weighted.
+///
+/// # Shapes
+/// - predicted, targets, weights: `[batch, 1]`
+/// - output: `[1]`
+pub fn squared_error(predicted: Tensor<2>, targets: Tensor<2>, weights: Tensor<2>) -> Tensor<1> {
+    let [n, _] = predicted.dims();
+    ((predicted - targets).powi_scalar(2) * weights)
+        .sum()
+        .div_scalar(n.max(1) as f64)
+}
+
+/// `Σᵢ wᵢ · huber(predictedᵢ − targetᵢ) / batch`, where `huber(e)` is `e² / 2` within `delta`
+/// of zero and `delta · (|e| − delta / 2)` beyond.
+///
+/// # Shapes
+/// - predicted, targets, weights: `[batch, 1]`
+/// - output: `[1]`
+pub fn huber_error(
+    predicted: Tensor<2>,
+    targets: Tensor<2>,
+    weights: Tensor<2>,
+    delta: f32,
+) -> Tensor<1> {
+    let [n, _] = predicted.dims();
+    let error = (predicted - targets).abs();
+    // min(|e|, δ) · (2|e| − min(|e|, δ)) / 2 is e²/2 inside and δ(|e| − δ/2) outside.
+    let inner = error.clone().clamp_max(delta);
+    (inner.clone() * (error.mul_scalar(2.0) - inner) * weights)
+        .sum()
+        .div_scalar(2.0 * n.max(1) as f64)
+}
+
+/// The regression loss `kind` of `predicted` against standardised `targets`.
+///
+/// # Shapes
+/// - predicted, targets, weights: `[batch, 1]`
+/// - output: `[1]`
+pub fn regression_loss(
+    kind: RegressionLoss,
+    predicted: Tensor<2>,
+    targets: Tensor<2>,
+    weights: Tensor<2>,
+) -> Tensor<1> {
+    match kind {
+        RegressionLoss::Mse => squared_error(predicted, targets, weights),
+        RegressionLoss::Huber { delta } => huber_error(predicted, targets, weights, delta),
+    }
 }
 
 /// The tensors an evaluation pass leaves on the device.
@@ -259,6 +318,38 @@ impl Trainer {
             loss: loss.detach(),
             correct,
             confident: confident.map(Tensor::detach),
+        }
+    }
+
+    /// One optimisation step of a one-output model towards measured values: `targets` (one
+    /// per sample of `input`, standardised, see [`super::regression::TargetScale`]) under the
+    /// loss `kind`, each sample weighted by `weights` (1 each when `None`). The returned
+    /// tensors are detached and unread.
+    pub fn regression_step(
+        &mut self,
+        input: &BatchInput,
+        targets: &[f32],
+        weights: Option<&[f32]>,
+        kind: RegressionLoss,
+    ) -> RegressionStepOutput {
+        let n = targets.len();
+        let input = ModelInput::from_batch(input, &self.device);
+        let targets = Tensor::from_data(TensorData::new(targets.to_vec(), [n, 1]), &self.device);
+        let weights = match weights {
+            Some(w) => Tensor::from_data(TensorData::new(w.to_vec(), [n, 1]), &self.device),
+            None => Tensor::ones([n, 1], &self.device),
+        };
+        let model = self.model.take().expect("model present between steps");
+        let predicted = model.head(model.embed(&input));
+        let squared_error = (predicted.clone().detach() - targets.clone())
+            .powi_scalar(2)
+            .sum();
+        let loss = regression_loss(kind, predicted, targets, weights);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.optimizer.step(self.learning_rate, model, grads));
+        RegressionStepOutput {
+            loss: loss.detach(),
+            squared_error,
         }
     }
 

@@ -54,6 +54,7 @@ test('an upload of each kind is inspected and trains above chance on the CPU', a
       { files: example('table.csv'), name: 'table', count: /^148 labeled table rows in 3 classes/, model: 'MLP (dense layers)', target: 0.8 },
       { files: example('sequences.fasta'), name: 'sequences', count: /^200 labeled sequences in 2 classes/, model: '1-D CNN (convolution along the sequence)', target: 0.75 },
       { files: example('graphs.json'), name: 'graphs', count: /^120 labeled graphs in 2 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.8 },
+      { files: example('molecules.csv'), name: 'molecules', count: /^60 labeled graphs in 3 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.6 },
     ];
     for (const c of cases) {
       const inspector = await upload(page, c.files, c.name);
@@ -141,6 +142,7 @@ test('bad uploads are refused by name and line; the dataset and model in use kee
       ['non-numeric.csv', /non-numeric\.csv, line 4, column b: "oops" is not a number/],
       ['unknown-letter.fasta', /unknown-letter\.fasta, line 5: unknown letter '!'/],
       ['bad-edge.json', /bad-edge\.json, graph 3, edge 5: node 12 does not exist/],
+      ['bad-smiles.csv', /bad-smiles\.csv, line 4: CC\(C is not valid SMILES: the string ends too early \(character 5\)/],
       ['empty.csv', /empty\.csv: the file is empty/],
       ['data.csv', /data\.csv: this looks like a binary file, not CSV text/],
     ];

@@ -902,6 +902,7 @@ pub fn split_batch(batch: &Batch) -> Vec<Batch> {
             Batch {
                 input,
                 targets: vec![batch.targets[i]],
+                measured: batch.measured.as_ref().map(|m| vec![m[i]]),
                 mix: batch.mix.as_ref().map(|mix| Mix {
                     partner: vec![mix.partner[i]],
                     weight: vec![mix.weight[i]],

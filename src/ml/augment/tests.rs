@@ -49,6 +49,7 @@ fn graph_samples() -> Samples {
     let mut star = ring(9);
     star.edges.extend((2..8).map(|k| [0, k]));
     Samples::Graphs(Graphs {
+        measured: Vec::new(),
         feature_dim: 3,
         feature_names: vec!["a".into(), "b".into(), "c".into()],
         graphs: vec![

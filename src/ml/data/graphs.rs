@@ -48,6 +48,11 @@ pub struct Graphs {
     pub feature_names: Vec<String>,
     pub graphs: Vec<Graph>,
     pub labels: Vec<u32>,
+    /// The measured value of each sample when the targets are quantities (regression: each
+    /// sample with a value has label 0, one without [`super::NO_LABEL`] and NaN); empty when
+    /// the targets are classes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measured: Vec<f32>,
 }
 
 impl Graphs {
@@ -58,6 +63,7 @@ impl Graphs {
             feature_names: self.feature_names.clone(),
             graphs: indices.iter().map(|&i| self.graphs[i].clone()).collect(),
             labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            measured: super::pick(&self.measured, indices),
         }
     }
 
@@ -91,6 +97,11 @@ pub struct Nodes {
     pub nodes: Vec<usize>,
     /// Their classes.
     pub labels: Vec<u32>,
+    /// The measured value of each sample when the targets are quantities (regression: each
+    /// sample with a value has label 0, one without [`super::NO_LABEL`] and NaN); empty when
+    /// the targets are classes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measured: Vec<f32>,
 }
 
 impl Nodes {
@@ -102,6 +113,7 @@ impl Nodes {
             graph: Arc::new(graph),
             all_labels: Arc::new(labels.clone()),
             labels,
+            measured: Vec::new(),
         }
     }
 
@@ -113,6 +125,7 @@ impl Nodes {
             all_labels: self.all_labels.clone(),
             nodes: indices.iter().map(|&i| self.nodes[i]).collect(),
             labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            measured: super::pick(&self.measured, indices),
         }
     }
 }

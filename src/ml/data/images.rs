@@ -8,6 +8,11 @@ pub struct Images {
     pub width: usize,
     pub pixels: Vec<f32>,
     pub labels: Vec<u32>,
+    /// The measured value of each sample when the targets are quantities (regression: each
+    /// sample with a value has label 0, one without [`super::NO_LABEL`] and NaN); empty when
+    /// the targets are classes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measured: Vec<f32>,
 }
 
 impl Images {
@@ -19,6 +24,7 @@ impl Images {
             width,
             pixels: Vec::new(),
             labels: Vec::new(),
+            measured: Vec::new(),
         }
     }
 
@@ -67,6 +73,7 @@ impl Images {
             width: self.width,
             pixels: self.gather(indices),
             labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            measured: super::pick(&self.measured, indices),
         }
     }
 }

@@ -163,9 +163,15 @@ impl Dataset {
         self.train.shape()
     }
 
-    /// The number of classes.
+    /// The number of classes (1 for a measured quantity: the model's one output).
     pub fn num_classes(&self) -> usize {
         self.class_names.len()
+    }
+
+    /// Whether the targets are measured quantities (regression) rather than classes; the
+    /// quantity's name is then `class_names[0]`.
+    pub fn is_regression(&self) -> bool {
+        !self.train.measured().is_empty() || !self.valid.measured().is_empty()
     }
 }
 
@@ -235,6 +241,37 @@ impl Samples {
         }
     }
 
+    /// The measured value of each sample (NaN where unknown) when the targets are quantities;
+    /// empty when they are classes.
+    pub fn measured(&self) -> &[f32] {
+        match self {
+            Samples::Images(images) => &images.measured,
+            Samples::Sequences(set) => &set.measured,
+            Samples::Graphs(set) => &set.measured,
+            Samples::Nodes(set) => &set.measured,
+            Samples::Table(table) => &table.measured,
+        }
+    }
+
+    /// The same samples as quantities with these measured values (one per sample, NaN where
+    /// unknown): label 0 where a value is known, [`NO_LABEL`] where not.
+    pub fn with_measured(self, measured: Vec<f32>) -> Samples {
+        assert_eq!(measured.len(), self.len(), "one value per sample");
+        let labels = measured
+            .iter()
+            .map(|v| if v.is_nan() { NO_LABEL } else { 0 })
+            .collect();
+        let mut samples = self.with_labels(labels);
+        match &mut samples {
+            Samples::Images(set) => set.measured = measured,
+            Samples::Sequences(set) => set.measured = measured,
+            Samples::Graphs(set) => set.measured = measured,
+            Samples::Nodes(set) => set.measured = measured,
+            Samples::Table(set) => set.measured = measured,
+        }
+        samples
+    }
+
     /// The samples at `indices`, in that order, as one batch.
     pub fn batch(&self, indices: &[usize]) -> Batch {
         let input = match self {
@@ -272,8 +309,10 @@ impl Samples {
             },
         };
         let labels = self.labels();
+        let measured = self.measured();
         Batch {
             input,
+            measured: (!measured.is_empty()).then(|| pick(measured, indices)),
             targets: indices
                 .iter()
                 .map(|&i| match labels[i] {
@@ -307,26 +346,31 @@ impl Samples {
                 assert_eq!(a.image_len(), b.image_len(), "image size mismatch");
                 a.pixels.extend_from_slice(&b.pixels);
                 a.labels.extend_from_slice(&b.labels);
+                a.measured.extend_from_slice(&b.measured);
             }
             (Samples::Sequences(a), Samples::Sequences(b)) => {
                 assert_eq!(a.channels, b.channels, "channel mismatch");
                 a.values.extend(b.values.iter().cloned());
                 a.labels.extend_from_slice(&b.labels);
+                a.measured.extend_from_slice(&b.measured);
             }
             (Samples::Graphs(a), Samples::Graphs(b)) => {
                 assert_eq!(a.feature_dim, b.feature_dim, "feature mismatch");
                 a.graphs.extend(b.graphs.iter().cloned());
                 a.labels.extend_from_slice(&b.labels);
+                a.measured.extend_from_slice(&b.measured);
             }
             (Samples::Nodes(a), Samples::Nodes(b)) => {
                 assert!(Arc::ptr_eq(&a.graph, &b.graph), "nodes of another graph");
                 a.nodes.extend_from_slice(&b.nodes);
                 a.labels.extend_from_slice(&b.labels);
+                a.measured.extend_from_slice(&b.measured);
             }
             (Samples::Table(a), Samples::Table(b)) => {
                 assert_eq!(a.features(), b.features(), "column mismatch");
                 a.values.extend_from_slice(&b.values);
                 a.labels.extend_from_slice(&b.labels);
+                a.measured.extend_from_slice(&b.measured);
             }
             _ => panic!("cannot append samples of another kind"),
         }
@@ -341,6 +385,15 @@ impl Samples {
             Samples::Nodes(set) => Samples::Nodes(set.subset(indices)),
             Samples::Table(table) => Samples::Table(table.subset(indices)),
         }
+    }
+}
+
+/// The entries of `measured` at `indices` (none when `measured` is empty: classes).
+fn pick(measured: &[f32], indices: &[usize]) -> Vec<f32> {
+    if measured.is_empty() {
+        Vec::new()
+    } else {
+        indices.iter().map(|&i| measured[i]).collect()
     }
 }
 
@@ -462,8 +515,11 @@ pub const UNLABELED_TARGET: i64 = -1;
 pub struct Batch {
     /// The model input.
     pub input: BatchInput,
-    /// The class index of each sample ([`UNLABELED_TARGET`] for an unlabeled one).
+    /// The class index of each sample ([`UNLABELED_TARGET`] for an unlabeled one); 0 for each
+    /// sample with a measured value.
     pub targets: Vec<i64>,
+    /// When the targets are quantities: each sample's measured value, in its units.
+    pub measured: Option<Vec<f32>>,
     /// Soft labels of samples blended with others (mixup); `None` for plain hard labels.
     pub mix: Option<Mix>,
     /// How much each sample counts in the loss (`None`: 1 each), e.g. less for pseudo-labels.

@@ -11,6 +11,11 @@ pub struct Sequences {
     /// Each sequence as `length × channels` values, position-major.
     pub values: Vec<Vec<f32>>,
     pub labels: Vec<u32>,
+    /// The measured value of each sample when the targets are quantities (regression: each
+    /// sample with a value has label 0, one without [`super::NO_LABEL`] and NaN); empty when
+    /// the targets are classes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measured: Vec<f32>,
 }
 
 impl Sequences {
@@ -21,6 +26,7 @@ impl Sequences {
             alphabet,
             values: Vec::new(),
             labels: Vec::new(),
+            measured: Vec::new(),
         }
     }
 
@@ -87,6 +93,7 @@ impl Sequences {
             alphabet: self.alphabet.clone(),
             values: indices.iter().map(|&i| self.values[i].clone()).collect(),
             labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            measured: super::pick(&self.measured, indices),
         }
     }
 

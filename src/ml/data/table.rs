@@ -9,6 +9,11 @@ pub struct Table {
     /// `rows × features` values, row-major.
     pub values: Vec<f32>,
     pub labels: Vec<u32>,
+    /// The measured value of each sample when the targets are quantities (regression: each
+    /// sample with a value has label 0, one without [`super::NO_LABEL`] and NaN); empty when
+    /// the targets are classes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measured: Vec<f32>,
 }
 
 impl Table {
@@ -18,6 +23,7 @@ impl Table {
             feature_names,
             values: Vec::new(),
             labels: Vec::new(),
+            measured: Vec::new(),
         }
     }
 
@@ -64,6 +70,7 @@ impl Table {
             feature_names: self.feature_names.clone(),
             values: self.gather(indices),
             labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            measured: super::pick(&self.measured, indices),
         }
     }
 

@@ -311,12 +311,14 @@ fn graph_classification(
     let feature_dim = encoder.width.unwrap_or(1);
     let names = encoder.names();
     let mut samples = Graphs {
+        measured: Vec::new(),
         feature_dim,
         feature_names: names.clone(),
         graphs: Vec::new(),
         labels: Vec::new(),
     };
     let mut unlabeled = Graphs {
+        measured: Vec::new(),
         feature_dim,
         feature_names: names,
         graphs: Vec::new(),
@@ -460,6 +462,7 @@ fn nodes_dataset(
     let graph = Arc::new(graph);
     let all_labels = Arc::new(all_labels);
     let part = |nodes: Vec<usize>, real: bool| Nodes {
+        measured: Vec::new(),
         feature_dim,
         graph: graph.clone(),
         all_labels: all_labels.clone(),

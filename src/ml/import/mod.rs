@@ -11,7 +11,7 @@ mod graphs;
 #[cfg(feature = "files")]
 mod images;
 #[cfg(feature = "files")]
-mod molecules;
+pub mod molecules;
 #[cfg(feature = "files")]
 pub mod smiles;
 #[cfg(feature = "files")]

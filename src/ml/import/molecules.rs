@@ -99,6 +99,7 @@ pub(crate) fn from_rows(
     classes.check(name, &format!("column {}", header[label]))?;
     let names = atom_feature_names();
     let empty = Graphs {
+        measured: Vec::new(),
         feature_dim: names.len(),
         feature_names: names,
         graphs: Vec::new(),
