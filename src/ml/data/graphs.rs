@@ -51,7 +51,7 @@ pub struct Graphs {
     /// The measured value of each sample when the targets are quantities (regression: each
     /// sample with a value has label 0, one without [`super::NO_LABEL`] and NaN); empty when
     /// the targets are classes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub measured: Vec<f32>,
 }
 
@@ -100,7 +100,7 @@ pub struct Nodes {
     /// The measured value of each sample when the targets are quantities (regression: each
     /// sample with a value has label 0, one without [`super::NO_LABEL`] and NaN); empty when
     /// the targets are classes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub measured: Vec<f32>,
 }
 
