@@ -5,10 +5,14 @@
     logits = model(images)             # images: [N, C, H, W], values 0-1, Petri's size
     model.classes[logits.argmax(1)[0]]
 
+A model of a measured target (regression) has one output, returned in the target's units
+(`model.measured` holds the training targets' mean and std; `model.classes[0]` its name).
+
 The file is what Petri's **Export model** downloads: the weights as safetensors with PyTorch's
 names and layouts, and a description in the metadata (architecture, classes, input shape and
 the standardisation the model expects). `load` rebuilds the network with plain torch ops, in
-eval mode; `forward` takes the data as they are (not standardised) and returns logits:
+eval mode; `forward` takes the data as they are (not standardised) and returns logits (or,
+for a measured target, values):
 
 - CNN:              forward(images)            images [N, C, H, W], 0-1
 - MLP:              forward(rows)              rows [N, F], the upload's feature columns in order
@@ -77,6 +81,8 @@ class PetriModel(nn.Module):
         ((family, config),) = description["model"].items()
         ((kind, shape),) = description["input"].items()
         self.family, self.kind, self.shape = family, kind, shape
+        # A measured target: the network's one output is standardised; forward restores it.
+        self.measured = description.get("measured")
         stats = description.get("standardize") or []
         self.register_buffer("mean", torch.tensor([m for m, _ in stats], dtype=torch.float32))
         self.register_buffer("std", torch.tensor([s for _, s in stats], dtype=torch.float32))
@@ -107,7 +113,12 @@ class PetriModel(nn.Module):
         return x
 
     def forward(self, x, *args):
-        x = x.float()
+        out = self._outputs(x.float(), *args)
+        if self.measured:
+            return out * self.measured["std"] + self.measured["mean"]
+        return out
+
+    def _outputs(self, x, *args):
         if self.family in ("cnn", "mlp"):
             return self.network(self._standardise(x))
         if self.family in ("cnn1d", "rnn"):

@@ -142,20 +142,22 @@ struct Terminal {
 }
 
 impl Terminal {
-    fn log_line(&self, kind: &str, step: u64, epoch: f64, loss: f64, accuracy: f64, rate: f64) {
+    /// One line of the log; `rmse` for a measured target (the CSV's last column).
+    fn log_line(&self, kind: &str, step: u64, epoch: f64, loss: f64, accuracy: f64, rate: f64, rmse: Option<f64>) {
         let mut log = self.log.borrow_mut();
         let Some((file, csv)) = log.as_mut() else {
             return;
         };
         let seconds = self.start.elapsed().as_secs_f64();
         let line = if *csv {
-            format!("{kind},{step},{epoch:.4},{loss},{accuracy},{rate:.1},{seconds:.3}\n")
+            let rmse = rmse.map(|r| r.to_string()).unwrap_or_default();
+            format!("{kind},{step},{epoch:.4},{loss},{accuracy},{rate:.1},{seconds:.3},{rmse}\n")
         } else {
             format!(
                 "{}\n",
                 serde_json::json!({"kind": kind, "step": step, "epoch": epoch, "loss": loss,
                                    "accuracy": accuracy, "samples_per_second": rate,
-                                   "seconds": seconds})
+                                   "seconds": seconds, "rmse": rmse})
             )
         };
         let _ = file.write_all(line.as_bytes());
@@ -177,24 +179,29 @@ impl Platform for Terminal {
                     r.loss,
                     r.accuracy,
                     r.samples_per_second,
+                    r.rmse,
                 );
                 let width = 30;
                 let target = self.target.get();
                 let done = (r.step as f64 / target.max(1) as f64).min(1.0);
                 let filled = (done * width as f64) as usize;
+                let score = match r.rmse {
+                    Some(rmse) => format!("RMSE {rmse:.3}"),
+                    None => format!("accuracy {:.1}%", r.accuracy * 100.0),
+                };
                 eprint!(
-                    "\r[{}{}] step {} of {}, loss {:.4}, accuracy {:.1}%, {:.0} samples/s   ",
+                    "\r[{}{}] step {} of {}, loss {:.4}, {score}, {:.0} samples/s   ",
                     "#".repeat(filled),
                     " ".repeat(width - filled),
                     r.step,
                     target,
                     r.loss,
-                    r.accuracy * 100.0,
                     r.samples_per_second
                 );
             }
             FromWorker::Eval(r) => {
-                self.log_line("valid", r.step, r.epoch, r.loss, r.accuracy, 0.0);
+                let rmse = r.regression.as_ref().map(|v| v.metrics.rmse);
+                self.log_line("valid", r.step, r.epoch, r.loss, r.accuracy, 0.0, rmse);
             }
             FromWorker::Backend { backend, reason } => {
                 self.on_gpu
@@ -369,7 +376,7 @@ fn train(args: TrainArgs) -> Result<(), String> {
             if csv {
                 let _ = writeln!(
                     log,
-                    "kind,step,epoch,loss,accuracy,samples_per_second,seconds"
+                    "kind,step,epoch,loss,accuracy,samples_per_second,seconds,rmse"
                 );
             }
             Some((log, csv))

@@ -11,6 +11,7 @@ use crate::ml::import::{ColumnInfo, ImportError, ImportOptions, Problem, Progres
 use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::label::{AssignedLabel, Part};
 use crate::ml::metrics::ConfusionMatrix;
+use crate::ml::regression::RegressionMetrics;
 use crate::ml::models::ModelSummary;
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,9 @@ pub enum ToWorker {
         truth: u32,
         predicted: u32,
     },
+    /// Send validation sample `index` with its measured and predicted value at the last
+    /// evaluation (a point of the predicted-against-measured plot).
+    ShowPoint { index: usize },
     /// Read uploaded files as the dataset [`crate::ml::experiment::DatasetId::Uploaded`].
     /// Answered with [`FromWorker::Imported`] or [`FromWorker::ImportFailed`] (then the
     /// current dataset and run are untouched). The files' bytes travel beside the JSON.
@@ -449,6 +453,10 @@ pub struct GalleryItem {
     pub prediction: Option<(u32, f32)>,
     /// The sample itself.
     pub view: SampleView,
+    /// Measured targets: the sample's value (NaN when unknown) and, if the model has seen it,
+    /// the predicted one, in the target's units.
+    #[serde(default)]
+    pub value: Option<(f32, Option<f32>)>,
 }
 
 /// Training metrics over the steps since the last report.
@@ -463,6 +471,9 @@ pub struct TrainReport {
     /// With consistency training: the share of unlabeled samples confident enough to learn.
     #[serde(default)]
     pub confident: Option<f64>,
+    /// Measured targets: the root mean squared error, in the target's units.
+    #[serde(default)]
+    pub rmse: Option<f64>,
 }
 
 /// One pass over the validation set.
@@ -475,6 +486,18 @@ pub struct EvalReport {
     /// A few validation samples with predictions.
     pub gallery: Vec<GalleryItem>,
     pub confusion: ConfusionMatrix,
+    /// Measured targets: the metrics and every validation sample's point.
+    #[serde(default)]
+    pub regression: Option<RegressionView>,
+}
+
+/// How the predicted values of the validation samples match their measurements.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegressionView {
+    pub metrics: RegressionMetrics,
+    /// Each validation sample's measured and predicted value, in the target's units, in
+    /// sample order (measured NaN where unknown).
+    pub points: Vec<(f32, f32)>,
 }
 
 /// What a new run trains on and with.
@@ -483,6 +506,9 @@ pub struct RunInfo {
     pub experiment: Experiment,
     pub model: ModelSummary,
     pub class_names: Vec<String>,
+    /// The target is a measured value (named `class_names[0]`), not a class.
+    #[serde(default)]
+    pub measured: bool,
     pub train_samples: usize,
     pub valid_samples: usize,
     /// Held-out test samples (0 when the dataset has none).
@@ -522,6 +548,9 @@ pub struct UploadSummary {
     pub class_names: Vec<String>,
     /// Labeled samples per class.
     pub class_counts: Vec<usize>,
+    /// The target is a measured value (named `class_names[0]`), not a class.
+    #[serde(default)]
+    pub measured: bool,
     /// Training, validation and held-out test samples (seeded, stratified).
     pub split: [usize; 3],
     /// Samples without a label, kept for labeling.
@@ -626,6 +655,9 @@ pub struct TestReport {
     pub samples: usize,
     pub loss: f64,
     pub accuracy: f64,
+    /// Measured targets: RMSE, MAE and R² on the test part.
+    #[serde(default)]
+    pub regression: Option<RegressionMetrics>,
 }
 
 /// Worker → UI.

@@ -118,6 +118,19 @@ fn cases() -> Vec<(&'static str, Experiment, Dataset)> {
             BuiltinDataset::KarateClub.generate(3),
         ),
         (
+            "gin-measured",
+            Experiment {
+                dataset: DatasetId::Uploaded,
+                model: ModelConfig::Gnn(GnnConfig {
+                    kind: GnnKind::Gin,
+                    ..GnnConfig::default()
+                }),
+                seed: 3,
+                ..Experiment::default()
+            },
+            smiles_dataset(3),
+        ),
+        (
             "mlp",
             Experiment {
                 dataset: DatasetId::Uploaded,
@@ -128,6 +141,21 @@ fn cases() -> Vec<(&'static str, Experiment, Dataset)> {
             table_dataset(3),
         ),
     ]
+}
+
+/// The first 200 molecules of the example SMILES file and their measured logP.
+fn smiles_dataset(seed: u64) -> Dataset {
+    let text = std::fs::read_to_string("assets/examples/lipophilicity.csv").unwrap();
+    let head: String = text.lines().take(201).map(|l| format!("{l}\n")).collect();
+    let file = UploadFile {
+        name: "lipophilicity.csv".into(),
+        bytes: head.into_bytes(),
+    };
+    let imported = import::import(&[file], &ImportOptions::default(), &mut |_| {}).unwrap();
+    let collection = Collection::upload(&imported, seed);
+    let dataset = collection.dataset(&vec![None; collection.pool.len()]);
+    assert!(dataset.is_regression());
+    dataset
 }
 
 fn logits(session: &Session, indices: &[usize]) -> Vec<f32> {
@@ -214,8 +242,20 @@ fn model_files_reload_to_the_same_logits_here_and_in_pytorch() {
         fresh.load_model_file(name, &file).unwrap();
         assert_eq!(logits(&fresh, &indices), before, "{name}: reloaded logits");
 
+        // A measured target: PyTorch returns values in the target's units, as Petri predicts.
+        let expected = if dataset.is_regression() {
+            let values = session.predict(&dataset.valid, &indices).probabilities;
+            let values = values.into_data().try_to_vec::<f32>().unwrap();
+            let scale = description.measured.expect("a measured target is described");
+            for (value, logit) in values.iter().zip(&before) {
+                assert!((value - scale.restore(*logit)).abs() < 1e-4, "{name}");
+            }
+            values
+        } else {
+            before.clone()
+        };
         let raw = dataset.valid.batch(&indices);
-        let case = serde_json::json!({"inputs": inputs_json(&raw.input), "logits": before});
+        let case = serde_json::json!({"inputs": inputs_json(&raw.input), "logits": expected});
         std::fs::write(folder.join(format!("{name}.json")), case.to_string()).unwrap();
         std::fs::write(folder.join(format!("{name}.safetensors")), &file).unwrap();
     }

@@ -4,7 +4,9 @@
 use super::views::sample_view;
 use super::{Activity, Engine, PROGRESS_MS, Platform, SLICE_MS};
 use crate::ml::data::{Dataset, NO_LABEL, Samples};
-use crate::ml::label::csv::{PredictionRow, labels_to_csv, parse_labels, predictions_csv};
+use crate::ml::label::csv::{
+    PredictionRow, labels_to_csv, measured_predictions_csv, parse_labels, predictions_csv,
+};
 use crate::ml::label::pseudo::propose;
 use crate::ml::label::query::{Candidates, MAX_CENTRES, rank};
 use crate::ml::label::{AssignedLabel, Collection, LabelSource, LabelingConfig, Part};
@@ -643,6 +645,16 @@ impl<P: Platform> Engine<P> {
             return;
         };
         let classes = collection.class_names.len();
+        let name = format!("{}-predictions.csv", file_stem(&collection.name));
+        if !collection.train.measured().is_empty() {
+            let rows = job.items.iter().enumerate().map(|(k, &(part, i))| {
+                let measured = collection.part(part).measured().get(i).copied();
+                let id = collection.ids(part)[i].as_str();
+                (id, part.id(), measured.unwrap_or(f32::NAN), job.probabilities[k])
+            });
+            let text = measured_predictions_csv(rows);
+            return self.platform.post(FromWorker::Download { name, text });
+        }
         let labels: &[AssignedLabel] = if self.labeling.key == self.experiment.labels_key() {
             &self.labeling.labels
         } else {
@@ -665,10 +677,7 @@ impl<P: Platform> Engine<P> {
             }
         });
         let text = predictions_csv(&collection.class_names, rows);
-        self.platform.post(FromWorker::Download {
-            name: format!("{}-predictions.csv", file_stem(&collection.name)),
-            text,
-        });
+        self.platform.post(FromWorker::Download { name, text });
     }
 
     /// Sends the assigned labels as a CSV file.

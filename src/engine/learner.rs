@@ -23,6 +23,12 @@ impl<P: Platform> Engine<P> {
             return false;
         }
         let session = self.session.as_ref().expect("ensured");
+        if session.dataset().is_regression() {
+            self.platform.post(FromWorker::Error(
+                "--devices trains classes: for a measured target, train on one device.".into(),
+            ));
+            return false;
+        }
         let model = session.trainer().model().clone();
         let source = session.batch_source().clone();
         let first_step = session.step();
@@ -55,6 +61,7 @@ impl<P: Platform> Engine<P> {
                                 / train_len as f64,
                         loss: window.0 / n,
                         accuracy: window.1 / n,
+                        rmse: None,
                     };
                     self.history.record_train(point);
                     self.platform.post(FromWorker::Train(TrainReport {
@@ -64,6 +71,7 @@ impl<P: Platform> Engine<P> {
                         accuracy: point.accuracy,
                         samples_per_second: n * samples_per_step as f64 / seconds,
                         confident: None,
+                        rmse: None,
                     }));
                     window = (0.0, 0.0, 0);
                 }

@@ -31,7 +31,8 @@ use crate::ml::layout::stress_layout;
 use crate::ml::metrics::ConfusionMatrix;
 use crate::ml::session::Session;
 use crate::protocol::{
-    AdapterInfo, AugmentPreview, Backend, EvalReport, FromWorker, GalleryItem, RunInfo, RunState,
+    AdapterInfo, AugmentPreview, Backend, EvalReport, FromWorker, RegressionView,
+    RunInfo, RunState,
     TestReport, ToWorker, TrainReport,
 };
 use crate::reader::{ReadAnswer, ReadRequest};
@@ -44,7 +45,7 @@ use std::future::Future;
 use std::sync::Arc;
 use upload::{NO_UPLOAD, Upload};
 pub use views::sample_view;
-use views::{batch_view, network_item, network_of};
+use views::{batch_view, gallery_item, network_item, network_of};
 
 /// How long one slice of work may run before the caller's event loop gets a turn (ms).
 const SLICE_MS: f64 = 40.0;
@@ -235,8 +236,8 @@ pub struct Engine<P: Platform> {
     /// The augmentation comparison's runs (with, without) once it has ended, for comparing
     /// their layers.
     compared_runs: Option<Box<[Session; 2]>>,
-    /// Predicted class and confidence of each validation sample at the last evaluation.
-    last_predictions: Option<(Vec<u32>, Vec<f32>)>,
+    /// The model's predictions for the validation samples at the last evaluation.
+    last_predictions: Option<ValidPredictions>,
     session: Option<Session>,
     /// The run's curves, as reported (saved in experiment files).
     history: History,
@@ -328,6 +329,7 @@ impl<P: Platform> Engine<P> {
                 | T::Crash
                 | T::SetLabels { .. }
                 | T::ShowCell { .. }
+                | T::ShowPoint { .. }
                 | T::PreviewAugment { .. }
                 | T::ExportLabels
                 | T::ImportLabels { .. }
@@ -358,6 +360,9 @@ impl<P: Platform> Engine<P> {
 
     /// Carries out one request from the UI.
     async fn carry_out(&mut self, message: ToWorker) {
+        if let Some(refusal) = self.refusal_for_measured(&message) {
+            return self.platform.post(FromWorker::Error(refusal));
+        }
         match message {
             ToWorker::Configure(experiment) => self.configure(experiment).await,
             ToWorker::SetCompute(compute) => {
@@ -420,6 +425,7 @@ impl<P: Platform> Engine<P> {
                 self.restart().await;
             }
             ToWorker::ShowCell { truth, predicted } => self.show_cell(truth, predicted),
+            ToWorker::ShowPoint { index } => self.show_point(index),
             ToWorker::Import { id, files, options } => self.import(id, files, options).await,
             ToWorker::PreviewAugment { config, seed } => self.preview_augment(&config, seed),
             ToWorker::Compare {
@@ -459,6 +465,28 @@ impl<P: Platform> Engine<P> {
             ToWorker::OpenExperiment { id, file } => self.open_experiment(id, file).await,
             ToWorker::Crash => panic!("crash requested by the UI (a test of crash recovery)"),
         }
+    }
+
+    /// Why `message` cannot be carried out when the current data's target is a measured
+    /// value (the labeling tools and comparisons that are about classes), if it cannot.
+    fn refusal_for_measured(&mut self, message: &ToWorker) -> Option<String> {
+        let what = match message {
+            ToWorker::Score | ToWorker::RunBudget(_) => "The labeling queue and pseudo-labels",
+            ToWorker::SetLabels { labels, .. } if !labels.is_empty() => "Labels",
+            ToWorker::ImportLabels { .. } => "Labels",
+            ToWorker::Compare { .. } => "The augmentation comparison",
+            ToWorker::CheckAttributions { .. } => "The attribution sanity checks",
+            _ => return None,
+        };
+        let measured = self
+            .dataset_for(&self.experiment.clone())
+            .is_ok_and(|dataset| dataset.is_regression());
+        measured.then(|| {
+            format!(
+                "{what} are for classes; this dataset's target is a measured value \
+                 (regression). Train it, see its errors, explain and export its predictions."
+            )
+        })
     }
 
     /// Works on the current activity for one time slice; once no job holds the engine, the
@@ -736,6 +764,7 @@ impl<P: Platform> Engine<P> {
                     epoch: metrics.epoch,
                     loss: metrics.loss,
                     accuracy: metrics.accuracy,
+                    rmse: metrics.rmse,
                 });
                 self.platform.post(FromWorker::Train(TrainReport {
                     step: metrics.step,
@@ -744,6 +773,7 @@ impl<P: Platform> Engine<P> {
                     accuracy: metrics.accuracy,
                     samples_per_second,
                     confident: metrics.confident,
+                    rmse: metrics.rmse,
                 }));
             }
             Ok(None) => {}
@@ -772,27 +802,47 @@ impl<P: Platform> Engine<P> {
                         vec![network_item(dataset, layout, all_nodes, None)]
                     }
                     _ => {
-                        let mistakes = (GALLERY_FIXED..valid.len())
-                            .filter(|&i| metrics.predictions[i] != valid.labels()[i])
-                            .take(GALLERY_MISTAKES);
+                        let values = metrics.regression.as_ref().map(|(values, _)| values);
+                        let mistakes: Vec<usize> = match values {
+                            // The largest errors.
+                            Some(values) => {
+                                let measured = valid.measured();
+                                let mut rest: Vec<usize> = (GALLERY_FIXED..valid.len()).collect();
+                                rest.sort_by(|&a, &b| {
+                                    let error = |i: usize| (values[i] - measured[i]).abs();
+                                    error(b).total_cmp(&error(a))
+                                });
+                                rest.truncate(GALLERY_MISTAKES);
+                                rest
+                            }
+                            None => (GALLERY_FIXED..valid.len())
+                                .filter(|&i| metrics.predictions[i] != valid.labels()[i])
+                                .take(GALLERY_MISTAKES)
+                                .collect(),
+                        };
                         (0..GALLERY_FIXED.min(valid.len()))
                             .chain(mistakes)
-                            .map(|i| GalleryItem {
-                                index: i,
-                                label: valid.labels()[i],
-                                prediction: Some((metrics.predictions[i], metrics.confidences[i])),
-                                view: sample_view(valid, i),
+                            .map(|i| {
+                                let prediction = (metrics.predictions[i], metrics.confidences[i]);
+                                gallery_item(valid, i, Some(prediction), values.map(|v| v[i]))
                             })
                             .collect()
                     }
                 };
                 self.evaluated_at = Some(metrics.step);
                 self.last_eval_ms = self.platform.now_ms();
+                let regression = metrics.regression.as_ref().map(|(values, metrics)| {
+                    RegressionView {
+                        metrics: *metrics,
+                        points: valid.measured().iter().copied().zip(values.iter().copied()).collect(),
+                    }
+                });
                 self.history.record_valid(MetricPoint {
                     step: metrics.step,
                     epoch: session.epoch(),
                     loss: metrics.loss,
                     accuracy: metrics.accuracy,
+                    rmse: regression.as_ref().map(|r| r.metrics.rmse),
                 });
                 self.platform.post(FromWorker::Eval(EvalReport {
                     step: metrics.step,
@@ -805,8 +855,13 @@ impl<P: Platform> Engine<P> {
                         valid.labels(),
                         &metrics.predictions,
                     ),
+                    regression,
                 }));
-                self.last_predictions = Some((metrics.predictions, metrics.confidences));
+                self.last_predictions = Some(ValidPredictions {
+                    values: metrics.regression.map(|(values, _)| values),
+                    classes: metrics.predictions,
+                    confidences: metrics.confidences,
+                });
                 self.keep_checkpoint();
             }
             Err(message) => self.platform.post(FromWorker::Error(message)),
@@ -833,6 +888,7 @@ impl<P: Platform> Engine<P> {
                 samples: test.len(),
                 loss: metrics.loss,
                 accuracy: metrics.accuracy,
+                regression: metrics.regression.map(|(_, metrics)| metrics),
             })),
             Err(message) => self.platform.post(FromWorker::Error(message)),
         }
@@ -840,7 +896,7 @@ impl<P: Platform> Engine<P> {
 
     /// Sends the validation samples of one confusion-matrix cell.
     fn show_cell(&self, truth: u32, predicted: u32) {
-        let (Some(session), Some((predictions, confidences))) =
+        let (Some(session), Some(ValidPredictions { classes: predictions, confidences, .. })) =
             (&self.session, &self.last_predictions)
         else {
             self.platform.post(FromWorker::Error(
@@ -861,12 +917,7 @@ impl<P: Platform> Engine<P> {
             _ => members
                 .iter()
                 .take(CELL_SAMPLES)
-                .map(|&i| GalleryItem {
-                    index: i,
-                    label: truth,
-                    prediction: Some((predictions[i], confidences[i])),
-                    view: sample_view(valid, i),
-                })
+                .map(|&i| gallery_item(valid, i, Some((predictions[i], confidences[i])), None))
                 .collect(),
         };
         self.platform
@@ -877,6 +928,41 @@ impl<P: Platform> Engine<P> {
                 items,
             }));
     }
+
+    /// Sends validation sample `index` with its measured and predicted value (a point of
+    /// the predicted-against-measured plot), as a one-sample cell.
+    fn show_point(&self, index: usize) {
+        let (Some(session), Some(ValidPredictions { values: Some(values), .. })) =
+            (&self.session, &self.last_predictions)
+        else {
+            self.platform.post(FromWorker::Error(
+                "Train or step first: the plot of predicted values fills after an evaluation."
+                    .into(),
+            ));
+            return;
+        };
+        let valid = &session.dataset().valid;
+        if index >= valid.len() {
+            return;
+        }
+        self.platform
+            .post(FromWorker::Cell(crate::protocol::CellSamples {
+                truth: 0,
+                predicted: 0,
+                count: 1,
+                items: vec![gallery_item(valid, index, Some((0, 1.0)), Some(values[index]))],
+            }));
+    }
+}
+
+/// The model's predictions for the validation samples at one evaluation.
+struct ValidPredictions {
+    /// Predicted class of each sample (0 for a measured target).
+    classes: Vec<u32>,
+    /// The predicted class's probability (1 for a measured target).
+    confidences: Vec<f32>,
+    /// Measured targets: each sample's predicted value, in the target's units.
+    values: Option<Vec<f32>>,
 }
 
 /// Every sample of `experiment`'s data: generated, or `upload`'s (`None` without one).
@@ -901,6 +987,7 @@ fn run_info(session: &Session, layout: Option<&Vec<(f32, f32)>>, hidden_labels: 
     RunInfo {
         model,
         class_names: dataset.class_names.clone(),
+        measured: dataset.is_regression(),
         train_samples: dataset.train.len(),
         valid_samples: dataset.valid.len(),
         test_samples: dataset.test.len(),
@@ -910,12 +997,7 @@ fn run_info(session: &Session, layout: Option<&Vec<(f32, f32)>>, hidden_labels: 
         preview: match layout {
             Some(layout) => vec![network_item(dataset, layout, None, None)],
             None => (0..PREVIEW.min(dataset.train.len()))
-                .map(|i| GalleryItem {
-                    index: i,
-                    label: dataset.train.labels()[i],
-                    prediction: None,
-                    view: sample_view(&dataset.train, i),
-                })
+                .map(|i| gallery_item(&dataset.train, i, None, None))
                 .collect(),
         },
         experiment,

@@ -2,7 +2,7 @@
 //! themselves are read by [`Platform::read`]).
 
 use super::upload::Upload;
-use super::views::{network_of, sample_view};
+use super::views::{gallery_item, network_of};
 use super::{Activity, Engine, MAX_DRAWN_NODES, PREVIEW, Platform};
 use crate::ml::data::Samples;
 use crate::ml::experiment::DatasetId;
@@ -192,17 +192,13 @@ pub(super) fn upload_summary(
                 index: 0,
                 label: 0,
                 prediction: None,
+                value: None,
                 view: network_of(samples, &positions, None),
             }]
         }
         _ => class_round_robin(samples.labels(), imported.class_names.len(), PREVIEW)
             .into_iter()
-            .map(|i| GalleryItem {
-                index: i,
-                label: samples.labels()[i],
-                prediction: None,
-                view: sample_view(samples, i),
-            })
+            .map(|i| gallery_item(samples, i, None, None))
             .collect(),
     };
     UploadSummary {
@@ -217,6 +213,7 @@ pub(super) fn upload_summary(
         },
         class_names: imported.class_names.clone(),
         class_counts,
+        measured: !samples.measured().is_empty(),
         split: [
             collection.train.len(),
             collection.valid.len(),

@@ -107,6 +107,7 @@ pub(super) fn network_item(
         index: 0,
         label: 0,
         prediction: None,
+        value: None,
         view: SampleView::Network {
             positions: layout.to_vec(),
             edges: train.graph.edges.clone(),
@@ -114,6 +115,24 @@ pub(super) fn network_item(
             predicted,
             highlight,
         },
+    }
+}
+
+/// Sample `index` of `samples` for a gallery, with the model's class and probability, or its
+/// value for a measured target, when it has seen it.
+pub(super) fn gallery_item(
+    samples: &Samples,
+    index: usize,
+    prediction: Option<(u32, f32)>,
+    predicted_value: Option<f32>,
+) -> GalleryItem {
+    let measured = samples.measured();
+    GalleryItem {
+        index,
+        label: samples.labels()[index],
+        prediction,
+        value: (!measured.is_empty()).then(|| (measured[index], predicted_value)),
+        view: sample_view(samples, index),
     }
 }
 

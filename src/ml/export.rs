@@ -10,6 +10,7 @@ use super::experiment::Experiment;
 use super::import::{ImportOptions, UploadFile};
 use super::label::AssignedLabel;
 use super::models::ModelConfig;
+use super::regression::TargetScale;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 #[cfg(feature = "files")]
@@ -54,6 +55,10 @@ pub struct ModelDescription {
     pub step: u64,
     /// The dataset's name, for people reading the file.
     pub dataset: String,
+    /// A measured target (`classes` holds its name): the model's one output is standardised,
+    /// and `output · std + mean` is the value in the target's units.
+    #[serde(default)]
+    pub measured: Option<TargetScale>,
 }
 
 /// One parameter tensor, named and laid out as PyTorch does: row-major `f32`.
@@ -136,6 +141,9 @@ pub struct MetricPoint {
     pub epoch: f64,
     pub loss: f64,
     pub accuracy: f64,
+    /// Measured targets: the root mean squared error, in the target's units.
+    #[serde(default)]
+    pub rmse: Option<f64>,
 }
 
 /// The curves of a run: training metrics as reported (means over the steps since the previous
@@ -386,6 +394,7 @@ mod tests {
             alphabet: None,
             step: 7,
             dataset: "table.csv".into(),
+            measured: None,
         }
     }
 
@@ -418,6 +427,7 @@ mod tests {
             epoch: 0.5,
             loss: 0.25,
             accuracy: 0.75,
+            rmse: None,
         });
         file.data = Some(DataFiles {
             options: ImportOptions::default(),

@@ -26,6 +26,8 @@ pub enum Stream {
     Unlabeled = 7,
     /// Which labels a built-in dataset keeps when its labels are cut down.
     Labels = 8,
+    /// Measurement noise added to a generated property.
+    Measurement = 9,
 }
 
 /// A generator for `seed` and `stream`; the same pair always gives the same sequence.

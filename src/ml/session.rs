@@ -247,6 +247,7 @@ impl Session {
             alphabet,
             step: self.step,
             dataset: dataset.name.clone(),
+            measured: self.source.target_scale,
         }
     }
 
@@ -458,10 +459,13 @@ impl Session {
         self.evaluate_on(&self.source.dataset.valid).await
     }
 
-    /// Class probabilities and embeddings of `samples` at `indices`, left on the device.
+    /// Class probabilities (for a measured target, predicted values in its units) and
+    /// embeddings of `samples` at `indices`, left on the device.
     pub fn predict(&self, samples: &Samples, indices: &[usize]) -> Prediction {
-        self.trainer
-            .predict(&self.model_batch(samples, indices).input)
+        self.trainer.predict(
+            &self.model_batch(samples, indices).input,
+            self.source.target_scale,
+        )
     }
 
     /// Loss, accuracy and every prediction on the labeled `samples`.

@@ -4,7 +4,7 @@
 use super::data::{Batch, BatchInput, DataShape};
 use super::experiment::OptimizerKind;
 use super::models::{Model, ModelConfig, ModelInput};
-use super::regression::RegressionLoss;
+use super::regression::{RegressionLoss, TargetScale};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
@@ -44,7 +44,8 @@ pub struct Consistency<'a> {
 
 /// Predictions left on the device by [`Trainer::predict`].
 pub struct Prediction {
-    /// Class probabilities. `[batch, classes]`
+    /// Class probabilities; for a measured target, the predicted value in its units.
+    /// `[batch, classes]`
     pub probabilities: Tensor<2>,
     /// Penultimate representations. `[batch, width]`
     pub embeddings: Tensor<2>,
@@ -373,12 +374,16 @@ impl Trainer {
     }
 
     /// Class probabilities and penultimate embeddings of `input` in inference mode.
-    pub fn predict(&self, input: &BatchInput) -> Prediction {
+    pub fn predict(&self, input: &BatchInput, scale: Option<TargetScale>) -> Prediction {
         let model = self.model().valid();
         let device = self.device.clone().without_autodiff();
         let embeddings = model.embed(&ModelInput::from_batch(input, &device));
+        let outputs = model.head(embeddings.clone());
         Prediction {
-            probabilities: softmax(model.head(embeddings.clone()), 1),
+            probabilities: match scale {
+                Some(scale) => outputs.mul_scalar(scale.std).add_scalar(scale.mean),
+                None => softmax(outputs, 1),
+            },
             embeddings,
         }
     }

@@ -592,7 +592,8 @@ pub fn App() -> Html {
                                        progress={state.progress.clone()}
                                        confident={state.run.train.last().and_then(|r| r.confident)}
                                        engine={engine.clone()} active={state.tab == Tab::Labeling}
-                                       on_import={on_import_labels} />
+                                       on_import={on_import_labels}
+                                       measured={state.measured_target()} />
                     </div>
                     <div id="tab-explain" role="tabpanel" aria-labelledby="tab-button-explain"
                          hidden={state.tab != Tab::Explain}>

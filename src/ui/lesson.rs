@@ -55,6 +55,8 @@ pub struct Step {
 pub enum Goal {
     /// Validation accuracy at least this (0 to 1).
     Accuracy(f64),
+    /// For a measured target: validation R² at least this (at most 1).
+    R2(f64),
     /// At least this many training steps.
     Steps(u64),
     /// At least this many labels given by the learner.
@@ -88,6 +90,21 @@ impl Goal {
                 ),
                 accuracy >= *target,
             ),
+            Goal::R2(target) => {
+                let r2 = state
+                    .run
+                    .last_eval
+                    .as_ref()
+                    .and_then(|e| e.regression.as_ref())
+                    .map(|r| r.metrics.r2);
+                (
+                    match r2 {
+                        Some(r2) => format!("Reach a validation R² of {target:.2} (now {r2:.3})."),
+                        None => format!("Reach a validation R² of {target:.2}."),
+                    },
+                    r2.is_some_and(|r2| r2 >= *target),
+                )
+            }
             Goal::Steps(n) => (
                 format!("Train {n} steps (now {}).", state.step()),
                 state.step() >= *n,
@@ -177,6 +194,11 @@ pub fn parse_lesson(file: &str, text: &str) -> Result<Lesson, String> {
             return refuse(format!(
                 "step {n}'s accuracy goal {a} is not between 0 and 1."
             ));
+        }
+        if let Some(Goal::R2(r2)) = step.goal
+            && (r2.is_nan() || r2 > 1.0)
+        {
+            return refuse(format!("step {n}'s R² goal {r2} is over 1."));
         }
     }
     Ok(lesson)

@@ -193,6 +193,7 @@ fn wants_queue(state: &AppState) -> bool {
         && state.labeling.key.is_some()
         && state.engine.status == EngineStatus::Ready
         && state.model_check().is_ok()
+        && !state.measured_target()
 }
 
 /// What the augmentation preview shows: it follows every change of these.
@@ -252,6 +253,7 @@ mod tests {
             alphabet: None,
             class_names: (0..10).map(|d| d.to_string()).collect(),
             class_counts: vec![10; 10],
+            measured: false,
             split: [70, 15, 15],
             unlabeled: 1697,
             skipped: vec![],

@@ -49,6 +49,8 @@ pub struct EvalPoint {
     pub step: u64,
     pub loss: f64,
     pub accuracy: f64,
+    /// Measured targets: the validation RMSE, in the target's units.
+    pub rmse: Option<f64>,
 }
 
 /// An upload being read by the engine.
@@ -959,6 +961,7 @@ impl AppState {
                         accuracy: p.accuracy,
                         samples_per_second: 0.0,
                         confident: None,
+                        rmse: p.rmse,
                     })
                     .collect();
                 self.run.eval = history
@@ -968,6 +971,7 @@ impl AppState {
                         step: p.step,
                         loss: p.loss,
                         accuracy: p.accuracy,
+                        rmse: p.rmse,
                     })
                     .collect();
                 self.notice = Some(format!(
@@ -1030,6 +1034,7 @@ impl AppState {
                         step: report.step,
                         loss: report.loss,
                         accuracy: report.accuracy,
+                        rmse: report.regression.as_ref().map(|r| r.metrics.rmse),
                     });
                 }
                 self.run.last_eval = Some(report);
@@ -1211,6 +1216,15 @@ impl AppState {
         }
     }
 
+    /// Whether the chosen dataset's target is a measured value (regression), not a class.
+    pub fn measured_target(&self) -> bool {
+        match (self.experiment.dataset, &self.upload.summary) {
+            (DatasetId::Builtin(dataset), _) => dataset.is_measured(),
+            (DatasetId::Uploaded, Some(upload)) => upload.measured,
+            (DatasetId::Uploaded, None) => false,
+        }
+    }
+
     /// The one-hot alphabet of the chosen dataset's letter sequences, if it has one.
     pub fn alphabet(&self) -> Option<String> {
         match (self.experiment.dataset, &self.upload.summary) {
@@ -1249,6 +1263,7 @@ mod tests {
             accuracy: 0.5,
             samples_per_second: 100.0,
             confident: None,
+            rmse: None,
         })
     }
 
@@ -1263,6 +1278,7 @@ mod tests {
         assert_eq!(state.step(), 9);
         let info = RunInfo {
             experiment: Experiment::default(),
+            measured: false,
             model: state.model_check().unwrap(),
             class_names: vec![],
             train_samples: 1,
@@ -1356,6 +1372,7 @@ mod tests {
             alphabet: None,
             class_names: vec!["a".into(), "b".into()],
             class_counts: vec![5, 5],
+            measured: false,
             split: [6, 2, 2],
             unlabeled: 0,
             skipped: vec![],
@@ -1426,6 +1443,7 @@ mod tests {
         state.apply(Action::Engine(FromWorker::State(RunState::Running)));
         let info = RunInfo {
             experiment: Experiment::default(),
+            measured: false,
             model: state.model_check().unwrap(),
             class_names: vec![],
             train_samples: 1,

@@ -4,9 +4,11 @@
 // working; a reload brings the upload back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, openApp, value, percent, until, chooseCompute } from './harness.mjs';
+import { serve, launch, openApp, value, percent, until, chooseCompute, accessibilityProblems } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const example = (name) => path.join(root, 'assets/examples', name);
@@ -79,6 +81,81 @@ test('an upload of each kind is inspected and trains above chance on the CPU', a
     assert.match(await inspector.textContent(), /Rows with missing values, dropped: 2/);
     await page.getByLabel('Missing values', { exact: true }).selectOption('fill-mean');
     await until('all 150 rows', async () => /^150 labeled/.test(await inspector.getByLabel('Sample count').textContent()));
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('a SMILES file with a measured property: RMSE falls well under the spread, the scatter opens samples, predictions export', async () => {
+  const page = await openApp(browser, server.url);
+  try {
+    await chooseCompute(page, 'CPU');
+    const rows = fs.readFileSync(example('lipophilicity.csv'), 'utf8').trim().split('\n').slice(1);
+    const logP = rows.map((r) => parseFloat(r.split(',')[2]));
+    const mean = logP.reduce((a, b) => a + b, 0) / logP.length;
+    const spread = Math.sqrt(logP.reduce((a, b) => a + (b - mean) ** 2, 0) / logP.length);
+
+    const inspector = await upload(page, example('lipophilicity.csv'), 'lipophilicity');
+    assert.match(await inspector.getByLabel('Sample count').textContent(),
+      /^1,000 labeled graphs with a measured logP \(regression\)/);
+    assert.match(await inspector.getByLabel('Split').textContent(), /^Split \(random, seed \d+\): 700 training, 150 validation, 150 held-out test/);
+    assert.equal(await page.locator('#target-kind option:checked').textContent(), 'as the values suggest');
+    const captions = await inspector.getByRole('list', { name: 'Uploaded samples' }).locator('figcaption').allTextContents();
+    assert.match(captions[0], /^logP -?\d+\.\d\d$/);
+    assert.equal(await page.locator('#model option:checked').textContent(), 'GNN (GCN / GIN message passing)');
+
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    const rmse = async () => parseFloat(await value(page, 'Validation RMSE'));
+    const first = await until('a first validation RMSE', async () => (await rmse()) || false);
+    await until('validation R² ≥ 0.9', async () => parseFloat(await value(page, 'Validation R²')) >= 0.9, { timeout: 180_000 });
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page.getByRole('button', { name: 'Train', exact: true }).waitFor();
+    const last = await rmse();
+    assert.ok(last < first, `RMSE fell: ${first} → ${last}`);
+    assert.ok(last < 0.35 * spread, `RMSE ${last} well under the spread ${spread.toFixed(3)}`);
+    assert.ok(parseFloat(await value(page, 'Validation MAE')) < last + 1e-9, 'MAE ≤ RMSE');
+    assert.equal(await page.getByLabel('Validation accuracy', { exact: true }).count(), 0, 'no accuracy for a measured target');
+
+    // The scatter: one point per validation sample; a click shows that sample.
+    const scatter = page.getByRole('group', { name: 'Predicted against measured logP (validation)' });
+    assert.equal(await scatter.getByRole('button').count(), 150);
+    assert.equal(await page.getByRole('group', { name: 'Residuals (predicted − measured)' }).getByRole('button').count(), 150);
+    const point = scatter.getByRole('button').nth(7);
+    const [, measured, predicted] = (await point.getAttribute('aria-label')).match(/measured (-?[\d.]+), predicted (-?[\d.]+)/);
+    await point.click();
+    await page.getByRole('heading', { name: 'Validation sample 7' }).waitFor();
+    const caption = await page.getByRole('list', { name: 'The selected sample' }).locator('figcaption').textContent();
+    const [, shownPredicted, shownMeasured] = caption.match(/^predicted (-?[\d.]+) \(is (-?[\d.]+)\)$/);
+    assert.ok(Math.abs(parseFloat(shownPredicted) - parseFloat(predicted)) < 0.011, `${caption} / ${predicted}`);
+    assert.ok(Math.abs(parseFloat(shownMeasured) - parseFloat(measured)) < 0.011, `${caption} / ${measured}`);
+    assert.deepEqual(await accessibilityProblems(page, '[aria-label="Training panel"]'), []);
+
+    // Labeling says it is for classes; predictions come out with their values.
+    await page.getByRole('tab', { name: 'Labeling' }).click();
+    const labeling = page.getByRole('region', { name: 'Labeling panel' });
+    await labeling.getByLabel('Labeling is for classes').waitFor();
+    assert.deepEqual(await accessibilityProblems(page, '[aria-label="Labeling panel"]'), []);
+    const [file] = await Promise.all([page.waitForEvent('download'),
+      labeling.getByRole('button', { name: 'Export predictions' }).click()]);
+    assert.equal(file.suggestedFilename(), 'lipophilicity-predictions.csv');
+    const saved = path.join(os.tmpdir(), `petri-${Date.now()}-lipophilicity-predictions.csv`);
+    await file.saveAs(saved);
+    const lines = fs.readFileSync(saved, 'utf8').trim().split(/\r?\n/);
+    assert.equal(lines[0], 'id,split,target,predicted');
+    assert.equal(lines.length, 1001);
+    const byLine = new Map(rows.map((r, i) => [String(i + 2), parseFloat(r.split(',')[2])]));
+    let squared = 0;
+    for (const line of lines.slice(1)) {
+      const [id, split, target, value] = line.split(',');
+      assert.ok(['train', 'valid', 'test'].includes(split), line);
+      assert.equal(parseFloat(target), byLine.get(id), line);
+      squared += (parseFloat(value) - parseFloat(target)) ** 2;
+    }
+    assert.ok(Math.sqrt(squared / 1000) < 0.35 * spread, 'the exported predictions are the model\'s');
+    await labeling.getByRole('button', { name: 'Evaluate on the test set' }).click();
+    await until('the test errors', async () => /^Test RMSE [\d.]+, MAE [\d.]+, R² 0\.\d+ on 150 held-out samples/
+      .test(await labeling.getByLabel('Test errors').textContent().catch(() => '')));
     assert.deepEqual(page.problems, []);
   } finally {
     await page.close();

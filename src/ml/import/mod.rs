@@ -93,6 +93,38 @@ pub enum TableAs {
     Series,
 }
 
+/// Whether the labels of an upload are classes or measured values (regression).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    /// Measured values when every label is a number and there are more than
+    /// [`MOST_NUMBERED_CLASSES`] of them or one has a fraction; classes otherwise.
+    #[default]
+    Auto,
+    Classes,
+    Measured,
+}
+
+impl TargetKind {
+    pub const ALL: [TargetKind; 3] = [TargetKind::Auto, TargetKind::Classes, TargetKind::Measured];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            TargetKind::Auto => "auto",
+            TargetKind::Classes => "classes",
+            TargetKind::Measured => "measured",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<TargetKind> {
+        TargetKind::ALL.into_iter().find(|k| k.id() == id)
+    }
+}
+
+/// Most distinct whole-number labels read as classes when the target kind is
+/// [`TargetKind::Auto`].
+pub const MOST_NUMBERED_CLASSES: usize = 20;
+
 /// The user's choices for reading an upload. Defaults suit most files.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImportOptions {
@@ -108,6 +140,9 @@ pub struct ImportOptions {
     pub table_as: TableAs,
     /// Load the valid part of files that have bad records (the user agreed to).
     pub accept_partial: bool,
+    /// Classes or measured values.
+    #[serde(default)]
+    pub target: TargetKind,
 }
 
 impl Default for ImportOptions {
@@ -121,6 +156,7 @@ impl Default for ImportOptions {
             missing: MissingValues::Drop,
             table_as: TableAs::Features,
             accept_partial: false,
+            target: TargetKind::Auto,
         }
     }
 }
@@ -364,12 +400,26 @@ pub fn import(
     let mut skipped = ctx.problems.finish(imported.samples.len(), options)?;
     skipped.append(&mut imported.skipped);
     imported.skipped = skipped;
-    let file = &imported.name;
     if imported.class_names.is_empty() || imported.samples.is_empty() {
+        return Err(fatal(
+            &imported.name,
+            "",
+            "no sample has a label, so there is nothing to learn: add labels (see the examples)",
+        ));
+    }
+    if is_measured(&imported, options.target) {
+        return measured(imported);
+    }
+    let file = &imported.name;
+    if imported.class_names.len() > MAX_CLASSES {
         return Err(fatal(
             file,
             "",
-            "no sample has a label, so there is nothing to learn: add labels (see the examples)",
+            format!(
+                "{} different labels, more than {MAX_CLASSES} classes: is it really a column \
+                 of classes? (Choose Target: measured values for numbers.)",
+                imported.class_names.len()
+            ),
         ));
     }
     if imported.class_names.len() < 2 {
@@ -382,6 +432,106 @@ pub fn import(
             ),
         ));
     }
+    Ok(imported)
+}
+
+#[cfg(feature = "files")]
+/// Whether `imported`'s labels are to be read as measured values.
+fn is_measured(imported: &Imported, kind: TargetKind) -> bool {
+    if matches!(imported.samples, Samples::Nodes(_)) {
+        return false;
+    }
+    match kind {
+        TargetKind::Classes => false,
+        TargetKind::Measured => true,
+        TargetKind::Auto => {
+            let numbers: Option<Vec<f64>> =
+                imported.class_names.iter().map(|n| parse_number(n)).collect();
+            numbers.is_some_and(|numbers| {
+                numbers.len() > MOST_NUMBERED_CLASSES || numbers.iter().any(|v| v.fract() != 0.0)
+            })
+        }
+    }
+}
+
+#[cfg(feature = "files")]
+/// `imported` with its labels read as measured values: one output, named after the target
+/// column. Samples without a value stay unlabeled.
+fn measured(mut imported: Imported) -> Result<Imported, ImportError> {
+    let file = imported.name.clone();
+    if matches!(imported.samples, Samples::Nodes(_)) {
+        return Err(fatal(
+            &file,
+            "",
+            "the nodes of a graph are classified here: measured node values are not supported",
+        ));
+    }
+    let labels = imported.samples.labels().to_vec();
+    let mut values = Vec::with_capacity(imported.class_names.len());
+    for (class, name) in imported.class_names.iter().enumerate() {
+        let Some(value) = parse_number(name) else {
+            let sample = labels.iter().position(|&l| l as usize == class).unwrap_or(0);
+            let id = imported.ids.get(sample).cloned().unwrap_or_default();
+            let location = if id.parse::<usize>().is_ok() {
+                format!("line {id}")
+            } else {
+                id
+            };
+            return Err(fatal(
+                &file,
+                &location,
+                format!(
+                    "{} is not a number, so the target cannot be a measured value (choose \
+                     Target: classes, or correct the value)",
+                    shown(name)
+                ),
+            ));
+        };
+        values.push(value as f32);
+    }
+    let measured: Vec<f32> = labels.iter().map(|&l| values[l as usize]).collect();
+    let n = measured.len() as f64;
+    let mean = measured.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    let sd = (measured
+        .iter()
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt();
+    if sd == 0.0 {
+        return Err(fatal(
+            &file,
+            "",
+            format!(
+                "every measured value is {}: there is nothing to learn",
+                imported.class_names[0]
+            ),
+        ));
+    }
+    let (low, high) = measured
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let target = imported
+        .label_column
+        .clone()
+        .unwrap_or_else(|| "value".to_string());
+    imported.notes.push(format!(
+        "Target {}: measured values from {low} to {high} (mean {mean:.3}, SD {sd:.3}), \
+         learned as a regression.",
+        shown(&target)
+    ));
+    imported.samples = std::mem::replace(
+        &mut imported.samples,
+        Samples::Table(crate::ml::data::Table::new(Vec::new())),
+    )
+    .with_measured(measured);
+    imported.unlabeled = imported.unlabeled.take().map(|pool| {
+        let n = pool.len();
+        pool.with_measured(vec![f32::NAN; n])
+    });
+    imported.class_names = vec![target];
     Ok(imported)
 }
 
@@ -718,9 +868,11 @@ impl Classes {
         self.index.get(label).copied().unwrap_or(0)
     }
 
-    /// Fails when there are more classes than [`MAX_CLASSES`].
+    /// Fails when there are more classes than [`MAX_CLASSES`] and they are not numbers.
     pub fn check(&self, file: &str, column: &str) -> Result<(), ImportError> {
-        if self.names.len() > MAX_CLASSES {
+        // Numbers may be measured values; [`import`] decides and checks.
+        let numbers = self.names.iter().all(|n| parse_number(n).is_some());
+        if self.names.len() > MAX_CLASSES && !numbers {
             return Err(fatal(
                 file,
                 "",

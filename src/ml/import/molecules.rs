@@ -203,6 +203,55 @@ mod tests {
     }
 
     #[test]
+    fn a_numeric_column_beside_smiles_is_a_measured_target() {
+        let csv = "smiles,logS\nCCO,1.1\nc1ccccc1,-1.64\nCCCCCC,\nCC(=O)O,1.22\n";
+        let out = load(csv, &ImportOptions::default()).unwrap();
+        assert_eq!(out.class_names, ["logS"]);
+        assert_eq!(out.samples.measured(), [1.1, -1.64, 1.22]);
+        assert_eq!(out.samples.labels(), [0, 0, 0]);
+        assert_eq!(out.ids, ["2", "3", "5"]);
+        let pool = out.unlabeled.as_ref().expect("the row without a value");
+        assert!(pool.measured()[0].is_nan());
+        assert_eq!(pool.labels(), [NO_LABEL]);
+        assert!(out.notes.iter().any(|n| n.contains("regression")), "{:?}", out.notes);
+        // The same column read as classes when the user says so.
+        let classes = ImportOptions {
+            target: super::super::TargetKind::Classes,
+            ..ImportOptions::default()
+        };
+        let out = load(csv, &classes).unwrap();
+        assert_eq!(out.class_names, ["-1.64", "1.1", "1.22"]);
+        assert!(out.samples.measured().is_empty());
+    }
+
+    #[test]
+    fn measured_targets_must_be_numbers_that_vary() {
+        let measured = ImportOptions {
+            target: super::super::TargetKind::Measured,
+            ..ImportOptions::default()
+        };
+        let Err(ImportError::Fatal(problem)) =
+            load("smiles,logS\nCCO,1.5\nCCN,high\nCCC,2\n", &measured)
+        else {
+            panic!("a text value is refused as a measured target")
+        };
+        assert_eq!(problem.location, "line 3");
+        assert!(problem.message.contains("\"high\" is not a number"), "{problem}");
+        let Err(ImportError::Fatal(problem)) =
+            load("smiles,logS\nCCO,1.5\nCCN,1.5\n", &measured)
+        else {
+            panic!("one value is nothing to learn")
+        };
+        assert!(problem.message.contains("every measured value is 1.5"), "{problem}");
+        // Whole numbers, few of them: classes unless the user says otherwise.
+        let out = load("smiles,group\nCCO,1\nCCN,2\nCCC,1\n", &ImportOptions::default())
+            .unwrap();
+        assert_eq!(out.class_names, ["1", "2"]);
+        let out = load("smiles,group\nCCO,1\nCCN,2\nCCC,1\n", &measured).unwrap();
+        assert_eq!(out.samples.measured(), [1.0, 2.0, 1.0]);
+    }
+
+    #[test]
     fn bad_smiles_are_named_with_line_and_character() {
         let csv = "smiles,active\nCCO,1\nCC(C,0\nc1ccccc1,1\nCCN,0\nC1CC,1\n";
         let Err(ImportError::Partial { problems, valid }) = load(csv, &ImportOptions::default())

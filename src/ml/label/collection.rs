@@ -208,8 +208,10 @@ impl Collection {
     /// The dataset a run learns from: the training part plus every pool sample with an
     /// assigned label, validation, test, and the pool.
     pub fn dataset(&self, assigned: &[Option<(u32, LabelSource)>]) -> Dataset {
+        // A label names a class; a measured target takes no labels from the pool.
+        let measured = !self.train.measured().is_empty();
         let labeled: Vec<usize> = (0..self.pool.len())
-            .filter(|&i| assigned[i].is_some())
+            .filter(|&i| assigned[i].is_some() && !measured)
             .collect();
         let classes: Vec<u32> = labeled
             .iter()
@@ -232,7 +234,7 @@ impl Collection {
             test: self.test.clone(),
             pool: self.pool.clone(),
             unlabeled: (0..self.pool.len())
-                .filter(|&i| assigned[i].is_none())
+                .filter(|&i| assigned[i].is_none() || measured)
                 .collect(),
         };
         if let Samples::Nodes(_) = &dataset.train {

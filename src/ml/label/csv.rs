@@ -207,6 +207,26 @@ pub fn predictions_csv<'a>(
     finish(out)
 }
 
+/// A predictions file for a measured target: `id, split, target, predicted`, values in the
+/// target's units (`target` empty where the sample has no measured value).
+pub fn measured_predictions_csv<'a>(
+    rows: impl IntoIterator<Item = (&'a str, &'a str, f32, f32)>,
+) -> String {
+    let mut out = writer();
+    out.write_record(["id", "split", "target", "predicted"])
+        .expect("in memory");
+    for (id, split, measured, predicted) in rows {
+        let measured = if measured.is_nan() {
+            String::new()
+        } else {
+            measured.to_string()
+        };
+        out.write_record([id, split, &measured, &format!("{predicted:.6}")])
+            .expect("in memory");
+    }
+    finish(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

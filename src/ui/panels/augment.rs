@@ -142,7 +142,7 @@ fn preview(props: &AugmentPanelProps) -> Html {
                 let items: Vec<GalleryItem> = views
                     .iter()
                     .enumerate()
-                    .map(|(index, view)| GalleryItem { index, label, prediction: None, view: view.clone() })
+                    .map(|(index, view)| GalleryItem { index, label, prediction: None, value: None, view: view.clone() })
                     .collect();
                 html! {
                     <SampleGrid {items} class_names={props.class_names.clone()}

@@ -3,7 +3,7 @@ use crate::ml::data::{BuiltinDataset, DataKind};
 use crate::ml::experiment::{DatasetId, Experiment};
 use crate::ml::import::{
     IMAGE_SIZES, ImageColor, ImageFit, ImportOptions, MAX_SAMPLES, MAX_UPLOAD_BYTES, MissingValues,
-    TableAs,
+    TableAs, TargetKind,
 };
 use crate::protocol::{RunInfo, UploadSummary};
 use crate::ui::state::{AppState, Importing};
@@ -201,11 +201,18 @@ fn inspector(props: &DataPanelProps, upload: &Rc<UploadSummary>) -> Html {
         <section class="inspector" aria-label="Dataset inspector">
             <h3>{ format!("Uploaded: {}", upload.name) }</h3>
             <p class="facts">{ format!("{} — {}", upload.format, upload.files.join(", ")) }</p>
-            <p class="facts" aria-label="Sample count">
-                { format!("{} labeled {} in {} classes.", thousands(total),
-                          upload.shape.kind().title(), upload.class_names.len()) }
-            </p>
-            <table class="balance" aria-label="Class balance">
+            if upload.measured {
+                <p class="facts" aria-label="Sample count">
+                    { format!("{} labeled {} with a measured {} (regression).", thousands(total),
+                              upload.shape.kind().title(), upload.class_names[0]) }
+                </p>
+            } else {
+                <p class="facts" aria-label="Sample count">
+                    { format!("{} labeled {} in {} classes.", thousands(total),
+                              upload.shape.kind().title(), upload.class_names.len()) }
+                </p>
+            }
+            <table class="balance" aria-label="Class balance" hidden={upload.measured}>
                 <tbody>
                     { for upload.class_names.iter().zip(&upload.class_counts).map(|(name, &count)| html! {
                         <tr>
@@ -217,8 +224,8 @@ fn inspector(props: &DataPanelProps, upload: &Rc<UploadSummary>) -> Html {
                 </tbody>
             </table>
             <p class="facts" aria-label="Split">
-                { format!("Split (stratified, seed {}): {train} training, {valid} validation, {test} held-out test.",
-                          props.experiment.seed) }
+                { format!("Split ({}, seed {}): {train} training, {valid} validation, {test} held-out test.",
+                          if upload.measured { "random" } else { "stratified" }, props.experiment.seed) }
             </p>
             if upload.unlabeled > 0 {
                 <p class="facts" aria-label="Unlabeled samples">
@@ -240,11 +247,38 @@ fn inspector(props: &DataPanelProps, upload: &Rc<UploadSummary>) -> Html {
             if props.kept {
                 <p class="hint" aria-label="Storage">{"Kept in this browser: it comes back when you reload."}</p>
             }
+            { target_kind(props, upload) }
             { read_options(props, upload) }
             <SampleGrid items={upload.preview.clone()} class_names={upload.class_names.clone()}
                         label="Uploaded samples" />
             <button class="small" onclick={remove}>{"Remove uploaded dataset"}</button>
         </section>
+    }
+}
+
+/// Whether the labels are classes or measured values.
+fn target_kind(props: &DataPanelProps, upload: &Rc<UploadSummary>) -> Html {
+    if upload.shape.kind() == DataKind::Node {
+        return html! {};
+    }
+    let current = upload.options.clone();
+    let options: Vec<(AttrValue, AttrValue)> = [
+        (TargetKind::Auto, "as the values suggest"),
+        (TargetKind::Classes, "classes"),
+        (TargetKind::Measured, "measured values (regression)"),
+    ]
+    .into_iter()
+    .map(|(kind, title)| (AttrValue::from(kind.id()), AttrValue::from(title)))
+    .collect();
+    let onchange = props.on_options.reform(move |id: String| ImportOptions {
+        target: TargetKind::from_id(&id).unwrap_or_default(),
+        ..current.clone()
+    });
+    html! {
+        <div class="row">
+            <SelectField id="target-kind" label="Target" {options}
+                         selected={upload.options.target.id()} {onchange} />
+        </div>
     }
 }
 
@@ -319,11 +353,14 @@ fn read_options(props: &DataPanelProps, upload: &Rc<UploadSummary>) -> Html {
             ..current.clone()
         })
     };
+    // Molecules take their features from the SMILES: only the target is chosen.
+    let molecules = upload.shape.kind() == DataKind::Graph;
     html! {
         <div class="table-options">
             <div class="row">
-                <SelectField id="label-column" label="Label column" options={columns} selected={label.clone()}
+                <SelectField id="label-column" label="Target column" options={columns} selected={label.clone()}
                              onchange={on_label} />
+                if !molecules {
                 <SelectField id="missing" label="Missing values"
                              options={pairs(&[("drop", "drop the row"), ("fill-mean", "fill with the column mean")])}
                              selected={if current.missing == MissingValues::FillMean { "fill-mean" } else { "drop" }}
@@ -332,8 +369,9 @@ fn read_options(props: &DataPanelProps, upload: &Rc<UploadSummary>) -> Html {
                              options={pairs(&[("features", "features (MLP)"), ("series", "a time series (RNN, 1-D CNN)")])}
                              selected={if current.table_as == TableAs::Series { "series" } else { "features" }}
                              onchange={change(|o, v| o.table_as = if v == "series" { TableAs::Series } else { TableAs::Features })} />
+                }
             </div>
-            <fieldset class="features">
+            <fieldset class="features" hidden={molecules}>
                 <legend>{"Feature columns"}</legend>
                 { for upload.columns.iter().filter(|c| c.name != label).map(|column| {
                     let name = column.name.clone();

@@ -36,6 +36,9 @@ pub struct LabelingPanelProps {
     pub active: bool,
     /// A labels file the user chose to import.
     pub on_import: Callback<web_sys::File>,
+    /// The data's target is a measured value: labeling is for classes.
+    #[prop_or_default]
+    pub measured: bool,
 }
 
 /// Label a few, let the model ask for the rest and propose labels.
@@ -94,7 +97,15 @@ pub fn LabelingPanel(props: &LabelingPanelProps) -> Html {
                     { format!(" {}… {} / {}", progress.what, progress.done, progress.total) }
                 </p>
             }
-            if labeling.key.is_none() || (labeling.queue.is_none() && unlabeled != Some(0)) {
+            if props.measured {
+                <p class="hint" aria-label="Labeling is for classes">
+                    {"Labeling, the queue and pseudo-labels are for classes: this dataset's target is a \
+                      measured value (regression). Samples without a value stay unlabeled; add their \
+                      values to the file and upload it again. Train, explain and export predictions \
+                      work as for classes."}
+                </p>
+                { results_section(props) }
+            } else if labeling.key.is_none() || (labeling.queue.is_none() && unlabeled != Some(0)) {
                 <p class="hint">{"Scoring the unlabeled samples…"}</p>
             } else if unlabeled == Some(0) && labeling.labels.is_empty() {
                 <p class="hint" aria-label="No unlabeled samples">
@@ -253,7 +264,7 @@ fn asked_view(props: &LabelingPanelProps, asked: &Asked) -> Html {
         Some(SampleView::Letters { alphabet, letters }) => letters_view(alphabet, letters),
         Some(SampleView::Network { .. }) | None => html! {},
         Some(view) => html! {
-            <SampleCard item={GalleryItem { index: 0, label: NO_LABEL, prediction: None, view: view.clone() }}
+            <SampleCard item={GalleryItem { index: 0, label: NO_LABEL, prediction: None, value: None, view: view.clone() }}
                         class_names={names.clone()} />
         },
     };
@@ -459,7 +470,7 @@ fn proposal(props: &LabelingPanelProps, item: &ProposedLabel) -> Html {
     let view = match &item.view {
         Some(SampleView::Network { .. }) | None => html! {},
         Some(view) => html! {
-            <SampleCard item={GalleryItem { index: 0, label: item.class, prediction: Some((item.class, item.confidence)), view: view.clone() }}
+            <SampleCard item={GalleryItem { index: 0, label: item.class, prediction: Some((item.class, item.confidence)), value: None, view: view.clone() }}
                         class_names={props.class_names.clone()} />
         },
     };
@@ -624,17 +635,26 @@ fn results_section(props: &LabelingPanelProps) -> Html {
             <div class="row">
                 <button onclick={send(ToWorker::EvaluateTest)}>{"Evaluate on the test set"}</button>
                 <button onclick={send(ToWorker::ExportPredictions)}>{"Export predictions"}</button>
-                <button onclick={send(ToWorker::ExportLabels)}>{"Export labels"}</button>
-                <span class="upload-inline">
-                    <label for="import-labels" class="button">{"Import labels"}</label>
-                    <input id="import-labels" class="sr-only" type="file" accept=".csv,text/csv" onchange={on_file} />
-                </span>
+                if !props.measured {
+                    <button onclick={send(ToWorker::ExportLabels)}>{"Export labels"}</button>
+                    <span class="upload-inline">
+                        <label for="import-labels" class="button">{"Import labels"}</label>
+                        <input id="import-labels" class="sr-only" type="file" accept=".csv,text/csv" onchange={on_file} />
+                    </span>
+                }
             </div>
             if let Some(test) = &props.labeling.test {
-                <p class="facts" aria-label="Test accuracy" role="status">
-                    { format!("Test accuracy: {:.1}% on {} held-out samples (model at step {}).",
-                              test.accuracy * 100.0, test.samples, test.step) }
-                </p>
+                if let Some(errors) = &test.regression {
+                    <p class="facts" aria-label="Test errors" role="status">
+                        { format!("Test RMSE {:.3}, MAE {:.3}, R² {:.3} on {} held-out samples (model at step {}).",
+                                  errors.rmse, errors.mae, errors.r2, test.samples, test.step) }
+                    </p>
+                } else {
+                    <p class="facts" aria-label="Test accuracy" role="status">
+                        { format!("Test accuracy: {:.1}% on {} held-out samples (model at step {}).",
+                                  test.accuracy * 100.0, test.samples, test.step) }
+                    </p>
+                }
             }
             <p class="hint">
                 { if test_samples > 0 {
@@ -645,7 +665,11 @@ fn results_section(props: &LabelingPanelProps) -> Html {
                     "This dataset has no held-out test part.".to_string()
                 } }
             </p>
-            <p class="hint">{"Predictions: a CSV of every sample (training, validation, test, unlabeled) with its label, who gave it, the predicted class, its confidence and every class's probability. Labels: id,label,source (human or pseudo)."}</p>
+            if props.measured {
+                <p class="hint">{"Predictions: a CSV of every sample (training, validation, test, unlabeled): id, split, target (the measured value) and predicted, in the target's units."}</p>
+            } else {
+                <p class="hint">{"Predictions: a CSV of every sample (training, validation, test, unlabeled) with its label, who gave it, the predicted class, its confidence and every class's probability. Labels: id,label,source (human or pseudo)."}</p>
+            }
         </div>
     }
 }

@@ -4,7 +4,8 @@ use crate::protocol::{RunState, SampleRef, ToWorker};
 use crate::ui::app::Engine;
 use crate::ui::state::{Action, AppState, EngineStatus};
 use crate::ui::widgets::{
-    ConfusionTable, LineChart, NumberField, SampleGrid, SelectField, Series, YFormat,
+    ConfusionTable, LineChart, NumberField, PointPlot, ReferenceLine, SampleGrid, SelectField,
+    Series, YFormat,
 };
 use crate::web;
 use yew::prelude::*;
@@ -46,6 +47,10 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         Callback::from(move |(truth, predicted): (u32, u32)| {
             engine.send(ToWorker::ShowCell { truth, predicted })
         })
+    };
+    let on_point = {
+        let engine = props.engine.clone();
+        Callback::from(move |index: usize| engine.send(ToWorker::ShowPoint { index }))
     };
     // A gallery card's Explain button opens the Explain tab on that sample.
     let on_explain = {
@@ -114,6 +119,9 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         .as_ref()
         .map(|r| r.class_names.clone())
         .unwrap_or_default();
+    // A measured target: errors in its units where classes have accuracy.
+    let measured = state.run.info.as_ref().is_some_and(|r| r.measured);
+    let quantity = class_names.first().cloned().unwrap_or_default();
 
     let train_loss: Vec<(f64, f64)> = state
         .run
@@ -125,7 +133,7 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         .run
         .train
         .iter()
-        .map(|r| (r.step as f64, r.accuracy))
+        .map(|r| (r.step as f64, if measured { r.rmse.unwrap_or(f64::NAN) } else { r.accuracy }))
         .collect();
     let val_loss: Vec<(f64, f64)> = state
         .run
@@ -137,8 +145,10 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         .run
         .eval
         .iter()
-        .map(|r| (r.step as f64, r.accuracy))
+        .map(|r| (r.step as f64, if measured { r.rmse.unwrap_or(f64::NAN) } else { r.accuracy }))
         .collect();
+    let regression = state.run.last_eval.as_ref().and_then(|e| e.regression.as_ref());
+    let number = |v: f64| format!("{v:.3}");
 
     let stat = |label: &'static str, value: String| {
         html! {
@@ -194,9 +204,17 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
                 { stat("Steps", state.step().to_string()) }
                 { stat("Epoch", last_train.map_or_else(dash, |r| format!("{:.2}", r.epoch))) }
                 { stat("Training loss", last_train.map_or_else(dash, |r| format!("{:.4}", r.loss))) }
-                { stat("Training accuracy", last_train.map_or_else(dash, |r| percent(r.accuracy))) }
-                { stat("Validation loss", last_eval.map_or_else(dash, |r| format!("{:.4}", r.loss))) }
-                { stat("Validation accuracy", last_eval.map_or_else(dash, |r| percent(r.accuracy))) }
+                if measured {
+                    { stat("Training RMSE", last_train.and_then(|r| r.rmse).map_or_else(dash, number)) }
+                    { stat("Validation loss", last_eval.map_or_else(dash, |r| format!("{:.4}", r.loss))) }
+                    { stat("Validation RMSE", regression.map_or_else(dash, |r| number(r.metrics.rmse))) }
+                    { stat("Validation MAE", regression.map_or_else(dash, |r| number(r.metrics.mae))) }
+                    { stat("Validation R²", regression.map_or_else(dash, |r| number(r.metrics.r2))) }
+                } else {
+                    { stat("Training accuracy", last_train.map_or_else(dash, |r| percent(r.accuracy))) }
+                    { stat("Validation loss", last_eval.map_or_else(dash, |r| format!("{:.4}", r.loss))) }
+                    { stat("Validation accuracy", last_eval.map_or_else(dash, |r| percent(r.accuracy))) }
+                }
                 { stat("Samples/s", last_train.map_or_else(dash, |r| format!("{:.0}", r.samples_per_second))) }
             </div>
             <div class="charts">
@@ -204,21 +222,48 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
                     Series { name: "training".into(), class: "train", points: train_loss },
                     Series { name: "validation".into(), class: "valid", points: val_loss },
                 ]} />
-                <LineChart title="Accuracy" y_range={Some((0.0, 1.0))}
-                           y_format={YFormat::Percent}
-                           series={vec![
-                    Series { name: "training".into(), class: "train", points: train_acc },
-                    Series { name: "validation".into(), class: "valid", points: val_acc },
-                ]} />
+                if measured {
+                    <LineChart title={format!("RMSE ({quantity})")} series={vec![
+                        Series { name: "training".into(), class: "train", points: train_acc },
+                        Series { name: "validation".into(), class: "valid", points: val_acc },
+                    ]} />
+                } else {
+                    <LineChart title="Accuracy" y_range={Some((0.0, 1.0))}
+                               y_format={YFormat::Percent}
+                               series={vec![
+                        Series { name: "training".into(), class: "train", points: train_acc },
+                        Series { name: "validation".into(), class: "valid", points: val_acc },
+                    ]} />
+                }
             </div>
             if let Some(eval) = &state.run.last_eval {
                 <h3>{ format!("Validation predictions at step {}", eval.step) }</h3>
                 <SampleGrid items={eval.gallery.clone()} class_names={class_names.clone()}
                             label="Validation predictions" on_explain={on_explain.clone()} />
-                <ConfusionTable matrix={eval.confusion.clone()} class_names={class_names.clone()}
-                                onselect={on_cell}
-                                selected={state.run.cell.as_ref().map(|c| (c.truth, c.predicted))} />
-                if let Some(cell) = &state.run.cell {
+                if let Some(regression) = &eval.regression {
+                    <div class="charts">
+                        <PointPlot title={format!("Predicted against measured {quantity} (validation)")}
+                                   x_label="measured" y_label="predicted" line={ReferenceLine::Identity}
+                                   points={regression.points.iter().map(|&(m, p)| (f64::from(m), f64::from(p))).collect::<Vec<_>>()}
+                                   onselect={on_point.clone()}
+                                   selected={state.run.cell.as_ref().and_then(|c| c.items.first()).map(|i| i.index)} />
+                        <PointPlot title="Residuals (predicted − measured)"
+                                   x_label="measured" y_label="residual" line={ReferenceLine::Zero}
+                                   points={regression.points.iter().map(|&(m, p)| (f64::from(m), f64::from(p - m))).collect::<Vec<_>>()}
+                                   onselect={on_point}
+                                   selected={state.run.cell.as_ref().and_then(|c| c.items.first()).map(|i| i.index)} />
+                    </div>
+                    if let Some(item) = state.run.cell.as_ref().and_then(|c| c.items.first()) {
+                        <h3>{ format!("Validation sample {}", item.index) }</h3>
+                        <SampleGrid items={vec![item.clone()]} class_names={class_names.clone()}
+                                    label="The selected sample" on_explain={on_explain.clone()} />
+                    }
+                } else {
+                    <ConfusionTable matrix={eval.confusion.clone()} class_names={class_names.clone()}
+                                    onselect={on_cell}
+                                    selected={state.run.cell.as_ref().map(|c| (c.truth, c.predicted))} />
+                }
+                if let Some(cell) = state.run.cell.as_ref().filter(|_| !measured) {
                     <h3>{ format!("True {}, predicted {}: {} sample{}{}",
                         class_names.get(cell.truth as usize).cloned().unwrap_or_default(),
                         class_names.get(cell.predicted as usize).cloned().unwrap_or_default(),

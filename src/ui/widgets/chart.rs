@@ -105,3 +105,117 @@ pub fn LineChart(props: &LineChartProps) -> Html {
         </figure>
     }
 }
+
+/// The line a [`PointPlot`] is read against.
+#[derive(Clone, Copy, PartialEq)]
+pub enum ReferenceLine {
+    /// `y = x`: a perfect prediction.
+    Identity,
+    /// `y = 0`: no error.
+    Zero,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct PointPlotProps {
+    pub title: AttrValue,
+    pub x_label: AttrValue,
+    pub y_label: AttrValue,
+    /// `(x, y)` per sample, in sample order (non-finite points are not drawn).
+    pub points: Vec<(f64, f64)>,
+    pub line: ReferenceLine,
+    /// Called with a point's sample index when it is clicked (or Enter is pressed on it).
+    pub onselect: Callback<usize>,
+    #[prop_or_default]
+    pub selected: Option<usize>,
+}
+
+const PLOT: f64 = 240.0;
+const MARGIN: f64 = 34.0;
+
+/// An SVG scatter plot of one point per sample, each a button that selects its sample.
+#[component]
+pub fn PointPlot(props: &PointPlotProps) -> Html {
+    let finite: Vec<(usize, (f64, f64))> = props
+        .points
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, (x, y))| x.is_finite() && y.is_finite())
+        .collect();
+    let range = |values: &mut dyn Iterator<Item = f64>| {
+        let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+        if !low.is_finite() {
+            (0.0, 1.0)
+        } else if high - low < 1e-9 {
+            (low - 0.5, high + 0.5)
+        } else {
+            let pad = (high - low) * 0.05;
+            (low - pad, high + pad)
+        }
+    };
+    let (x_range, y_range) = match props.line {
+        // Both axes alike, so that the identity is the diagonal.
+        ReferenceLine::Identity => {
+            let both = range(&mut finite.iter().flat_map(|(_, (x, y))| [*x, *y]));
+            (both, both)
+        }
+        ReferenceLine::Zero => (
+            range(&mut finite.iter().map(|(_, p)| p.0)),
+            range(&mut finite.iter().map(|(_, p)| p.1).chain([0.0])),
+        ),
+    };
+    let sx = |v: f64| MARGIN + (v - x_range.0) / (x_range.1 - x_range.0) * (PLOT - MARGIN - 6.0);
+    let sy = |v: f64| 6.0 + (1.0 - (v - y_range.0) / (y_range.1 - y_range.0)) * (PLOT - MARGIN - 6.0);
+    let reference = match props.line {
+        ReferenceLine::Identity => (
+            (sx(x_range.0), sy(x_range.0)),
+            (sx(x_range.1), sy(x_range.1)),
+        ),
+        ReferenceLine::Zero => ((sx(x_range.0), sy(0.0)), (sx(x_range.1), sy(0.0))),
+    };
+    let number = |v: f64| format!("{v:.2}");
+    let points = finite.iter().map(|&(index, (x, y))| {
+        let select = props.onselect.reform(move |_: MouseEvent| index);
+        let key = {
+            let onselect = props.onselect.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    onselect.emit(index);
+                }
+            })
+        };
+        let selected = props.selected == Some(index);
+        html! {
+            <circle class={classes!("point", selected.then_some("selected"))}
+                    cx={format!("{:.1}", sx(x))} cy={format!("{:.1}", sy(y))}
+                    r={if selected { "4" } else { "2.6" }} tabindex="0" role="button"
+                    aria-label={format!("sample {index}: {} {}, {} {}", props.x_label, number(x), props.y_label, number(y))}
+                    onclick={select} onkeydown={key} />
+        }
+    });
+    let (a, b) = reference;
+    html! {
+        <figure class="chart point-plot">
+            <figcaption>{ props.title.clone() }</figcaption>
+            <svg viewBox={format!("0 0 {PLOT} {PLOT}")} role="group" aria-label={props.title.clone()}>
+                <line class="reference" x1={format!("{:.1}", a.0)} y1={format!("{:.1}", a.1)}
+                      x2={format!("{:.1}", b.0)} y2={format!("{:.1}", b.1)} />
+                <text class="tick" x={format!("{:.1}", sx(x_range.0))} y={(PLOT - 18.0).to_string()}>{ number(x_range.0) }</text>
+                <text class="tick" x={format!("{:.1}", sx(x_range.1))} y={(PLOT - 18.0).to_string()}
+                      text-anchor="end">{ number(x_range.1) }</text>
+                <text class="tick" x={((PLOT + MARGIN) / 2.0).to_string()} y={(PLOT - 4.0).to_string()}
+                      text-anchor="middle">{ props.x_label.clone() }</text>
+                <text class="tick" x={(MARGIN - 4.0).to_string()} y={format!("{:.1}", sy(y_range.1) + 8.0)}
+                      text-anchor="end">{ number(y_range.1) }</text>
+                <text class="tick" x={(MARGIN - 4.0).to_string()} y={format!("{:.1}", sy(y_range.0))}
+                      text-anchor="end">{ number(y_range.0) }</text>
+                <text class="tick" transform={format!("translate(10 {:.1}) rotate(-90)", (PLOT - MARGIN) / 2.0)}
+                      text-anchor="middle">{ props.y_label.clone() }</text>
+                { for points }
+            </svg>
+        </figure>
+    }
+}

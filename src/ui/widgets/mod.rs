@@ -5,7 +5,7 @@ mod confusion;
 mod fields;
 mod sample;
 
-pub use chart::{LineChart, Series, YFormat};
+pub use chart::{LineChart, PointPlot, ReferenceLine, Series, YFormat};
 pub use confusion::ConfusionTable;
 pub use fields::{Checkbox, NumberField, SelectField, slider};
 pub use sample::{PALETTE, SampleCard, SampleGrid, UNLABELED_FILL, UNLABELED_RING};

@@ -43,13 +43,30 @@ pub fn SampleCard(props: &SampleCardProps) -> Html {
     };
     let item = &props.item;
     let truth = name(item.label);
-    let (class, caption) = match item.prediction {
-        None => ("sample", truth.clone()),
-        Some((predicted, confidence)) if predicted == item.label => (
+    let (class, caption) = match (item.value, item.prediction) {
+        (Some((measured, predicted)), _) => {
+            let value = |v: f32| {
+                if v.is_nan() {
+                    "unknown".to_string()
+                } else {
+                    format!("{v:.2}")
+                }
+            };
+            let quantity = props.class_names.first().cloned().unwrap_or_default();
+            match predicted {
+                None => ("sample", format!("{quantity} {}", value(measured))),
+                Some(p) => (
+                    "sample",
+                    format!("predicted {} (is {})", value(p), value(measured)),
+                ),
+            }
+        }
+        (None, None) => ("sample", truth.clone()),
+        (None, Some((predicted, confidence))) if predicted == item.label => (
             "sample correct",
             format!("{} {:.0}%", name(predicted), confidence * 100.0),
         ),
-        Some((predicted, confidence)) => (
+        (None, Some((predicted, confidence))) => (
             "sample wrong",
             format!(
                 "{} {:.0}% (is {truth})",
