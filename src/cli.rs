@@ -143,7 +143,16 @@ struct Terminal {
 
 impl Terminal {
     /// One line of the log; `rmse` for a measured target (the CSV's last column).
-    fn log_line(&self, kind: &str, step: u64, epoch: f64, loss: f64, accuracy: f64, rate: f64, rmse: Option<f64>) {
+    fn log_line(
+        &self,
+        kind: &str,
+        step: u64,
+        epoch: f64,
+        loss: f64,
+        accuracy: f64,
+        rate: f64,
+        rmse: Option<f64>,
+    ) {
         let mut log = self.log.borrow_mut();
         let Some((file, csv)) = log.as_mut() else {
             return;

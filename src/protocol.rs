@@ -11,8 +11,8 @@ use crate::ml::import::{ColumnInfo, ImportError, ImportOptions, Problem, Progres
 use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::label::{AssignedLabel, Part};
 use crate::ml::metrics::ConfusionMatrix;
-use crate::ml::regression::RegressionMetrics;
 use crate::ml::models::ModelSummary;
+use crate::ml::regression::RegressionMetrics;
 use serde::{Deserialize, Serialize};
 
 /// UI → worker.
@@ -39,7 +39,9 @@ pub enum ToWorker {
     },
     /// Send validation sample `index` with its measured and predicted value at the last
     /// evaluation (a point of the predicted-against-measured plot).
-    ShowPoint { index: usize },
+    ShowPoint {
+        index: usize,
+    },
     /// Read uploaded files as the dataset [`crate::ml::experiment::DatasetId::Uploaded`].
     /// Answered with [`FromWorker::Imported`] or [`FromWorker::ImportFailed`] (then the
     /// current dataset and run are untouched). The files' bytes travel beside the JSON.

@@ -246,7 +246,9 @@ fn model_files_reload_to_the_same_logits_here_and_in_pytorch() {
         let expected = if dataset.is_regression() {
             let values = session.predict(&dataset.valid, &indices).probabilities;
             let values = values.into_data().try_to_vec::<f32>().unwrap();
-            let scale = description.measured.expect("a measured target is described");
+            let scale = description
+                .measured
+                .expect("a measured target is described");
             for (value, logit) in values.iter().zip(&before) {
                 assert!((value - scale.restore(*logit)).abs() < 1e-4, "{name}");
             }
@@ -299,7 +301,7 @@ fn check_in_pytorch(folder: &Path) {
     );
     println!("{report}");
     assert!(check.status.success(), "PyTorch disagrees:\n{report}");
-    assert_eq!(report.matches(" ok").count(), 7, "{report}");
+    assert_eq!(report.matches(" ok").count(), 8, "{report}");
 }
 
 fn new_engine() -> Engine<TestPlatform> {

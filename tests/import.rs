@@ -5,7 +5,7 @@
 use petri::ml::data::{DataKind, DataShape, Samples};
 use petri::ml::import::{
     ImageColor, ImageFit, ImportError, ImportOptions, Imported, MissingValues, Problem, Progress,
-    TableAs, UploadFile, import,
+    TableAs, TargetKind, UploadFile, import,
 };
 use std::io::Write;
 use std::path::Path;
@@ -319,7 +319,8 @@ fn table_options() {
         panic!()
     };
     assert!(t.values.iter().all(|v| v.is_finite()));
-    // Another label column: the species becomes a non-numeric column that is left out.
+    // Another target column: the species becomes a non-numeric column that is left out. Its
+    // 22 fractional values are a measurement (regression) unless classes are asked for.
     let by_width = ImportOptions {
         label_column: Some("petal_width".into()),
         feature_columns: Some(vec!["sepal_length".into()]),
@@ -327,6 +328,20 @@ fn table_options() {
     };
     let out = load(&file, &by_width).unwrap();
     assert_eq!(out.label_column.as_deref(), Some("petal_width"));
+    assert_eq!(out.class_names, ["petal_width"]);
+    assert_eq!(out.samples.measured().len(), out.samples.len());
+    assert!(
+        out.samples
+            .measured()
+            .iter()
+            .all(|v| (0.0..3.0).contains(v))
+    );
+    let as_classes = ImportOptions {
+        target: TargetKind::Classes,
+        ..by_width
+    };
+    let out = load(&file, &as_classes).unwrap();
+    assert!(out.samples.measured().is_empty());
     assert!(out.class_names.len() > 3);
     // Numeric labels are sorted as numbers.
     let numbers: Vec<f64> = out.class_names.iter().map(|c| c.parse().unwrap()).collect();

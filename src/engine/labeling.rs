@@ -650,7 +650,12 @@ impl<P: Platform> Engine<P> {
             let rows = job.items.iter().enumerate().map(|(k, &(part, i))| {
                 let measured = collection.part(part).measured().get(i).copied();
                 let id = collection.ids(part)[i].as_str();
-                (id, part.id(), measured.unwrap_or(f32::NAN), job.probabilities[k])
+                (
+                    id,
+                    part.id(),
+                    measured.unwrap_or(f32::NAN),
+                    job.probabilities[k],
+                )
             });
             let text = measured_predictions_csv(rows);
             return self.platform.post(FromWorker::Download { name, text });

@@ -31,9 +31,8 @@ use crate::ml::layout::stress_layout;
 use crate::ml::metrics::ConfusionMatrix;
 use crate::ml::session::Session;
 use crate::protocol::{
-    AdapterInfo, AugmentPreview, Backend, EvalReport, FromWorker, RegressionView,
-    RunInfo, RunState,
-    TestReport, ToWorker, TrainReport,
+    AdapterInfo, AugmentPreview, Backend, EvalReport, FromWorker, RegressionView, RunInfo,
+    RunState, TestReport, ToWorker, TrainReport,
 };
 use crate::reader::{ReadAnswer, ReadRequest};
 use budget::BudgetRun;
@@ -831,12 +830,19 @@ impl<P: Platform> Engine<P> {
                 };
                 self.evaluated_at = Some(metrics.step);
                 self.last_eval_ms = self.platform.now_ms();
-                let regression = metrics.regression.as_ref().map(|(values, metrics)| {
-                    RegressionView {
-                        metrics: *metrics,
-                        points: valid.measured().iter().copied().zip(values.iter().copied()).collect(),
-                    }
-                });
+                let regression =
+                    metrics
+                        .regression
+                        .as_ref()
+                        .map(|(values, metrics)| RegressionView {
+                            metrics: *metrics,
+                            points: valid
+                                .measured()
+                                .iter()
+                                .copied()
+                                .zip(values.iter().copied())
+                                .collect(),
+                        });
                 self.history.record_valid(MetricPoint {
                     step: metrics.step,
                     epoch: session.epoch(),
@@ -896,8 +902,14 @@ impl<P: Platform> Engine<P> {
 
     /// Sends the validation samples of one confusion-matrix cell.
     fn show_cell(&self, truth: u32, predicted: u32) {
-        let (Some(session), Some(ValidPredictions { classes: predictions, confidences, .. })) =
-            (&self.session, &self.last_predictions)
+        let (
+            Some(session),
+            Some(ValidPredictions {
+                classes: predictions,
+                confidences,
+                ..
+            }),
+        ) = (&self.session, &self.last_predictions)
         else {
             self.platform.post(FromWorker::Error(
                 "Train or step first: the confusion matrix fills after an evaluation.".into(),
@@ -932,8 +944,13 @@ impl<P: Platform> Engine<P> {
     /// Sends validation sample `index` with its measured and predicted value (a point of
     /// the predicted-against-measured plot), as a one-sample cell.
     fn show_point(&self, index: usize) {
-        let (Some(session), Some(ValidPredictions { values: Some(values), .. })) =
-            (&self.session, &self.last_predictions)
+        let (
+            Some(session),
+            Some(ValidPredictions {
+                values: Some(values),
+                ..
+            }),
+        ) = (&self.session, &self.last_predictions)
         else {
             self.platform.post(FromWorker::Error(
                 "Train or step first: the plot of predicted values fills after an evaluation."
@@ -950,7 +967,12 @@ impl<P: Platform> Engine<P> {
                 truth: 0,
                 predicted: 0,
                 count: 1,
-                items: vec![gallery_item(valid, index, Some((0, 1.0)), Some(values[index]))],
+                items: vec![gallery_item(
+                    valid,
+                    index,
+                    Some((0, 1.0)),
+                    Some(values[index]),
+                )],
             }));
     }
 }

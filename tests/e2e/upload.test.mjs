@@ -103,6 +103,10 @@ test('a SMILES file with a measured property: RMSE falls well under the spread, 
     assert.equal(await page.locator('#target-kind option:checked').textContent(), 'as the values suggest');
     const captions = await inspector.getByRole('list', { name: 'Uploaded samples' }).locator('figcaption').allTextContents();
     assert.match(captions[0], /^logP -?\d+\.\d\d$/);
+    // Molecules drawn as chemists do: heteroatoms named by their element on its colour.
+    const elements = await inspector.getByRole('list', { name: 'Uploaded samples' }).locator('svg .atom text').allTextContents();
+    assert.ok(elements.length > 0, 'heteroatoms are named');
+    assert.deepEqual([...new Set(elements)].filter((e) => !['N', 'O', 'S'].includes(e)), [], `${elements}`);
     assert.equal(await page.locator('#model option:checked').textContent(), 'GNN (GCN / GIN message passing)');
 
     await page.getByRole('button', { name: 'Train', exact: true }).click();
@@ -121,10 +125,14 @@ test('a SMILES file with a measured property: RMSE falls well under the spread, 
     const scatter = page.getByRole('group', { name: 'Predicted against measured logP (validation)' });
     assert.equal(await scatter.getByRole('button').count(), 150);
     assert.equal(await page.getByRole('group', { name: 'Residuals (predicted − measured)' }).getByRole('button').count(), 150);
-    const point = scatter.getByRole('button').nth(7);
-    const [, measured, predicted] = (await point.getAttribute('aria-label')).match(/measured (-?[\d.]+), predicted (-?[\d.]+)/);
-    await point.click();
-    await page.getByRole('heading', { name: 'Validation sample 7' }).waitFor();
+    // The point farthest from the diagonal, as the lesson asks (points elsewhere may overlap).
+    const labels = await scatter.getByRole('button').evaluateAll((points) => points.map((p) => p.getAttribute('aria-label')));
+    const parsed = labels.map((l) => l.match(/^sample (\d+): measured (-?[\d.]+), predicted (-?[\d.]+)$/));
+    assert.ok(parsed.every(Boolean), `${labels[0]}`);
+    const worst = parsed.reduce((a, b) => (Math.abs(b[2] - b[3]) > Math.abs(a[2] - a[3]) ? b : a));
+    const [, sample, measured, predicted] = worst;
+    await scatter.getByRole('button', { name: worst[0], exact: true }).click();
+    await page.getByRole('heading', { name: `Validation sample ${sample}` }).waitFor();
     const caption = await page.getByRole('list', { name: 'The selected sample' }).locator('figcaption').textContent();
     const [, shownPredicted, shownMeasured] = caption.match(/^predicted (-?[\d.]+) \(is (-?[\d.]+)\)$/);
     assert.ok(Math.abs(parseFloat(shownPredicted) - parseFloat(predicted)) < 0.011, `${caption} / ${predicted}`);

@@ -352,13 +352,19 @@ mod tests {
 
     #[test]
     fn the_example_file_is_written_by_its_rule() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/examples/lipophilicity.csv");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/examples/lipophilicity.csv"
+        );
         let expected = lipophilicity_csv(1000, 1);
         if std::env::var_os("PETRI_WRITE_EXAMPLES").is_some() {
             std::fs::write(path, &expected).unwrap();
         }
         let file = std::fs::read_to_string(path).unwrap();
-        assert!(file == expected, "{path} differs from lipophilicity_csv(1000, 1): run this test with PETRI_WRITE_EXAMPLES=1");
+        assert!(
+            file == expected,
+            "{path} differs from lipophilicity_csv(1000, 1): run this test with PETRI_WRITE_EXAMPLES=1"
+        );
     }
 
     #[test]

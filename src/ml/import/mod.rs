@@ -445,8 +445,11 @@ fn is_measured(imported: &Imported, kind: TargetKind) -> bool {
         TargetKind::Classes => false,
         TargetKind::Measured => true,
         TargetKind::Auto => {
-            let numbers: Option<Vec<f64>> =
-                imported.class_names.iter().map(|n| parse_number(n)).collect();
+            let numbers: Option<Vec<f64>> = imported
+                .class_names
+                .iter()
+                .map(|n| parse_number(n))
+                .collect();
             numbers.is_some_and(|numbers| {
                 numbers.len() > MOST_NUMBERED_CLASSES || numbers.iter().any(|v| v.fract() != 0.0)
             })
@@ -470,7 +473,10 @@ fn measured(mut imported: Imported) -> Result<Imported, ImportError> {
     let mut values = Vec::with_capacity(imported.class_names.len());
     for (class, name) in imported.class_names.iter().enumerate() {
         let Some(value) = parse_number(name) else {
-            let sample = labels.iter().position(|&l| l as usize == class).unwrap_or(0);
+            let sample = labels
+                .iter()
+                .position(|&l| l as usize == class)
+                .unwrap_or(0);
             let id = imported.ids.get(sample).cloned().unwrap_or_default();
             let location = if id.parse::<usize>().is_ok() {
                 format!("line {id}")

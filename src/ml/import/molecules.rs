@@ -213,7 +213,11 @@ mod tests {
         let pool = out.unlabeled.as_ref().expect("the row without a value");
         assert!(pool.measured()[0].is_nan());
         assert_eq!(pool.labels(), [NO_LABEL]);
-        assert!(out.notes.iter().any(|n| n.contains("regression")), "{:?}", out.notes);
+        assert!(
+            out.notes.iter().any(|n| n.contains("regression")),
+            "{:?}",
+            out.notes
+        );
         // The same column read as classes when the user says so.
         let classes = ImportOptions {
             target: super::super::TargetKind::Classes,
@@ -236,16 +240,24 @@ mod tests {
             panic!("a text value is refused as a measured target")
         };
         assert_eq!(problem.location, "line 3");
-        assert!(problem.message.contains("\"high\" is not a number"), "{problem}");
-        let Err(ImportError::Fatal(problem)) =
-            load("smiles,logS\nCCO,1.5\nCCN,1.5\n", &measured)
+        assert!(
+            problem.message.contains("\"high\" is not a number"),
+            "{problem}"
+        );
+        let Err(ImportError::Fatal(problem)) = load("smiles,logS\nCCO,1.5\nCCN,1.5\n", &measured)
         else {
             panic!("one value is nothing to learn")
         };
-        assert!(problem.message.contains("every measured value is 1.5"), "{problem}");
+        assert!(
+            problem.message.contains("every measured value is 1.5"),
+            "{problem}"
+        );
         // Whole numbers, few of them: classes unless the user says otherwise.
-        let out = load("smiles,group\nCCO,1\nCCN,2\nCCC,1\n", &ImportOptions::default())
-            .unwrap();
+        let out = load(
+            "smiles,group\nCCO,1\nCCN,2\nCCC,1\n",
+            &ImportOptions::default(),
+        )
+        .unwrap();
         assert_eq!(out.class_names, ["1", "2"]);
         let out = load("smiles,group\nCCO,1\nCCN,2\nCCC,1\n", &measured).unwrap();
         assert_eq!(out.samples.measured(), [1.0, 2.0, 1.0]);

@@ -104,7 +104,6 @@ pub fn LabelingPanel(props: &LabelingPanelProps) -> Html {
                       values to the file and upload it again. Train, explain and export predictions \
                       work as for classes."}
                 </p>
-                { results_section(props) }
             } else if labeling.key.is_none() || (labeling.queue.is_none() && unlabeled != Some(0)) {
                 <p class="hint">{"Scoring the unlabeled samples…"}</p>
             } else if unlabeled == Some(0) && labeling.labels.is_empty() {
@@ -123,7 +122,9 @@ pub fn LabelingPanel(props: &LabelingPanelProps) -> Html {
                     </div>
                 </div>
             }
-            { budget_section(props, budget_config) }
+            if !props.measured {
+                { budget_section(props, budget_config) }
+            }
             { results_section(props) }
         </section>
     }

@@ -133,7 +133,16 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         .run
         .train
         .iter()
-        .map(|r| (r.step as f64, if measured { r.rmse.unwrap_or(f64::NAN) } else { r.accuracy }))
+        .map(|r| {
+            (
+                r.step as f64,
+                if measured {
+                    r.rmse.unwrap_or(f64::NAN)
+                } else {
+                    r.accuracy
+                },
+            )
+        })
         .collect();
     let val_loss: Vec<(f64, f64)> = state
         .run
@@ -145,9 +154,22 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         .run
         .eval
         .iter()
-        .map(|r| (r.step as f64, if measured { r.rmse.unwrap_or(f64::NAN) } else { r.accuracy }))
+        .map(|r| {
+            (
+                r.step as f64,
+                if measured {
+                    r.rmse.unwrap_or(f64::NAN)
+                } else {
+                    r.accuracy
+                },
+            )
+        })
         .collect();
-    let regression = state.run.last_eval.as_ref().and_then(|e| e.regression.as_ref());
+    let regression = state
+        .run
+        .last_eval
+        .as_ref()
+        .and_then(|e| e.regression.as_ref());
     let number = |v: f64| format!("{v:.3}");
 
     let stat = |label: &'static str, value: String| {

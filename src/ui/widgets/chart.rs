@@ -167,7 +167,8 @@ pub fn PointPlot(props: &PointPlotProps) -> Html {
         ),
     };
     let sx = |v: f64| MARGIN + (v - x_range.0) / (x_range.1 - x_range.0) * (PLOT - MARGIN - 6.0);
-    let sy = |v: f64| 6.0 + (1.0 - (v - y_range.0) / (y_range.1 - y_range.0)) * (PLOT - MARGIN - 6.0);
+    let sy =
+        |v: f64| 6.0 + (1.0 - (v - y_range.0) / (y_range.1 - y_range.0)) * (PLOT - MARGIN - 6.0);
     let reference = match props.line {
         ReferenceLine::Identity => (
             (sx(x_range.0), sy(x_range.0)),

@@ -193,9 +193,22 @@ fn molecule(
     });
     let atoms = positions.iter().zip(node_types).map(|(p, &t)| {
         let name = type_names.get(t as usize).cloned().unwrap_or_default();
-        html! {
-            <circle cx={(p.0 * 100.0).to_string()} cy={(p.1 * 100.0).to_string()} r="5"
-                    fill={PALETTE[t as usize % PALETTE.len()]}><title>{ name }</title></circle>
+        let (x, y) = ((p.0 * 100.0).to_string(), (p.1 * 100.0).to_string());
+        match element_colour(&name) {
+            // Carbon is the skeleton, drawn as a small dot; other elements are named.
+            Some(_) if name == "C" => html! {
+                <circle class="carbon" cx={x} cy={y} r="2.5"><title>{ name }</title></circle>
+            },
+            Some(colour) => html! {
+                <g class="atom">
+                    <circle cx={x.clone()} cy={y.clone()} r="6" fill={colour}><title>{ name.clone() }</title></circle>
+                    <text x={x} y={y} aria-hidden="true">{ name }</text>
+                </g>
+            },
+            None => html! {
+                <circle cx={x} cy={y} r="5"
+                        fill={PALETTE[t as usize % PALETTE.len()]}><title>{ name }</title></circle>
+            },
         }
     });
     html! {
@@ -204,6 +217,22 @@ fn molecule(
             { for atoms }
         </svg>
     }
+}
+
+/// The conventional (CPK) colour of an element, darkened where white text must stay legible
+/// on it; `None` for a name that is not an element.
+fn element_colour(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "C" => "#495057",
+        "N" => "#1c4fd6",
+        "O" => "#d9230f",
+        "S" => "#8f7400",
+        "F" | "Cl" => "#2b8a3e",
+        "Br" => "#8c2020",
+        "I" => "#7a007a",
+        "P" => "#b35900",
+        _ => return None,
+    })
 }
 
 #[derive(Properties, PartialEq)]
