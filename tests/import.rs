@@ -334,7 +334,7 @@ fn table_options() {
         out.samples
             .measured()
             .iter()
-            .all(|v| (0.0..3.0).contains(v))
+            .all(|v| (-1.0..3.0).contains(v))
     );
     let as_classes = ImportOptions {
         target: TargetKind::Classes,
