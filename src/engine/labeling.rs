@@ -5,7 +5,8 @@ use super::views::sample_view;
 use super::{Activity, Engine, PROGRESS_MS, Platform, SLICE_MS};
 use crate::ml::data::{Dataset, NO_LABEL, Samples};
 use crate::ml::label::csv::{
-    PredictionRow, labels_to_csv, measured_predictions_csv, parse_labels, predictions_csv,
+    MeasuredRow, PredictionRow, labels_to_csv, measured_predictions_csv, parse_labels,
+    predictions_csv,
 };
 use crate::ml::label::pseudo::propose;
 use crate::ml::label::query::{Candidates, MAX_CENTRES, rank};
@@ -647,17 +648,23 @@ impl<P: Platform> Engine<P> {
         let classes = collection.class_names.len();
         let name = format!("{}-predictions.csv", file_stem(&collection.name));
         if !collection.train.measured().is_empty() {
-            let rows = job.items.iter().enumerate().map(|(k, &(part, i))| {
-                let measured = collection.part(part).measured().get(i).copied();
-                let id = collection.ids(part)[i].as_str();
-                (
-                    id,
-                    part.id(),
-                    measured.unwrap_or(f32::NAN),
-                    job.probabilities[k],
-                )
-            });
-            let text = measured_predictions_csv(rows);
+            let rows = job
+                .items
+                .iter()
+                .enumerate()
+                .map(|(k, &(part, i))| MeasuredRow {
+                    id: &collection.ids(part)[i],
+                    split: part.id(),
+                    smiles: collection.smiles(part).map(|s| s[i].as_str()),
+                    measured: collection
+                        .part(part)
+                        .measured()
+                        .get(i)
+                        .copied()
+                        .unwrap_or(f32::NAN),
+                    predicted: job.probabilities[k],
+                });
+            let text = measured_predictions_csv(collection.smiles.is_some(), rows);
             return self.platform.post(FromWorker::Download { name, text });
         }
         let labels: &[AssignedLabel] = if self.labeling.key == self.experiment.labels_key() {

@@ -150,14 +150,15 @@ test('a SMILES file with a measured property: RMSE falls well under the spread, 
     const saved = path.join(os.tmpdir(), `petri-${Date.now()}-lipophilicity-predictions.csv`);
     await file.saveAs(saved);
     const lines = fs.readFileSync(saved, 'utf8').trim().split(/\r?\n/);
-    assert.equal(lines[0], 'id,split,target,predicted');
+    assert.equal(lines[0], 'id,smiles,split,target,predicted');
     assert.equal(lines.length, 1001);
-    const byLine = new Map(rows.map((r, i) => [String(i + 2), parseFloat(r.split(',')[2])]));
+    const byLine = new Map(rows.map((r, i) => [String(i + 2), r.split(',')]));
     let squared = 0;
     for (const line of lines.slice(1)) {
-      const [id, split, target, value] = line.split(',');
+      const [id, smiles, split, target, value] = line.split(',');
       assert.ok(['train', 'valid', 'test'].includes(split), line);
-      assert.equal(parseFloat(target), byLine.get(id), line);
+      assert.equal(smiles, byLine.get(id)[1], line);
+      assert.equal(parseFloat(target), parseFloat(byLine.get(id)[2]), line);
       squared += (parseFloat(value) - parseFloat(target)) ** 2;
     }
     assert.ok(Math.sqrt(squared / 1000) < 0.35 * spread, 'the exported predictions are the model\'s');

@@ -243,6 +243,10 @@ pub struct Imported {
     pub ids: Vec<String>,
     /// Each unlabeled sample's id.
     pub unlabeled_ids: Vec<String>,
+    /// Molecules only: each labeled sample's SMILES as the file wrote it, then each unlabeled
+    /// sample's (empty for other data).
+    pub smiles: Vec<String>,
+    pub unlabeled_smiles: Vec<String>,
     /// Records left out, and why (only non-empty when the user accepted a partial load, or for
     /// rows dropped for missing values).
     pub skipped: Vec<Problem>,
@@ -927,6 +931,8 @@ pub(crate) fn imported(
         unlabeled: None,
         ids: Vec::new(),
         unlabeled_ids: Vec::new(),
+        smiles: Vec::new(),
+        unlabeled_smiles: Vec::new(),
         skipped: Vec::new(),
         notes: Vec::new(),
         columns: Vec::new(),

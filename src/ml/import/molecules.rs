@@ -72,7 +72,7 @@ pub(crate) fn from_rows(
         ctx.options.label_column.as_deref(),
         Some(smiles),
     )?;
-    let mut kept: Vec<(Graph, Option<String>, String)> = Vec::new();
+    let mut kept: Vec<(Graph, Option<String>, String, String)> = Vec::new();
     for (done, row) in rows.iter().enumerate() {
         ctx.tick(name, done, rows.len());
         let text = &row.fields[smiles];
@@ -90,6 +90,7 @@ pub(crate) fn from_rows(
                 graph_of(&molecule),
                 Some(row.fields[label].clone()).filter(|l| !is_missing(l)),
                 row.line.to_string(),
+                text.trim().to_string(),
             )),
             Err(e) => ctx.problem(name, location, format!("{text} is not valid SMILES: {e}")),
         }
@@ -107,17 +108,20 @@ pub(crate) fn from_rows(
     };
     let (mut samples, mut unlabeled) = (empty.clone(), empty);
     let (mut ids, mut unlabeled_ids) = (Vec::new(), Vec::new());
-    for (graph, label, id) in kept {
+    let (mut written, mut unlabeled_written) = (Vec::new(), Vec::new());
+    for (graph, label, id, text) in kept {
         match label {
             Some(l) => {
                 samples.labels.push(classes.get(&l));
                 samples.graphs.push(graph);
                 ids.push(id);
+                written.push(text);
             }
             None => {
                 unlabeled.labels.push(NO_LABEL);
                 unlabeled.graphs.push(graph);
                 unlabeled_ids.push(id);
+                unlabeled_written.push(text);
             }
         }
     }
@@ -150,6 +154,8 @@ pub(crate) fn from_rows(
     out.unlabeled = (!unlabeled.graphs.is_empty()).then_some(Samples::Graphs(unlabeled));
     out.ids = ids;
     out.unlabeled_ids = unlabeled_ids;
+    out.smiles = written;
+    out.unlabeled_smiles = unlabeled_written;
     out.notes = notes;
     out.columns = column_infos(header, rows);
     out.label_column = Some(header[label].clone());
@@ -210,6 +216,8 @@ mod tests {
         assert_eq!(out.samples.measured(), [1.1, -1.64, 1.22]);
         assert_eq!(out.samples.labels(), [0, 0, 0]);
         assert_eq!(out.ids, ["2", "3", "5"]);
+        assert_eq!(out.smiles, ["CCO", "c1ccccc1", "CC(=O)O"]);
+        assert_eq!(out.unlabeled_smiles, ["CCCCCC"]);
         let pool = out.unlabeled.as_ref().expect("the row without a value");
         assert!(pool.measured()[0].is_nan());
         assert_eq!(pool.labels(), [NO_LABEL]);

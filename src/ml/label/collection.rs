@@ -54,6 +54,8 @@ pub struct Collection {
     pub ids: [Vec<String>; 4],
     /// The hidden true class of each pool sample (built-in datasets only).
     pub pool_truth: Option<Vec<u32>>,
+    /// Molecules read from SMILES: each part's strings as written, in [`Part::ALL`] order.
+    pub smiles: Option<[Vec<String>; 4]>,
 }
 
 impl Collection {
@@ -112,6 +114,7 @@ impl Collection {
             pool: Arc::new(pool),
             ids,
             pool_truth: labels_per_class.map(|_| truth),
+            smiles: None,
         };
         collection.share_node_labels();
         collection
@@ -128,9 +131,18 @@ impl Collection {
             UPLOAD_TEST,
             seed,
         );
-        let pick = |indices: &[usize]| -> Vec<String> {
-            indices.iter().map(|&i| imported.ids[i].clone()).collect()
+        let pick_from = |names: &[String], indices: &[usize]| -> Vec<String> {
+            indices.iter().map(|&i| names[i].clone()).collect()
         };
+        let pick = |indices: &[usize]| pick_from(&imported.ids, indices);
+        let smiles = (!imported.smiles.is_empty()).then(|| {
+            [
+                pick_from(&imported.smiles, &train),
+                pick_from(&imported.smiles, &valid),
+                pick_from(&imported.smiles, &test),
+                imported.unlabeled_smiles.clone(),
+            ]
+        });
         let pool = match &imported.unlabeled {
             Some(unlabeled) => {
                 let n = unlabeled.len();
@@ -152,6 +164,7 @@ impl Collection {
                 imported.unlabeled_ids.clone(),
             ],
             pool_truth: None,
+            smiles,
         };
         collection.share_node_labels();
         collection
@@ -173,6 +186,15 @@ impl Collection {
             .iter()
             .position(|&p| p == part)
             .expect("every part")]
+    }
+
+    /// The SMILES of `part`'s samples, for molecules read from SMILES.
+    pub fn smiles(&self, part: Part) -> Option<&[String]> {
+        let at = Part::ALL
+            .iter()
+            .position(|&p| p == part)
+            .expect("every part");
+        self.smiles.as_ref().map(|all| all[at].as_slice())
     }
 
     /// Each pool sample's index, by id.

@@ -207,22 +207,44 @@ pub fn predictions_csv<'a>(
     finish(out)
 }
 
+/// One sample's line of [`measured_predictions_csv`].
+pub struct MeasuredRow<'a> {
+    pub id: &'a str,
+    pub split: &'a str,
+    /// The molecule as written, for molecules read from SMILES.
+    pub smiles: Option<&'a str>,
+    /// `NaN` where the sample has no measured value.
+    pub measured: f32,
+    pub predicted: f32,
+}
+
 /// A predictions file for a measured target: `id, split, target, predicted`, values in the
-/// target's units (`target` empty where the sample has no measured value).
+/// target's units (`target` empty where the sample has no measured value); for molecules
+/// `smiles` follows the id.
 pub fn measured_predictions_csv<'a>(
-    rows: impl IntoIterator<Item = (&'a str, &'a str, f32, f32)>,
+    with_smiles: bool,
+    rows: impl IntoIterator<Item = MeasuredRow<'a>>,
 ) -> String {
     let mut out = writer();
-    out.write_record(["id", "split", "target", "predicted"])
-        .expect("in memory");
-    for (id, split, measured, predicted) in rows {
-        let measured = if measured.is_nan() {
+    let header: &[&str] = if with_smiles {
+        &["id", "smiles", "split", "target", "predicted"]
+    } else {
+        &["id", "split", "target", "predicted"]
+    };
+    out.write_record(header).expect("in memory");
+    for row in rows {
+        let measured = if row.measured.is_nan() {
             String::new()
         } else {
-            measured.to_string()
+            row.measured.to_string()
         };
-        out.write_record([id, split, &measured, &format!("{predicted:.6}")])
-            .expect("in memory");
+        let predicted = format!("{:.6}", row.predicted);
+        let mut fields = vec![row.id];
+        if with_smiles {
+            fields.push(row.smiles.unwrap_or_default());
+        }
+        fields.extend([row.split, &measured, &predicted]);
+        out.write_record(fields).expect("in memory");
     }
     finish(out)
 }
@@ -237,6 +259,30 @@ mod tests {
 
     fn ids(names: &[&str]) -> HashMap<String, ()> {
         names.iter().map(|n| (n.to_string(), ())).collect()
+    }
+
+    #[test]
+    fn measured_predictions_name_the_molecule_when_there_is_one() {
+        let row = |id, smiles, measured| MeasuredRow {
+            id,
+            split: "valid",
+            smiles,
+            measured,
+            predicted: 0.5,
+        };
+        let text = measured_predictions_csv(true, [row("2", Some("CC,O"), 1.25)]);
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            [
+                "id,smiles,split,target,predicted",
+                "2,\"CC,O\",valid,1.25,0.500000"
+            ]
+        );
+        let text = measured_predictions_csv(false, [row("7", None, f32::NAN)]);
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            ["id,split,target,predicted", "7,valid,,0.500000"]
+        );
     }
 
     #[test]
