@@ -141,18 +141,30 @@ struct Terminal {
     errors: RefCell<Vec<String>>,
 }
 
+/// One line of the training log.
+struct LogLine<'a> {
+    kind: &'a str,
+    step: u64,
+    epoch: f64,
+    loss: f64,
+    accuracy: f64,
+    /// Samples per second (0 for validation).
+    rate: f64,
+    /// For a measured target (the CSV's last column).
+    rmse: Option<f64>,
+}
+
 impl Terminal {
-    /// One line of the log; `rmse` for a measured target (the CSV's last column).
-    fn log_line(
-        &self,
-        kind: &str,
-        step: u64,
-        epoch: f64,
-        loss: f64,
-        accuracy: f64,
-        rate: f64,
-        rmse: Option<f64>,
-    ) {
+    fn log_line(&self, line: LogLine) {
+        let LogLine {
+            kind,
+            step,
+            epoch,
+            loss,
+            accuracy,
+            rate,
+            rmse,
+        } = line;
         let mut log = self.log.borrow_mut();
         let Some((file, csv)) = log.as_mut() else {
             return;
@@ -181,15 +193,15 @@ impl Platform for Terminal {
     fn post(&self, message: FromWorker) {
         match message {
             FromWorker::Train(r) => {
-                self.log_line(
-                    "train",
-                    r.step,
-                    r.epoch,
-                    r.loss,
-                    r.accuracy,
-                    r.samples_per_second,
-                    r.rmse,
-                );
+                self.log_line(LogLine {
+                    kind: "train",
+                    step: r.step,
+                    epoch: r.epoch,
+                    loss: r.loss,
+                    accuracy: r.accuracy,
+                    rate: r.samples_per_second,
+                    rmse: r.rmse,
+                });
                 let width = 30;
                 let target = self.target.get();
                 let done = (r.step as f64 / target.max(1) as f64).min(1.0);
@@ -209,8 +221,15 @@ impl Platform for Terminal {
                 );
             }
             FromWorker::Eval(r) => {
-                let rmse = r.regression.as_ref().map(|v| v.metrics.rmse);
-                self.log_line("valid", r.step, r.epoch, r.loss, r.accuracy, 0.0, rmse);
+                self.log_line(LogLine {
+                    kind: "valid",
+                    step: r.step,
+                    epoch: r.epoch,
+                    loss: r.loss,
+                    accuracy: r.accuracy,
+                    rate: 0.0,
+                    rmse: r.regression.as_ref().map(|v| v.metrics.rmse),
+                });
             }
             FromWorker::Backend { backend, reason } => {
                 self.on_gpu
