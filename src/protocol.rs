@@ -223,6 +223,9 @@ pub struct AttributionView {
     pub prediction: (u32, f32),
     /// The class whose score is explained.
     pub class: u32,
+    /// A measured target: the predicted value and the measured one (if the sample has it),
+    /// in the target's units; the attribution is of the predicted value.
+    pub value: Option<(f32, Option<f32>)>,
     pub method: AttributionMethod,
     /// The sample drawn.
     pub view: SampleView,

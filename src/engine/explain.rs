@@ -262,6 +262,10 @@ impl<P: Platform> Engine<P> {
         let classes = session.dataset().num_classes();
         let prediction = argmax_rows(&probabilities, classes)[0];
         let class = class.unwrap_or(prediction.0).min(classes as u32 - 1);
+        let value = session.target_scale().map(|_| {
+            let measured = samples.measured().get(sample.index).copied();
+            (probabilities[0], measured.filter(|m| !m.is_nan()))
+        });
         let mean = self.mean_input(&input);
         let baseline = baseline_values(baseline, &input, mean.as_deref(), sample.index as u64);
         let region = regions
@@ -275,6 +279,7 @@ impl<P: Platform> Engine<P> {
                 label: samples.labels()[sample.index],
                 prediction,
                 class,
+                value,
                 method,
                 view,
                 region,

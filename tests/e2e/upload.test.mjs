@@ -142,6 +142,15 @@ test('a SMILES file with a measured property: RMSE falls well under the spread, 
     assert.ok(Math.abs(parseFloat(shownMeasured) - parseFloat(measured)) < 0.011, `${caption} / ${measured}`);
     assert.deepEqual(await accessibilityProblems(page, '[aria-label="Training panel"]'), []);
 
+    // Explain attributes the predicted value to the atoms and bonds.
+    await page.getByRole('tab', { name: 'Explain' }).click();
+    const explain = page.getByRole('region', { name: 'Explain panel' });
+    await explain.getByRole('button', { name: 'Explain', exact: true }).click();
+    const drawing = explain.getByRole('img', { name: /^Attribution of validation sample \d+ \(measured -?[\d.]+, predicted -?[\d.]+\) for the predicted logP by / });
+    await drawing.waitFor({ timeout: 60_000 });
+    assert.ok((await drawing.locator('circle').count()) >= 3, 'atoms');
+    assert.ok((await drawing.locator('line.weighted').count()) >= 2, 'bonds');
+
     // Labeling says it is for classes; predictions come out with their values.
     await page.getByRole('tab', { name: 'Labeling' }).click();
     const labeling = page.getByRole('region', { name: 'Labeling panel' });

@@ -401,19 +401,28 @@ fn class_name(names: &[String], class: u32) -> String {
 
 /// The map drawn for its data type, with a sentence saying what it shows.
 fn attribution_view(view: &AttributionView, names: &[String], settings: &Settings) -> Html {
-    let label = format!(
-        "Attribution of {} ({}, predicted {} at {:.0}%) for class {} by {}",
-        view.sample.describe(),
-        if view.label == NO_LABEL {
-            "no label yet".to_string()
-        } else {
-            format!("true class {}", class_name(names, view.label))
-        },
-        class_name(names, view.prediction.0),
-        100.0 * view.prediction.1,
-        class_name(names, view.class),
-        view.method.title()
-    );
+    let label = match view.value {
+        Some((predicted, measured)) => format!(
+            "Attribution of {} ({}predicted {predicted:.2}) for the predicted {} by {}",
+            view.sample.describe(),
+            measured.map_or(String::new(), |m| format!("measured {m:.2}, ")),
+            class_name(names, 0),
+            view.method.title()
+        ),
+        None => format!(
+            "Attribution of {} ({}, predicted {} at {:.0}%) for class {} by {}",
+            view.sample.describe(),
+            if view.label == NO_LABEL {
+                "no label yet".to_string()
+            } else {
+                format!("true class {}", class_name(names, view.label))
+            },
+            class_name(names, view.prediction.0),
+            100.0 * view.prediction.1,
+            class_name(names, view.class),
+            view.method.title()
+        ),
+    };
     let drawing = match &view.view {
         SampleView::Image { .. } => html! {
             <HeatMap view={view.view.clone()} points={view.points.clone()} region={view.region.clone()}
