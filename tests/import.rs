@@ -193,6 +193,40 @@ fn sequence_csv() {
     assert_eq!(s.channels, 20);
 }
 
+/// A numeric target on sequences and on graphs (`y`) is a measured value, in every format.
+#[test]
+fn measured_targets_of_sequences_and_graphs() {
+    let mut csv = String::from("sequence,activity\n");
+    let mut json = Vec::new();
+    for i in 0..40 {
+        let sequence: String = (0..12)
+            .map(|k| b"ACGT"[(i * 7 + k * k) % 4] as char)
+            .collect();
+        csv.push_str(&format!("{sequence},{:.2}\n", i as f32 * 0.37 - 3.0));
+        json.push(format!(
+            r#"{{"nodes": ["C", "O"], "edges": [[0, 1]], "y": {:.3}}}"#,
+            i as f32 / 7.0
+        ));
+    }
+    csv.push_str("ACGTACGTACGT,\n");
+    let file = |name: &str, text: &str| UploadFile {
+        name: name.into(),
+        bytes: text.as_bytes().to_vec(),
+    };
+    let out = ok(&[file("activity.csv", &csv)]);
+    assert!(matches!(out.samples, Samples::Sequences(_)));
+    assert_eq!(out.class_names, ["activity"]);
+    assert_eq!(out.samples.measured().len(), 40);
+    assert!((out.samples.measured()[1] - (-2.63)).abs() < 1e-6);
+    assert_eq!(out.unlabeled.as_ref().map(Samples::len), Some(1));
+
+    let graphs = format!(r#"{{"graphs": [{}]}}"#, json.join(","));
+    let out = ok(&[file("energies.json", &graphs)]);
+    assert!(matches!(out.samples, Samples::Graphs(_)));
+    assert_eq!(out.samples.measured().len(), 40);
+    assert!((out.samples.measured()[7] - 1.0).abs() < 1e-6);
+}
+
 #[test]
 fn graphs_json() {
     let out = ok(&[example("graphs.json")]);

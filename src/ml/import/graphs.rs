@@ -274,7 +274,8 @@ fn graph_classification(
             ctx.problem(name, location, "the graph has no nodes");
             continue;
         }
-        let label = match label_of(item.get("label")) {
+        // `y` as PyTorch Geometric names a graph's target.
+        let label = match label_of(item.get("label").or_else(|| item.get("y"))) {
             Ok(l) => l,
             Err(e) => {
                 ctx.problem(name, location, e);
