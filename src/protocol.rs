@@ -433,6 +433,8 @@ pub enum SampleView {
     Graph {
         positions: Vec<(f32, f32)>,
         edges: Vec<[u32; 2]>,
+        /// Each edge's bond order for molecules (see `Graph::bonds`), else empty.
+        bonds: Vec<u8>,
         node_types: Vec<u32>,
         type_names: Vec<String>,
     },

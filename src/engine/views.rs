@@ -53,6 +53,7 @@ pub(super) fn batch_view(
                 graphs: vec![crate::ml::data::Graph {
                     features: features.clone(),
                     edges: edges.clone(),
+                    bonds: Vec::new(),
                 }],
                 labels: vec![0],
             };
@@ -158,6 +159,7 @@ pub fn sample_view(samples: &Samples, index: usize) -> SampleView {
             SampleView::Graph {
                 positions: stress_layout(nodes, &graph.edges, 100),
                 edges: graph.edges.clone(),
+                bonds: graph.bonds.clone(),
                 node_types: graph
                     .features
                     .chunks(set.feature_dim)

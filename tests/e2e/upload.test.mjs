@@ -56,13 +56,18 @@ test('an upload of each kind is inspected and trains above chance on the CPU', a
       { files: example('table.csv'), name: 'table', count: /^148 labeled table rows in 3 classes/, model: 'MLP (dense layers)', target: 0.8 },
       { files: example('sequences.fasta'), name: 'sequences', count: /^200 labeled sequences in 2 classes/, model: '1-D CNN (convolution along the sequence)', target: 0.75 },
       { files: example('graphs.json'), name: 'graphs', count: /^120 labeled graphs in 2 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.8 },
-      { files: example('molecules.csv'), name: 'molecules', count: /^60 labeled graphs in 3 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.6 },
+      { files: example('molecules.csv'), name: 'molecules', count: /^60 labeled graphs in 3 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.6, bonds: true },
     ];
     for (const c of cases) {
       const inspector = await upload(page, c.files, c.name);
       assert.match(await inspector.getByLabel('Sample count').textContent(), c.count, c.name);
       assert.match(await inspector.getByLabel('Split').textContent(), /\d+ training, \d+ validation, \d+ held-out test/);
       assert.ok((await inspector.getByRole('list', { name: 'Uploaded samples' }).getByRole('listitem').count()) >= 1);
+      if (c.bonds) {
+        const multiple = inspector.getByRole('list', { name: 'Uploaded samples' }).locator('g.bond.double, g.bond.aromatic');
+        assert.ok((await multiple.count()) > 0, 'double and aromatic bonds are drawn as such');
+        assert.equal(await multiple.first().locator('line').count(), 2, 'two strokes');
+      }
       assert.equal(await page.locator('#dataset option:checked').textContent(), `Uploaded: ${c.name}`);
       assert.equal(await page.locator('#model option:checked').textContent(), c.model, c.name);
       await trainTo(page, c.target);

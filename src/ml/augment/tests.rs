@@ -45,6 +45,7 @@ fn graph_samples() -> Samples {
     let ring = |n: u32| Graph {
         features: (0..n * 3).map(|k| (k % 3) as f32 + 0.5).collect(),
         edges: (0..n).map(|k| [k, (k + 1) % n]).collect(),
+        bonds: Vec::new(),
     };
     let mut star = ring(9);
     star.edges.extend((2..8).map(|k| [0, k]));
@@ -59,6 +60,7 @@ fn graph_samples() -> Samples {
             Graph {
                 features: vec![1.0, 0.0, 0.0],
                 edges: vec![],
+                bonds: vec![],
             },
         ],
         labels: vec![0, 1, 0, 1],
@@ -71,6 +73,7 @@ fn node_samples() -> Samples {
         edges: (0..20)
             .flat_map(|k| [[k, (k + 1) % 20], [k, (k + 5) % 20]])
             .collect(),
+        bonds: Vec::new(),
     };
     Samples::Nodes(crate::ml::data::Nodes::all(
         2,

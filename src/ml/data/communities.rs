@@ -36,5 +36,13 @@ pub fn generate(seed: u64) -> Nodes {
             features[i * FEATURES + f] = hint + normal(&mut rng);
         }
     }
-    Nodes::all(FEATURES, Graph { features, edges }, labels)
+    Nodes::all(
+        FEATURES,
+        Graph {
+            features,
+            edges,
+            bonds: Vec::new(),
+        },
+        labels,
+    )
 }

@@ -8,6 +8,9 @@ pub struct Graph {
     pub features: Vec<f32>,
     /// Each undirected edge once, as node indices.
     pub edges: Vec<[u32; 2]>,
+    /// Molecules read from SMILES: each edge's bond (1 single, 2 double, 3 triple, 4
+    /// aromatic), in edge order, for drawing; empty where edges have no type.
+    pub bonds: Vec<u8>,
 }
 
 impl Graph {
@@ -36,6 +39,7 @@ impl Graph {
                 .iter()
                 .map(|&[a, b]| [order[a as usize] as u32, order[b as usize] as u32])
                 .collect(),
+            bonds: self.bonds.clone(),
         }
     }
 }

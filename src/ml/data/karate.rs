@@ -109,6 +109,7 @@ pub fn generate() -> Nodes {
         Graph {
             features,
             edges: EDGES.to_vec(),
+            bonds: Vec::new(),
         },
         labels,
     )

@@ -97,7 +97,11 @@ fn molecule(label: u32, rng: &mut Rng) -> Graph {
     for (i, &t) in types.iter().enumerate() {
         features[i * ATOMS.len() + t] = 1.0;
     }
-    Graph { features, edges }
+    Graph {
+        features,
+        edges,
+        bonds: Vec::new(),
+    }
 }
 
 /// A made-up lipophilicity for the molecules of [`generate`], summed over atoms as Crippen's

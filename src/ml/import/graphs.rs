@@ -304,7 +304,15 @@ fn graph_classification(
             Some(Value::Number(id)) => id.to_string(),
             _ => g.to_string(),
         };
-        kept.push((Graph { features, edges }, label, id));
+        kept.push((
+            Graph {
+                features,
+                edges,
+                bonds: Vec::new(),
+            },
+            label,
+            id,
+        ));
     }
     ctx.tick(name, list.len(), list.len());
     let classes = Classes::new(kept.iter().filter_map(|k| k.1.as_deref()));
@@ -427,7 +435,11 @@ fn node_classification(
     let feature_dim = encoder.width.unwrap_or(1);
     let mut out = nodes_dataset(
         name,
-        Graph { features, edges },
+        Graph {
+            features,
+            edges,
+            bonds: Vec::new(),
+        },
         feature_dim,
         node_labels,
         (0..nodes.len()).map(|i| i.to_string()).collect(),
@@ -635,6 +647,7 @@ pub(crate) fn from_csvs(
     let graph = Graph {
         features: values,
         edges: set.into_iter().collect(),
+        bonds: Vec::new(),
     };
     let mut out = nodes_dataset(
         &node_file.name,

@@ -1,7 +1,7 @@
 //! Tables of molecules: a CSV/TSV column of SMILES strings becomes molecular graphs, atoms as
 //! nodes, bonds as edges.
 
-use super::smiles::{Molecule, parse};
+use super::smiles::{BondOrder, Molecule, parse};
 use super::table::{Row, column_infos, label_column};
 use super::{Classes, Context, ImportError, Imported, imported, is_missing, stem};
 use crate::ml::data::{Graph, Graphs, NO_LABEL, Samples};
@@ -53,6 +53,16 @@ pub fn graph_of(molecule: &Molecule) -> Graph {
     Graph {
         features,
         edges: molecule.bonds.iter().map(|b| b.atoms).collect(),
+        bonds: molecule
+            .bonds
+            .iter()
+            .map(|b| match b.order {
+                BondOrder::Single => 1,
+                BondOrder::Double => 2,
+                BondOrder::Triple => 3,
+                BondOrder::Aromatic => 4,
+            })
+            .collect(),
     }
 }
 

@@ -86,9 +86,10 @@ pub fn SampleCard(props: &SampleCardProps) -> Html {
         SampleView::Graph {
             positions,
             edges,
+            bonds,
             node_types,
             type_names,
-        } => molecule(positions, edges, node_types, type_names, &label),
+        } => molecule(positions, edges, bonds, node_types, type_names, &label),
         SampleView::Network { .. } => {
             return html! {
                 <figure class="sample network">
@@ -181,15 +182,39 @@ fn series_line(values: &[f32], label: &str) -> Html {
 fn molecule(
     positions: &[(f32, f32)],
     edges: &[[u32; 2]],
+    orders: &[u8],
     node_types: &[u32],
     type_names: &[String],
     label: &str,
 ) -> Html {
     let at = |i: u32| positions.get(i as usize).copied().unwrap_or((0.5, 0.5));
-    let bonds = edges.iter().map(|&[a, b]| {
+    let bonds = edges.iter().enumerate().map(|(k, &[a, b])| {
         let (pa, pb) = (at(a), at(b));
-        html! { <line x1={(pa.0 * 100.0).to_string()} y1={(pa.1 * 100.0).to_string()}
-        x2={(pb.0 * 100.0).to_string()} y2={(pb.1 * 100.0).to_string()} /> }
+        let (x1, y1, x2, y2) = (pa.0 * 100.0, pa.1 * 100.0, pb.0 * 100.0, pb.1 * 100.0);
+        // A unit normal, for the parallel strokes of multiple bonds.
+        let length = (x2 - x1).hypot(y2 - y1).max(1e-3);
+        let (nx, ny) = (-(y2 - y1) / length, (x2 - x1) / length);
+        let stroke = |offset: f32, class: Option<&'static str>| {
+            html! { <line class={classes!(class)} x1={(x1 + nx * offset).to_string()} y1={(y1 + ny * offset).to_string()}
+            x2={(x2 + nx * offset).to_string()} y2={(y2 + ny * offset).to_string()} /> }
+        };
+        let order = orders.get(k).copied().unwrap_or(1);
+        let name = match order {
+            2 => "double",
+            3 => "triple",
+            4 => "aromatic",
+            _ => "single",
+        };
+        html! {
+            <g class={classes!("bond", name)}>
+                { match order {
+                    2 => html! { <>{ stroke(-1.3, None) }{ stroke(1.3, None) }</> },
+                    3 => html! { <>{ stroke(-2.0, None) }{ stroke(0.0, None) }{ stroke(2.0, None) }</> },
+                    4 => html! { <>{ stroke(-1.0, None) }{ stroke(1.6, Some("dashed")) }</> },
+                    _ => stroke(0.0, None),
+                } }
+            </g>
+        }
     });
     let atoms = positions.iter().zip(node_types).map(|(p, &t)| {
         let name = type_names.get(t as usize).cloned().unwrap_or_default();
