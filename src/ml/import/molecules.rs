@@ -219,6 +219,14 @@ mod tests {
     }
 
     #[test]
+    fn bonds_keep_their_order_for_drawing() {
+        let graph = graph_of(&parse("C=CC#N").unwrap());
+        assert_eq!(graph.edges, [[0, 1], [1, 2], [2, 3]]);
+        assert_eq!(graph.bonds, [2, 1, 3]);
+        assert_eq!(graph_of(&parse("c1ccccc1").unwrap()).bonds, [4; 6]);
+    }
+
+    #[test]
     fn a_numeric_column_beside_smiles_is_a_measured_target() {
         let csv = "smiles,logS\nCCO,1.1\nc1ccccc1,-1.64\nCCCCCC,\nCC(=O)O,1.22\n";
         let out = load(csv, &ImportOptions::default()).unwrap();
