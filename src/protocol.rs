@@ -610,8 +610,18 @@ pub struct QueueItem {
     /// The sample drawn large (for nodes: the graph with the node emphasised).
     pub view: SampleView,
     pub guesses: Guesses,
+    /// A measured target: the predicted value instead of guesses.
+    pub estimate: Option<Estimate>,
     /// Node datasets: the node in the graph.
     pub node: Option<u32>,
+}
+
+/// A predicted value of a measured target, in its units.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub value: f32,
+    /// Its standard deviation under MC dropout (`None`: the model has no dropout).
+    pub spread: Option<f32>,
 }
 
 /// The labeling queue: the pool scored by the query strategy.

@@ -710,6 +710,7 @@ fn engine_doing(doing: Doing) -> (Engine<TestPlatform>, Vec<String>) {
                 id: pool[0].clone(),
                 class: 0,
                 source: petri::ml::label::LabelSource::Human,
+                value: None,
             }],
             rejected: vec![],
         }),

@@ -384,6 +384,7 @@ fn experiment_files_round_trip_through_the_engine_and_bad_ones_change_nothing() 
         id: "line 2".into(),
         class: 0,
         source: LabelSource::Human,
+        value: None,
     }];
     send(
         &mut engine,

@@ -227,6 +227,7 @@ fn labeling_from_the_queue_trains_on_the_labels_and_scores_the_pool_again() {
             id: item.id.clone(),
             class: truth[index[&item.id]],
             source: LabelSource::Human,
+            value: None,
         })
         .collect();
     send(
@@ -400,12 +401,14 @@ fn label_files_are_refused_by_line_and_read_when_right() {
             AssignedLabel {
                 id: pool[0].clone(),
                 class: 0,
-                source: LabelSource::Human
+                source: LabelSource::Human,
+                value: None,
             },
             AssignedLabel {
                 id: pool[1].clone(),
                 class: 3,
-                source: LabelSource::Pseudo
+                source: LabelSource::Pseudo,
+                value: None,
             },
         ]))
     );
@@ -505,4 +508,152 @@ fn the_label_budget_experiment_draws_every_curve() {
     send(&mut engine, ToWorker::Pause);
     assert!(take(&engine).contains(&FromWorker::BudgetDone { finished: false }));
     assert!(!engine.is_busy());
+}
+
+#[test]
+fn a_measured_pool_is_asked_about_by_its_spread_and_takes_values() {
+    use petri::ml::models::{GnnConfig, ModelConfig};
+    let _lock = one_model_at_a_time();
+    // The example's first 400 molecules, the last 100 of them without a value: the pool.
+    let text = std::fs::read_to_string("assets/examples/lipophilicity.csv").unwrap();
+    let mut rows: Vec<String> = text.lines().take(401).map(str::to_string).collect();
+    for row in &mut rows[301..] {
+        let cut = row.rfind(',').unwrap();
+        row.truncate(cut + 1);
+    }
+    let mut engine = engine();
+    send(
+        &mut engine,
+        ToWorker::Import {
+            id: 1,
+            files: vec![petri::ml::import::UploadFile {
+                name: "pool.csv".into(),
+                bytes: rows.join("\n").into_bytes(),
+            }],
+            options: Default::default(),
+        },
+    );
+    let ModelConfig::Gnn(gin) = ModelConfig::default_for(petri::ml::data::DataKind::Graph) else {
+        panic!("a GNN for graphs")
+    };
+    let experiment = Experiment {
+        dataset: DatasetId::Uploaded,
+        model: ModelConfig::Gnn(GnnConfig {
+            dropout: 0.2,
+            ..gin
+        }),
+        learning_rate: 0.003,
+        ..Experiment::default()
+    };
+    let key = experiment.labels_key();
+    send(&mut engine, ToWorker::Configure(experiment.clone()));
+    send(&mut engine, ToWorker::Step);
+    send(&mut engine, ToWorker::Score);
+    let first = run_until(&mut engine, 500, queue);
+    assert_eq!(first.unlabeled, 100);
+    // The default strategy (entropy) needs classes: the spread orders the queue instead.
+    let spreads: Vec<f32> = first
+        .items
+        .iter()
+        .map(|i| {
+            let estimate = i
+                .estimate
+                .expect("a measured target's items carry estimates");
+            assert!(estimate.value.is_finite() && i.guesses.is_empty());
+            estimate.spread.expect("the model has dropout")
+        })
+        .collect();
+    assert!(spreads.iter().all(|&s| s > 0.0), "{spreads:?}");
+    assert!(spreads.windows(2).all(|w| w[0] >= w[1]), "{spreads:?}");
+    // The same model and seed give the same queue.
+    send(&mut engine, ToWorker::Score);
+    let again = run_until(&mut engine, 500, queue);
+    let ids = |q: &LabelQueue| q.items.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&again), ids(&first));
+
+    // A person measures the first: the value trains, and the pool shrinks.
+    let measured = AssignedLabel {
+        id: first.items[0].id.clone(),
+        class: 0,
+        source: LabelSource::Human,
+        value: Some(2.5),
+    };
+    send(
+        &mut engine,
+        ToWorker::SetLabels {
+            key: key.clone(),
+            labels: vec![measured.clone()],
+            rejected: vec![],
+        },
+    );
+    send(&mut engine, ToWorker::Score);
+    let second = run_until(&mut engine, 500, queue);
+    assert_eq!((second.unlabeled, second.human), (99, 1));
+    assert!(second.items.iter().all(|i| i.id != measured.id));
+    send(&mut engine, ToWorker::ExportLabels);
+    let download = |m: &FromWorker| match m {
+        FromWorker::Download { text, .. } => Some(text.clone()),
+        _ => None,
+    };
+    let labels = run_until(&mut engine, 10, download);
+    assert_eq!(
+        labels,
+        format!("id,value,source\r\n{},2.5,human\r\n", measured.id)
+    );
+    send(&mut engine, ToWorker::ExportPredictions);
+    let predictions = run_until(&mut engine, 500, download);
+    let row = predictions
+        .lines()
+        .find(|l| l.starts_with(&format!("{},", measured.id)))
+        .unwrap();
+    assert!(row.contains(",train,2.5,"), "{row}");
+    // A class labels file does not fit (its labels are no numbers); the values file does.
+    send(
+        &mut engine,
+        ToWorker::ImportLabels {
+            file: "classes.csv".into(),
+            text: format!("id,label\n{},high\n", measured.id),
+        },
+    );
+    assert!(take(&engine).iter().any(
+        |m| matches!(m, FromWorker::Error(e) if e.contains("classes.csv, line 2") && e.contains("not a number"))
+    ));
+    send(
+        &mut engine,
+        ToWorker::ImportLabels {
+            file: "values.csv".into(),
+            text: labels,
+        },
+    );
+    assert!(
+        take(&engine)
+            .iter()
+            .any(|m| matches!(m, FromWorker::LabelsRead(read) if read == &vec![measured.clone()]))
+    );
+    // The label-budget experiment needs classes and says so.
+    send(&mut engine, ToWorker::RunBudget(BudgetConfig::default()));
+    assert!(
+        take(&engine)
+            .iter()
+            .any(|m| matches!(m, FromWorker::Error(e) if e.contains("for classes")))
+    );
+
+    // Without dropout there is no spread to sample; the queue still comes.
+    let plain = Experiment {
+        model: ModelConfig::Gnn(GnnConfig {
+            dropout: 0.0,
+            ..gin
+        }),
+        ..experiment
+    };
+    send(&mut engine, ToWorker::Configure(plain));
+    send(&mut engine, ToWorker::Score);
+    let without = run_until(&mut engine, 500, queue);
+    assert_eq!(without.unlabeled, 99);
+    assert!(
+        without
+            .items
+            .iter()
+            .all(|i| i.estimate.unwrap().spread.is_none())
+    );
 }

@@ -335,6 +335,7 @@ mod native {
                 embeddings: &[],
                 labeled: &[],
                 width: 1,
+                spread: &[],
             };
             rank(QueryStrategy::Entropy, &candidates, 12, 1).len()
         };

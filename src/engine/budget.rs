@@ -7,7 +7,7 @@ use crate::ml::data::NO_LABEL;
 use crate::ml::experiment::{DatasetId, Experiment};
 use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::label::query::{Candidates, MAX_CENTRES, rank};
-use crate::ml::label::{Collection, LabelSource};
+use crate::ml::label::{Collection, LabelSource, PoolLabel};
 use crate::ml::rng::{Stream, rng};
 use crate::ml::session::{Session, read_floats};
 use crate::protocol::FromWorker;
@@ -31,7 +31,7 @@ pub(super) struct BudgetRun {
     /// The curve being trained, its run, its labels, its round and the steps left in it.
     arm: usize,
     session: Option<Session>,
-    assigned: Vec<Option<(u32, LabelSource)>>,
+    assigned: Vec<Option<PoolLabel>>,
     round: usize,
     steps_left: usize,
 }
@@ -168,7 +168,11 @@ async fn step_budget(run: &mut BudgetRun) -> Result<Option<BudgetPoint>, String>
     }
     let picks = oracle_picks(run).await?;
     for i in picks {
-        run.assigned[i] = Some((run.truth[i], LabelSource::Human));
+        run.assigned[i] = Some(PoolLabel {
+            class: run.truth[i],
+            source: LabelSource::Human,
+            value: None,
+        });
     }
     let dataset = Arc::new(run.collection.dataset(&run.assigned));
     let session = run.session.as_mut().expect("made above");
@@ -214,6 +218,7 @@ async fn oracle_picks(run: &BudgetRun) -> Result<Vec<usize>, String> {
             embeddings: &embeddings,
             labeled: &labeled,
             width,
+            spread: &[],
         },
         count,
         round_seed,

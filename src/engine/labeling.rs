@@ -14,7 +14,7 @@ use crate::ml::label::{AssignedLabel, Collection, LabelSource, LabelingConfig, P
 use crate::ml::metrics::argmax_rows;
 use crate::ml::session::read_floats;
 use crate::protocol::{
-    FromWorker, Guesses, LabelQueue, Proposals, ProposedLabel, QueueItem, SampleView,
+    Estimate, FromWorker, Guesses, LabelQueue, Proposals, ProposedLabel, QueueItem, SampleView,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -120,6 +120,8 @@ pub(super) struct PredictJob {
     probabilities: Vec<f32>,
     embeddings: Vec<f32>,
     width: usize,
+    /// Measured targets: each prediction's spread under MC dropout (empty without dropout).
+    spread: Vec<f32>,
     /// Whether training goes on once the job ends.
     pub resume_training: bool,
     last_progress_ms: f64,
@@ -134,6 +136,7 @@ impl PredictJob {
             probabilities: Vec::new(),
             embeddings: Vec::new(),
             width: 0,
+            spread: Vec::new(),
             resume_training,
             last_progress_ms: f64::NEG_INFINITY,
         }
@@ -322,14 +325,15 @@ impl<P: Platform> Engine<P> {
             dataset.unlabeled.iter().map(|&i| (Part::Pool, i)).collect();
         if items.is_empty() {
             self.labeling.scores = None;
-            self.post_queue(&dataset, &[], &[], &[], 0);
+            self.post_queue(&dataset, &[], &[], &[], &[], 0);
             self.post_proposals();
             if !resume_training {
                 self.set_activity(Activity::Idle);
             }
             return;
         }
-        if self.experiment.labeling.strategy.needs_embeddings() {
+        let strategy = (self.experiment.labeling.strategy).for_target(dataset.is_regression());
+        if strategy.needs_embeddings() {
             items.extend((0..dataset.train.len().min(MAX_CENTRES)).map(|i| (Part::Train, i)));
         }
         let job = PredictJob::new(Purpose::Queue, items, resume_training);
@@ -357,20 +361,31 @@ impl<P: Platform> Engine<P> {
                     (Purpose::Queue, _) => &dataset.train,
                     (Purpose::Export, part) => collection.part(part),
                 };
-                let prediction = session.predict(samples, &indices);
+                // A measured target's queue asks about the widest spread.
+                let prediction = if job.purpose == Purpose::Queue && dataset.is_regression() {
+                    let seed = self.experiment.seed ^ session.step() ^ job.done as u64;
+                    session.predict_with_spread(samples, &indices, seed)
+                } else {
+                    session.predict(samples, &indices)
+                };
                 let read = async {
                     let probabilities =
                         read_floats(prediction.probabilities, "predictions").await?;
                     let [_, width] = prediction.embeddings.dims();
                     let embeddings = read_floats(prediction.embeddings, "embeddings").await?;
-                    Ok::<_, String>((probabilities, embeddings, width))
+                    let spread = match prediction.spread {
+                        Some(spread) => read_floats(spread, "spread").await?,
+                        None => Vec::new(),
+                    };
+                    Ok::<_, String>((probabilities, embeddings, width, spread))
                 };
                 match read.await {
-                    Ok((probabilities, embeddings, width)) => {
+                    Ok((probabilities, embeddings, width, spread)) => {
                         job.probabilities.extend(probabilities);
                         if job.purpose == Purpose::Queue {
                             job.embeddings.extend(embeddings);
                             job.width = width;
+                            job.spread.extend(spread);
                         }
                         job.done += indices.len();
                     }
@@ -425,20 +440,23 @@ impl<P: Platform> Engine<P> {
         let (probabilities, width) = (&job.probabilities[..split * classes], job.width);
         let embeddings = job.embeddings.get(..split * width).unwrap_or(&[]);
         let labeled = job.embeddings.get(split * width..).unwrap_or(&[]);
+        let spread = job.spread.get(..split).unwrap_or(&[]);
         let step = self.session.as_ref().map_or(0, |s| s.step());
+        let measured = dataset.is_regression();
         let order = rank(
-            self.experiment.labeling.strategy,
+            self.experiment.labeling.strategy.for_target(measured),
             &Candidates {
                 probabilities,
                 classes,
                 embeddings,
                 labeled,
                 width,
+                spread,
             },
             QUEUE_LENGTH,
             self.experiment.seed ^ step,
         );
-        self.post_queue(&dataset, &pool, probabilities, &order, step);
+        self.post_queue(&dataset, &pool, probabilities, spread, &order, step);
         self.labeling.scores = Some(PoolScores {
             pool,
             probabilities: probabilities.to_vec(),
@@ -452,6 +470,7 @@ impl<P: Platform> Engine<P> {
         dataset: &Dataset,
         pool: &[usize],
         probabilities: &[f32],
+        spread: &[f32],
         order: &[usize],
         step: u64,
     ) {
@@ -479,6 +498,7 @@ impl<P: Platform> Engine<P> {
             Samples::Nodes(nodes) => Some(nodes.nodes[i] as u32),
             _ => None,
         };
+        let measured = dataset.is_regression();
         let items = order
             .iter()
             .map(|&k| {
@@ -487,7 +507,15 @@ impl<P: Platform> Engine<P> {
                     id: ids[i].clone(),
                     pool_index: i,
                     view: self.labeling_view(dataset, i),
-                    guesses: guesses(row(k)),
+                    guesses: if measured {
+                        Vec::new()
+                    } else {
+                        guesses(row(k))
+                    },
+                    estimate: measured.then(|| Estimate {
+                        value: probabilities[k],
+                        spread: spread.get(k).copied(),
+                    }),
                     node: node_of(i),
                 }
             })
@@ -559,6 +587,10 @@ impl<P: Platform> Engine<P> {
         else {
             return;
         };
+        if dataset.is_regression() {
+            // Pseudo-labels are classes.
+            return;
+        }
         let config = &self.experiment.labeling;
         let classes = dataset.num_classes();
         let unlabeled: HashSet<usize> = dataset.unlabeled.iter().copied().collect();
@@ -647,38 +679,49 @@ impl<P: Platform> Engine<P> {
         };
         let classes = collection.class_names.len();
         let name = format!("{}-predictions.csv", file_stem(&collection.name));
-        if !collection.train.measured().is_empty() {
-            let rows = job
-                .items
-                .iter()
-                .enumerate()
-                .map(|(k, &(part, i))| MeasuredRow {
-                    id: &collection.ids(part)[i],
-                    split: part.id(),
-                    smiles: collection.smiles(part).map(|s| s[i].as_str()),
-                    measured: collection
-                        .part(part)
-                        .measured()
-                        .get(i)
-                        .copied()
-                        .unwrap_or(f32::NAN),
-                    predicted: job.probabilities[k],
-                });
-            let text = measured_predictions_csv(collection.smiles.is_some(), rows);
-            return self.platform.post(FromWorker::Download { name, text });
-        }
         let labels: &[AssignedLabel] = if self.labeling.key == self.experiment.labels_key() {
             &self.labeling.labels
         } else {
             &[]
         };
         let (assigned, _) = collection.assign(labels);
+        // A pool sample a person labeled is trained on.
+        let given = |part: Part, i: usize| match part {
+            Part::Pool => assigned.get(i).copied().flatten(),
+            _ => None,
+        };
+        if collection.is_measured() {
+            let rows = job
+                .items
+                .iter()
+                .enumerate()
+                .map(|(k, &(part, i))| MeasuredRow {
+                    id: &collection.ids(part)[i],
+                    split: if given(part, i).is_some() {
+                        "train"
+                    } else {
+                        part.id()
+                    },
+                    smiles: collection.smiles(part).map(|s| s[i].as_str()),
+                    measured: given(part, i).and_then(|g| g.value).unwrap_or_else(|| {
+                        collection
+                            .part(part)
+                            .measured()
+                            .get(i)
+                            .copied()
+                            .unwrap_or(f32::NAN)
+                    }),
+                    predicted: job.probabilities[k],
+                });
+            let text = measured_predictions_csv(collection.smiles.is_some(), rows);
+            return self.platform.post(FromWorker::Download { name, text });
+        }
         let rows = job.items.iter().enumerate().map(|(k, &(part, i))| {
-            let given = collection.part(part).labels()[i];
-            let (split, label, source) = match (part, assigned.get(i).copied().flatten()) {
-                (Part::Pool, Some((class, source))) => ("train", Some(class), Some(source)),
+            let known = collection.part(part).labels()[i];
+            let (split, label, source) = match (part, given(part, i)) {
+                (_, Some(label)) => ("train", Some(label.class), Some(label.source)),
                 (Part::Pool, None) => (part.id(), None, None),
-                _ => (part.id(), (given != NO_LABEL).then_some(given), None),
+                _ => (part.id(), (known != NO_LABEL).then_some(known), None),
             };
             PredictionRow {
                 id: &collection.ids(part)[i],
@@ -705,7 +748,7 @@ impl<P: Platform> Engine<P> {
         };
         self.platform.post(FromWorker::Download {
             name: format!("{}-labels.csv", file_stem(&collection.name)),
-            text: labels_to_csv(labels, &collection.class_names),
+            text: labels_to_csv(labels, &collection.class_names, collection.is_measured()),
         });
     }
 
@@ -720,6 +763,7 @@ impl<P: Platform> Engine<P> {
             text,
             &collection.pool_index(),
             &collection.class_names,
+            collection.is_measured(),
         ) {
             Ok(labels) => self.platform.post(FromWorker::LabelsRead(labels)),
             Err(problems) => {

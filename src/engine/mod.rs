@@ -470,9 +470,7 @@ impl<P: Platform> Engine<P> {
     /// value (the labeling tools and comparisons that are about classes), if it cannot.
     fn refusal_for_measured(&mut self, message: &ToWorker) -> Option<String> {
         let what = match message {
-            ToWorker::Score | ToWorker::RunBudget(_) => "The labeling queue and pseudo-labels",
-            ToWorker::SetLabels { labels, .. } if !labels.is_empty() => "Labels",
-            ToWorker::ImportLabels { .. } => "Labels",
+            ToWorker::RunBudget(_) => "Label-budget experiments",
             ToWorker::Compare { .. } => "The augmentation comparison",
             ToWorker::CheckAttributions { .. } => "The attribution sanity checks",
             _ => return None,

@@ -421,6 +421,7 @@ mod tests {
             id: "row 3".into(),
             class: 1,
             source: super::super::label::LabelSource::Pseudo,
+            value: None,
         });
         file.history.train.push(MetricPoint {
             step: 7,

@@ -28,6 +28,8 @@ pub enum Stream {
     Labels = 8,
     /// Measurement noise added to a generated property.
     Measurement = 9,
+    /// The dropout masks that measure a prediction's spread (MC dropout).
+    Spread = 10,
 }
 
 /// A generator for `seed` and `stream`; the same pair always gives the same sequence.

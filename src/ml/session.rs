@@ -13,7 +13,7 @@ use super::export::{FORMAT_VERSION, MODEL_FORMAT, ModelDescription, read_model, 
 use super::metrics::argmax_rows;
 use super::regression::{RegressionLoss, RegressionMetrics, TargetScale};
 use super::rng::{Rng, Stream, device_seed, rng};
-use super::train::{Consistency, Prediction, Trainer};
+use super::train::{Consistency, Prediction, SpreadConfig, Trainer};
 use burn::prelude::*;
 use rand::RngExt;
 use rand::seq::SliceRandom;
@@ -21,6 +21,8 @@ use std::sync::Arc;
 
 /// Validation samples per evaluation batch.
 const EVAL_BATCH: usize = 500;
+/// Dropout masks per prediction when its spread is measured.
+const SPREAD_PASSES: usize = 20;
 
 /// Training metrics since the last read.
 #[derive(Clone, Debug, PartialEq)]
@@ -465,6 +467,28 @@ impl Session {
         self.trainer.predict(
             &self.model_batch(samples, indices).input,
             self.source.target_scale,
+            None,
+        )
+    }
+
+    /// [`Session::predict`], and for a measured target each prediction's spread under MC
+    /// dropout (seeded by `seed`): `None` where the model has no dropout to sample.
+    pub fn predict_with_spread(
+        &self,
+        samples: &Samples,
+        indices: &[usize],
+        seed: u64,
+    ) -> Prediction {
+        let rate = self.source.experiment.model.dropout();
+        let spread = (rate > 0.0).then_some(SpreadConfig {
+            rate,
+            passes: SPREAD_PASSES,
+            seed,
+        });
+        self.trainer.predict(
+            &self.model_batch(samples, indices).input,
+            self.source.target_scale,
+            spread,
         )
     }
 

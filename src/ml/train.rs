@@ -5,6 +5,7 @@ use super::data::{Batch, BatchInput, DataShape};
 use super::experiment::OptimizerKind;
 use super::models::{Model, ModelConfig, ModelInput};
 use super::regression::{RegressionLoss, TargetScale};
+use super::rng::{Stream, rng};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
@@ -49,6 +50,20 @@ pub struct Prediction {
     pub probabilities: Tensor<2>,
     /// Penultimate representations. `[batch, width]`
     pub embeddings: Tensor<2>,
+    /// With [`SpreadConfig`]: the standard deviation of the predicted value over dropout
+    /// masks, in the target's units. `[batch, 1]`
+    pub spread: Option<Tensor<2>>,
+}
+
+/// How [`Trainer::predict`] measures a prediction's spread by MC dropout: the head reads the
+/// embedding through `passes` random dropout masks of probability `rate` (the model's own,
+/// at the layer its head reads).
+#[derive(Clone, Copy, Debug)]
+pub struct SpreadConfig {
+    pub rate: f64,
+    pub passes: usize,
+    /// Seeds the masks: the same seed gives the same spread.
+    pub seed: u64,
 }
 
 /// `Σᵢ Σ_c −targetᵢ_c · log softmax(logitsᵢ)_c / batch`: cross-entropy against soft targets
@@ -373,18 +388,28 @@ impl Trainer {
         }
     }
 
-    /// Class probabilities and penultimate embeddings of `input` in inference mode.
-    pub fn predict(&self, input: &BatchInput, scale: Option<TargetScale>) -> Prediction {
+    /// Class probabilities and penultimate embeddings of `input` in inference mode; for a
+    /// measured target with `spread`, also each prediction's spread under MC dropout.
+    pub fn predict(
+        &self,
+        input: &BatchInput,
+        scale: Option<TargetScale>,
+        spread: Option<SpreadConfig>,
+    ) -> Prediction {
         let model = self.model().valid();
         let device = self.device.clone().without_autodiff();
         let embeddings = model.embed(&ModelInput::from_batch(input, &device));
         let outputs = model.head(embeddings.clone());
+        let spread = scale
+            .zip(spread)
+            .map(|(scale, config)| dropout_spread(&model, embeddings.clone(), config, scale));
         Prediction {
             probabilities: match scale {
                 Some(scale) => outputs.mul_scalar(scale.std).add_scalar(scale.mean),
                 None => softmax(outputs, 1),
             },
             embeddings,
+            spread,
         }
     }
 
@@ -396,4 +421,42 @@ impl Trainer {
         let device = self.device.clone().without_autodiff();
         self.model().valid().forward(input, &device)
     }
+}
+
+/// The standard deviation, in the target's units, of `model`'s predicted value over
+/// `config.passes` dropout masks on `embeddings`. The masks are drawn here, seeded, so the
+/// queue they order repeats, and the model's batch norm stays in inference mode.
+///
+/// # Shapes
+/// - embeddings: `[batch, width]`
+/// - output: `[batch, 1]`
+fn dropout_spread(
+    model: &Model,
+    embeddings: Tensor<2>,
+    config: SpreadConfig,
+    scale: TargetScale,
+) -> Tensor<2> {
+    use rand::RngExt;
+    let [batch, width] = embeddings.dims();
+    let passes = config.passes.max(2);
+    let keep = (1.0 - config.rate).clamp(0.05, 1.0) as f32;
+    let mut draw = rng(config.seed, Stream::Spread);
+    let masks: Vec<f32> = (0..passes * batch * width)
+        .map(|_| {
+            if draw.random::<f32>() < keep {
+                1.0 / keep
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let device = embeddings.device();
+    let masks = Tensor::<3>::from_data(TensorData::new(masks, [passes, batch, width]), &device);
+    let masked = (embeddings.unsqueeze_dim::<3>(0) * masks).reshape([passes * batch, width]);
+    let outputs = model.head(masked).reshape([passes, batch]);
+    outputs
+        .var(0)
+        .sqrt()
+        .mul_scalar(scale.std)
+        .reshape([batch, 1])
 }

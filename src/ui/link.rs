@@ -284,7 +284,7 @@ const KEYS: &[Key] = &[
     Key {
         name: "dr",
         title: "Dropout",
-        write: |s| Some(dropout(&s.experiment.model).to_string()),
+        write: |s| Some(s.experiment.model.dropout().to_string()),
         read: |s, t| {
             let p: f64 = number(t)?;
             if !(0.0..=0.9).contains(&p) {
@@ -553,16 +553,6 @@ fn option_text(n: Option<usize>) -> String {
 /// A choice read by its id, or why not.
 fn choice<T>(value: Option<T>) -> Result<T, String> {
     value.ok_or_else(|| "it is not one of the choices".into())
-}
-
-fn dropout(model: &ModelConfig) -> f64 {
-    match model {
-        ModelConfig::Cnn(c) => c.dropout,
-        ModelConfig::Cnn1d(c) => c.dropout,
-        ModelConfig::Rnn(c) => c.dropout,
-        ModelConfig::Gnn(c) => c.dropout,
-        ModelConfig::Mlp(c) => c.dropout,
-    }
 }
 
 /// Conv blocks as `8k3p_16k3`: channels, `k` and the kernel, `p` when a pooling follows.

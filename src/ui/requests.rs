@@ -193,7 +193,6 @@ fn wants_queue(state: &AppState) -> bool {
         && state.labeling.key.is_some()
         && state.engine.status == EngineStatus::Ready
         && state.model_check().is_ok()
-        && !state.measured_target()
 }
 
 /// What the augmentation preview shows: it follows every change of these.
@@ -270,6 +269,7 @@ mod tests {
             id: id.into(),
             class,
             source: LabelSource::Human,
+            value: None,
         }
     }
 
@@ -539,6 +539,7 @@ mod tests {
                     pool_index,
                     view: SampleView::Series { values: vec![] },
                     guesses: vec![],
+                    estimate: None,
                     node: None,
                 })
                 .collect(),

@@ -11,9 +11,9 @@ use crate::ml::label::{AssignedLabel, LabelSource, Part};
 use crate::ml::models::{ModelConfig, ModelSummary};
 use crate::protocol::{
     AdapterInfo, AttributionCheck, AttributionView, AugmentPreview, Backend, CellSamples,
-    ComparePoint, EngineBuild, EvalReport, FilterKernels, FromWorker, Guesses, LabelQueue,
-    LayerActivations, LayerSimilarity, ProjectionView, Proposals, RunInfo, RunState, SampleRef,
-    SampleView, TestReport, TrainReport, UploadSummary,
+    ComparePoint, EngineBuild, Estimate, EvalReport, FilterKernels, FromWorker, Guesses,
+    LabelQueue, LayerActivations, LayerSimilarity, ProjectionView, Proposals, RunInfo, RunState,
+    SampleRef, SampleView, TestReport, TrainReport, UploadSummary,
 };
 use crate::ui::embed::Embed;
 use crate::ui::lesson::Lesson;
@@ -205,6 +205,8 @@ pub struct Asked {
     /// Drawn large (`None` for a node picked in the graph: the graph is drawn anyway).
     pub view: Option<SampleView>,
     pub guesses: Guesses,
+    /// A measured target: the model's predicted value.
+    pub estimate: Option<Estimate>,
     pub node: Option<u32>,
 }
 
@@ -257,6 +259,7 @@ impl LabelingState {
                 },
                 view: None,
                 guesses: guesses.clone(),
+                estimate: None,
                 node: Some(*node),
             });
         }
@@ -279,6 +282,7 @@ impl LabelingState {
             },
             view: Some(item.view.clone()),
             guesses: item.guesses.clone(),
+            estimate: item.estimate,
             node: item.node,
         })
     }
@@ -295,12 +299,17 @@ impl LabelingState {
         self.labels.iter().filter(|l| l.source == source).count()
     }
 
-    /// Sets `id`'s label (replacing an earlier one).
-    fn give(&mut self, id: String, class: u32, source: LabelSource) {
+    /// Sets `id`'s label (replacing an earlier one): a class, or a measured `value`.
+    fn give(&mut self, id: String, class: u32, source: LabelSource, value: Option<f32>) {
         self.revision += 1;
         self.labels.retain(|l| l.id != id);
         self.skipped.retain(|s| *s != id);
-        self.labels.push(AssignedLabel { id, class, source });
+        self.labels.push(AssignedLabel {
+            id,
+            class,
+            source,
+            value,
+        });
     }
 }
 
@@ -532,6 +541,8 @@ pub enum Action {
     ExplainSample(SampleRef),
     /// The person labels the sample asked about as `class`.
     Label(u32),
+    /// The person gives the sample asked about its measured value (a measured target).
+    Measure(f32),
     /// The person skips the sample asked about.
     Skip,
     /// The person takes back their last label.
@@ -723,7 +734,8 @@ impl AppState {
                     // Labels given meanwhile are written once the book is read.
                     let revision = self.labeling.revision + u64::from(!given.is_empty());
                     for label in given {
-                        self.labeling.give(label.id, label.class, label.source);
+                        self.labeling
+                            .give(label.id, label.class, label.source, label.value);
                     }
                     for id in rejected {
                         if !self.labeling.rejected.contains(&id) {
@@ -739,8 +751,20 @@ impl AppState {
                 let classes = self.data_shape().map_or(0, |(_, names)| names.len());
                 if let Some(asked) = self.labeling.asked()
                     && (class as usize) < classes
+                    && !self.measured_target()
                 {
-                    self.labeling.give(asked.id, class, LabelSource::Human);
+                    self.labeling
+                        .give(asked.id, class, LabelSource::Human, None);
+                    self.labeling.picked = None;
+                }
+            }
+            Action::Measure(value) => {
+                if let Some(asked) = self.labeling.asked()
+                    && value.is_finite()
+                    && self.measured_target()
+                {
+                    self.labeling
+                        .give(asked.id, 0, LabelSource::Human, Some(value));
                     self.labeling.picked = None;
                 }
             }
@@ -778,7 +802,7 @@ impl AppState {
                         if which.as_ref().is_none_or(|id| *id == p.id)
                             && !self.labeling.labeled(&p.id)
                         {
-                            self.labeling.give(p.id, p.class, LabelSource::Pseudo);
+                            self.labeling.give(p.id, p.class, LabelSource::Pseudo, None);
                         }
                     }
                 }
@@ -985,7 +1009,8 @@ impl AppState {
             FromWorker::LabelsRead(labels) => {
                 let count = labels.len();
                 for label in labels {
-                    self.labeling.give(label.id, label.class, label.source);
+                    self.labeling
+                        .give(label.id, label.class, label.source, label.value);
                 }
                 self.notice = Some(format!(
                     "Imported {count} label{}.",
@@ -1170,7 +1195,8 @@ impl AppState {
             self.labeling.rejected.clear();
         }
         for label in book.labels {
-            self.labeling.give(label.id, label.class, label.source);
+            self.labeling
+                .give(label.id, label.class, label.source, label.value);
         }
         for id in book.rejected {
             if !self.labeling.rejected.contains(&id) {
@@ -1469,6 +1495,7 @@ mod tests {
                     pool_index,
                     view: SampleView::Series { values: vec![] },
                     guesses: vec![(1, 0.6), (0, 0.4)],
+                    estimate: None,
                     node: None,
                 })
                 .collect(),
@@ -1556,6 +1583,28 @@ mod tests {
         edited.labeling.labels_per_class = Some(5);
         state.apply(Action::Edit(edited));
         assert_eq!(state.labeling, LabelingState::default());
+
+        // A measured target takes values, not classes.
+        let mut measured = state.experiment.clone();
+        measured.dataset = crate::ml::experiment::DatasetId::Builtin(
+            crate::ml::data::BuiltinDataset::MoleculeLogp,
+        );
+        measured.labeling.labels_per_class = None;
+        state.apply(Action::Edit(measured));
+        assert!(state.measured_target());
+        state.apply(Action::LabelsLoaded {
+            key: state.experiment.labels_key(),
+            labels: vec![],
+            rejected: vec![],
+        });
+        state.apply(Action::Engine(queue(&["m1", "m2"])));
+        state.apply(Action::Label(0));
+        state.apply(Action::Measure(f32::NAN));
+        assert!(state.labeling.labels.is_empty(), "no class, no NaN");
+        state.apply(Action::Measure(-1.5));
+        let given = &state.labeling.labels[0];
+        assert_eq!((given.id.as_str(), given.value), ("m1", Some(-1.5)));
+        assert_eq!(state.labeling.asked().unwrap().id, "m2");
     }
 
     #[test]

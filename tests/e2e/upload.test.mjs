@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, openApp, value, percent, until, chooseCompute, accessibilityProblems } from './harness.mjs';
+import { serve, launch, openApp, value, percent, until, chooseCompute, setNumber, accessibilityProblems } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const example = (name) => path.join(root, 'assets/examples', name);
@@ -92,19 +92,24 @@ test('an upload of each kind is inspected and trains above chance on the CPU', a
   }
 });
 
-test('a SMILES file with a measured property: RMSE falls well under the spread, the scatter opens samples, predictions export', async (t) => {
+test('a SMILES file with a measured property: RMSE falls well under the spread, the scatter opens samples, the model asks what to measure, predictions export', async (t) => {
   const page = await openApp(browser, server.url);
   try {
     await chooseCompute(page, 'CPU');
-    const rows = fs.readFileSync(example('lipophilicity.csv'), 'utf8').trim().split('\n').slice(1);
+    // The example's 1,000 molecules, the last 100 not measured yet.
+    const all = fs.readFileSync(example('lipophilicity.csv'), 'utf8').trim().split('\n');
+    const csv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'petri-')), 'lipophilicity.csv');
+    fs.writeFileSync(csv, all.map((r, i) => (i > 900 ? r.replace(/[^,]*$/, '') : r)).join('\n'));
+    const rows = all.slice(1, 901);
     const logP = rows.map((r) => parseFloat(r.split(',')[2]));
     const mean = logP.reduce((a, b) => a + b, 0) / logP.length;
     const spread = Math.sqrt(logP.reduce((a, b) => a + (b - mean) ** 2, 0) / logP.length);
 
-    const inspector = await upload(page, example('lipophilicity.csv'), 'lipophilicity');
+    const inspector = await upload(page, csv, 'lipophilicity');
     assert.match(await inspector.getByLabel('Sample count').textContent(),
-      /^1,000 labeled graphs with a measured logP \(regression\)/);
-    assert.match(await inspector.getByLabel('Split').textContent(), /^Split \(random, seed \d+\): 700 training, 150 validation, 150 held-out test/);
+      /^900 labeled graphs with a measured logP \(regression\)/);
+    assert.match(await inspector.getByLabel('Split').textContent(), /^Split \(random, seed \d+\): 630 training, 135 validation, 135 held-out test/);
+    assert.match(await inspector.getByLabel('Unlabeled samples').textContent(), /^100 samples without a value: measure them in the Labeling tab/);
     assert.equal(await page.locator('#target-kind option:checked').textContent(), 'as the values suggest');
     const captions = await inspector.getByRole('list', { name: 'Uploaded samples' }).locator('figcaption').allTextContents();
     assert.match(captions[0], /^logP -?\d+\.\d\d$/);
@@ -113,6 +118,8 @@ test('a SMILES file with a measured property: RMSE falls well under the spread, 
     assert.ok(elements.length > 0, 'heteroatoms are named');
     assert.deepEqual([...new Set(elements)].filter((e) => !['N', 'O', 'S'].includes(e)), [], `${elements}`);
     assert.equal(await page.locator('#model option:checked').textContent(), 'GNN (GCN / GIN message passing)');
+    // Dropout lets the labeling queue sample the model's uncertainty (MC dropout).
+    await setNumber(page, 'Dropout', 0.1);
 
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     const started = Date.now();
@@ -131,8 +138,8 @@ test('a SMILES file with a measured property: RMSE falls well under the spread, 
 
     // The scatter: one point per validation sample; a click shows that sample.
     const scatter = page.getByRole('group', { name: 'Predicted against measured logP (validation)' });
-    assert.equal(await scatter.getByRole('button').count(), 150);
-    assert.equal(await page.getByRole('group', { name: 'Residuals (predicted − measured)' }).getByRole('button').count(), 150);
+    assert.equal(await scatter.getByRole('button').count(), 135);
+    assert.equal(await page.getByRole('group', { name: 'Residuals (predicted − measured)' }).getByRole('button').count(), 135);
     // The point farthest from the diagonal, as the lesson asks (points elsewhere may overlap).
     const labels = await scatter.getByRole('button').evaluateAll((points) => points.map((p) => p.getAttribute('aria-label')));
     const parsed = labels.map((l) => l.match(/^sample (\d+): measured (-?[\d.]+), predicted (-?[\d.]+)$/));
@@ -156,11 +163,34 @@ test('a SMILES file with a measured property: RMSE falls well under the spread, 
     assert.ok((await drawing.locator('circle').count()) >= 3, 'atoms');
     assert.ok((await drawing.locator('line.weighted').count()) >= 2, 'bonds');
 
-    // Labeling says it is for classes; predictions come out with their values.
+    // Labeling asks which molecule to measure: the widest spread under MC dropout first.
     await page.getByRole('tab', { name: 'Labeling' }).click();
     const labeling = page.getByRole('region', { name: 'Labeling panel' });
-    await labeling.getByLabel('Labeling is for classes').waitFor();
+    await labeling.getByLabel('Pseudo-labels are for classes').waitFor();
+    assert.equal(await page.locator('#query-strategy option:checked').textContent(), 'Uncertainty (MC-dropout variance)');
+    assert.equal(await page.locator('#query-strategy option', { hasText: 'Entropy' }).count(), 0, 'no class strategies');
+    const asked = labeling.getByLabel('Asked sample');
+    await until('a molecule to measure', async () =>
+      /the model predicts logP -?\d+\.\d\d ± \d+\.\d\d/.test(await asked.textContent().catch(() => '')));
+    const measuredId = await asked.getAttribute('data-id');
+    assert.ok(parseInt(measuredId, 10) > 901, `an unmeasured molecule is asked about (line ${measuredId})`);
+    const valueField = labeling.getByLabel('Measured logP');
+    await valueField.fill('high');
+    await valueField.press('Enter');
+    await until('the refusal', async () => /Measured logP: "high" is not a number/.test(await alertText(page)));
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await valueField.fill('2.5');
+    await valueField.press('Enter');
+    await until('the next molecule', async () => (await asked.getAttribute('data-id')) !== measuredId);
+    assert.match(await labeling.getByLabel('Pool').textContent(), /1 measured by you/);
     assert.deepEqual(await accessibilityProblems(page, '[aria-label="Labeling panel"]'), []);
+    const [values] = await Promise.all([page.waitForEvent('download'),
+      labeling.getByRole('button', { name: 'Export values' }).click()]);
+    const valuesFile = path.join(os.tmpdir(), `petri-${Date.now()}-values.csv`);
+    await values.saveAs(valuesFile);
+    assert.equal(fs.readFileSync(valuesFile, 'utf8'), `id,value,source\r\n${measuredId},2.5,human\r\n`);
+
+    // Predictions come out with their values; the measured molecule is trained on.
     const [file] = await Promise.all([page.waitForEvent('download'),
       labeling.getByRole('button', { name: 'Export predictions' }).click()]);
     assert.equal(file.suggestedFilename(), 'lipophilicity-predictions.csv');
@@ -169,19 +199,32 @@ test('a SMILES file with a measured property: RMSE falls well under the spread, 
     const lines = fs.readFileSync(saved, 'utf8').trim().split(/\r?\n/);
     assert.equal(lines[0], 'id,smiles,split,target,predicted');
     assert.equal(lines.length, 1001);
-    const byLine = new Map(rows.map((r, i) => [String(i + 2), r.split(',')]));
+    const byLine = new Map(all.slice(1).map((r, i) => [String(i + 2), r.split(',')]));
     let squared = 0;
     for (const line of lines.slice(1)) {
       const [id, smiles, split, target, value] = line.split(',');
-      assert.ok(['train', 'valid', 'test'].includes(split), line);
       assert.equal(smiles, byLine.get(id)[1], line);
-      assert.equal(parseFloat(target), parseFloat(byLine.get(id)[2]), line);
-      squared += (parseFloat(value) - parseFloat(target)) ** 2;
+      if (id === measuredId) {
+        assert.equal(`${split},${target}`, 'train,2.5', line);
+      } else if (parseInt(id, 10) > 901) {
+        assert.equal(`${split},${target}`, 'unlabeled,', line);
+      } else {
+        assert.ok(['train', 'valid', 'test'].includes(split), line);
+        assert.equal(parseFloat(target), parseFloat(byLine.get(id)[2]), line);
+        squared += (parseFloat(value) - parseFloat(target)) ** 2;
+      }
     }
-    assert.ok(Math.sqrt(squared / 1000) < 0.35 * spread, 'the exported predictions are the model\'s');
+    assert.ok(Math.sqrt(squared / 900) < 0.35 * spread, 'the exported predictions are the model\'s');
     await labeling.getByRole('button', { name: 'Evaluate on the test set' }).click();
-    await until('the test errors', async () => /^Test RMSE [\d.]+, MAE [\d.]+, R² 0\.\d+ on 150 held-out samples/
+    await until('the test errors', async () => /^Test RMSE [\d.]+, MAE [\d.]+, R² 0\.\d+ on 135 held-out samples/
       .test(await labeling.getByLabel('Test errors').textContent().catch(() => '')));
+
+    // The value is the person's work: it is there after a reload.
+    await page.reload();
+    await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
+    await page.getByRole('tab', { name: 'Labeling' }).click();
+    await until('the kept value', async () =>
+      /99 unlabeled · 1 measured by you/.test(await labeling.getByLabel('Pool').textContent().catch(() => '')));
     assert.deepEqual(page.problems, []);
   } finally {
     await page.close();

@@ -11,6 +11,16 @@ use std::sync::Arc;
 pub const UPLOAD_VALID: f64 = 0.15;
 pub const UPLOAD_TEST: f64 = 0.15;
 
+/// A pool sample's label as a run learns it: a class, or for a measured target a value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PoolLabel {
+    /// The class (0 for a measured target).
+    pub class: u32,
+    pub source: LabelSource,
+    /// The measured value (measured targets only).
+    pub value: Option<f32>,
+}
+
 /// Where a sample of a [`Collection`] belongs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Part {
@@ -206,20 +216,34 @@ impl Collection {
             .collect()
     }
 
+    /// Whether the target is a measured value rather than a class.
+    pub fn is_measured(&self) -> bool {
+        !self.train.measured().is_empty()
+    }
+
     /// Each pool sample's assigned label from `labels`, by pool index; and the ids of
-    /// `labels` that name no pool sample (they are left out).
-    pub fn assign(
-        &self,
-        labels: &[AssignedLabel],
-    ) -> (Vec<Option<(u32, LabelSource)>>, Vec<String>) {
+    /// `labels` that name no pool sample, or carry no value for a measured target (they are
+    /// left out).
+    pub fn assign(&self, labels: &[AssignedLabel]) -> (Vec<Option<PoolLabel>>, Vec<String>) {
         let index = self.pool_index();
         let classes = self.class_names.len() as u32;
+        let measured = self.is_measured();
         let mut assigned = vec![None; self.pool.len()];
         let mut unknown = Vec::new();
         for label in labels {
+            let value = label.value.filter(|v| v.is_finite());
+            let fits = if measured {
+                value.is_some()
+            } else {
+                label.class < classes
+            };
             match index.get(&label.id) {
-                Some(&i) if label.class < classes => {
-                    assigned[i] = Some((label.class, label.source))
+                Some(&i) if fits => {
+                    assigned[i] = Some(PoolLabel {
+                        class: if measured { 0 } else { label.class },
+                        source: label.source,
+                        value: if measured { value } else { None },
+                    })
                 }
                 _ => unknown.push(label.id.clone()),
             }
@@ -228,25 +252,27 @@ impl Collection {
     }
 
     /// The dataset a run learns from: the training part plus every pool sample with an
-    /// assigned label, validation, test, and the pool.
-    pub fn dataset(&self, assigned: &[Option<(u32, LabelSource)>]) -> Dataset {
-        // A label names a class; a measured target takes no labels from the pool.
-        let measured = !self.train.measured().is_empty();
+    /// assigned label (or measured value), validation, test, and the pool.
+    pub fn dataset(&self, assigned: &[Option<PoolLabel>]) -> Dataset {
         let labeled: Vec<usize> = (0..self.pool.len())
-            .filter(|&i| assigned[i].is_some() && !measured)
+            .filter(|&i| assigned[i].is_some())
             .collect();
-        let classes: Vec<u32> = labeled
-            .iter()
-            .map(|&i| assigned[i].expect("labeled").0)
-            .collect();
+        let given = |i: usize| assigned[i].expect("labeled");
+        let joining = self.pool.subset(&labeled);
+        let joining = if self.is_measured() {
+            joining.with_measured(
+                labeled
+                    .iter()
+                    .map(|&i| given(i).value.unwrap_or(f32::NAN))
+                    .collect(),
+            )
+        } else {
+            joining.with_labels(labeled.iter().map(|&i| given(i).class).collect())
+        };
         let mut train = self.train.clone();
-        train.append(&self.pool.subset(&labeled).with_labels(classes));
+        train.append(&joining);
         let mut train_sources = vec![None; self.train.len()];
-        train_sources.extend(
-            labeled
-                .iter()
-                .map(|&i| assigned[i].map(|(_, source)| source)),
-        );
+        train_sources.extend(labeled.iter().map(|&i| Some(given(i).source)));
         let mut dataset = Dataset {
             name: self.name.clone(),
             class_names: self.class_names.clone(),
@@ -256,7 +282,7 @@ impl Collection {
             test: self.test.clone(),
             pool: self.pool.clone(),
             unlabeled: (0..self.pool.len())
-                .filter(|&i| assigned[i].is_none() || measured)
+                .filter(|&i| assigned[i].is_none())
                 .collect(),
         };
         if let Samples::Nodes(_) = &dataset.train {
@@ -339,16 +365,19 @@ mod tests {
                 id: cut.ids(Part::Pool)[0].clone(),
                 class: truth[0],
                 source: LabelSource::Human,
+                value: None,
             },
             AssignedLabel {
                 id: cut.ids(Part::Pool)[7].clone(),
                 class: truth[7],
                 source: LabelSource::Pseudo,
+                value: None,
             },
             AssignedLabel {
                 id: "not-a-sample".into(),
                 class: 0,
                 source: LabelSource::Human,
+                value: None,
             },
         ];
         let (assigned, unknown) = cut.assign(&labels);
@@ -388,6 +417,7 @@ mod tests {
             id,
             class: 1,
             source: LabelSource::Human,
+            value: None,
         }]);
         let dataset = cut.dataset(&assigned);
         let Samples::Nodes(train) = &dataset.train else {

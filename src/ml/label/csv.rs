@@ -18,15 +18,29 @@ fn finish(writer: csv::Writer<Vec<u8>>) -> String {
     String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
 }
 
-/// `id,label,source` rows of the assigned labels, in the order given; labels by class name.
-pub fn labels_to_csv(labels: &[AssignedLabel], class_names: &[String]) -> String {
+/// The header of a labels file for a measured target.
+pub const VALUES_HEADER: [&str; 3] = ["id", "value", "source"];
+
+/// `id,label,source` rows of the assigned labels, in the order given, labels by class name;
+/// for a `measured` target `id,value,source`.
+pub fn labels_to_csv(labels: &[AssignedLabel], class_names: &[String], measured: bool) -> String {
     let mut out = writer();
-    out.write_record(LABELS_HEADER).expect("in memory");
+    out.write_record(if measured {
+        VALUES_HEADER
+    } else {
+        LABELS_HEADER
+    })
+    .expect("in memory");
     for label in labels {
-        let class = class_names
-            .get(label.class as usize)
-            .map_or("", String::as_str);
-        out.write_record([label.id.as_str(), class, label.source.id()])
+        let given = if measured {
+            label.value.map(|v| v.to_string()).unwrap_or_default()
+        } else {
+            class_names
+                .get(label.class as usize)
+                .cloned()
+                .unwrap_or_default()
+        };
+        out.write_record([label.id.as_str(), &given, label.source.id()])
             .expect("in memory");
     }
     finish(out)
@@ -34,13 +48,15 @@ pub fn labels_to_csv(labels: &[AssignedLabel], class_names: &[String]) -> String
 
 /// Reads a labels file (`id,label` and optionally `source`; the columns in any order, found by
 /// their header). Every row must name a sample of `ids` (`ids[id]` = anything) and a class of
-/// `class_names`; `source` is `human` (the default) or `pseudo`. Any problem refuses the
+/// `class_names`, or for a `measured` target a number (column `value`, or `label`); `source`
+/// is `human` (the default) or `pseudo`. Any problem refuses the
 /// whole file: the problems name the file and each line (at most [`MAX_PROBLEMS_SHOWN`]).
 pub fn parse_labels<T>(
     file: &str,
     text: &str,
     ids: &HashMap<String, T>,
     class_names: &[String],
+    measured: bool,
 ) -> Result<Vec<AssignedLabel>, Vec<Problem>> {
     let problem = |line: usize, message: String| Problem {
         file: file.to_string(),
@@ -63,11 +79,17 @@ pub fn parse_labels<T>(
         None => return Err(vec![problem(0, "the file is empty".into())]),
     };
     let column = |name: &str| header.iter().position(|h| h == name);
-    let (Some(id_col), Some(label_col)) = (column("id"), column("label")) else {
+    let given_col = if measured {
+        column("value").or(column("label"))
+    } else {
+        column("label")
+    };
+    let (Some(id_col), Some(label_col)) = (column("id"), given_col) else {
         return Err(vec![problem(
             1,
             format!(
-                "the header must name the columns id and label (and optionally source); it is \"{}\"",
+                "the header must name the columns id and {} (and optionally source); it is \"{}\"",
+                if measured { "value" } else { "label" },
                 header.join(",")
             ),
         )]);
@@ -104,7 +126,30 @@ pub fn parse_labels<T>(
             ));
             continue;
         }
-        let Some(&class) = class_of.get(label) else {
+        let value = if measured {
+            match label.parse::<f32>() {
+                Ok(v) if v.is_finite() => Some(v),
+                _ => {
+                    problems.push(problem(
+                        line,
+                        if label.is_empty() {
+                            "the value is empty".into()
+                        } else {
+                            format!("\"{label}\" is not a number")
+                        },
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let class = if measured {
+            Some(&0)
+        } else {
+            class_of.get(label)
+        };
+        let Some(&class) = class else {
             problems.push(problem(
                 line,
                 if label.is_empty() {
@@ -142,6 +187,7 @@ pub fn parse_labels<T>(
             id: id.to_string(),
             class,
             source,
+            value,
         });
     }
     if problems.is_empty() {
@@ -292,18 +338,20 @@ mod tests {
                 id: "unlabeled/a 1.png".into(),
                 class: 1,
                 source: LabelSource::Human,
+                value: None,
             },
             AssignedLabel {
                 id: "x,\"y\"".into(),
                 class: 0,
                 source: LabelSource::Pseudo,
+                value: None,
             },
         ];
-        let text = labels_to_csv(&labels, &classes());
+        let text = labels_to_csv(&labels, &classes(), false);
         assert!(text.starts_with("id,label,source\r\n"));
         let known = ids(&["unlabeled/a 1.png", "x,\"y\"", "other"]);
         assert_eq!(
-            parse_labels("labels.csv", &text, &known, &classes()),
+            parse_labels("labels.csv", &text, &known, &classes(), false),
             Ok(labels)
         );
     }
@@ -312,7 +360,7 @@ mod tests {
     fn unknown_ids_and_classes_are_refused_with_their_lines() {
         let text = "label,id\ncat,a\ncat,nope\nbird,b\n,a2\n\"dog, big\",b\n";
         let known = ids(&["a", "b", "a2"]);
-        let problems = parse_labels("mine.csv", text, &known, &classes()).unwrap_err();
+        let problems = parse_labels("mine.csv", text, &known, &classes(), false).unwrap_err();
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
@@ -323,25 +371,57 @@ mod tests {
             ]
         );
         let twice = "id,label\na,cat\na,cat\n";
-        let problems = parse_labels("t.csv", twice, &known, &classes()).unwrap_err();
+        let problems = parse_labels("t.csv", twice, &known, &classes(), false).unwrap_err();
         assert_eq!(
             problems[0].to_string(),
             "t.csv, line 3: the id \"a\" is labeled again (first on line 2)"
         );
-        let no_header = parse_labels("h.csv", "a,cat\n", &known, &classes()).unwrap_err();
+        let no_header = parse_labels("h.csv", "a,cat\n", &known, &classes(), false).unwrap_err();
         assert!(
             no_header[0]
                 .to_string()
                 .starts_with("h.csv, line 1: the header must name")
         );
-        assert!(parse_labels("e.csv", "", &known, &classes()).is_err());
+        assert!(parse_labels("e.csv", "", &known, &classes(), false).is_err());
         let bad_source = parse_labels(
             "s.csv",
             "id,label,source\na,cat,robot\n",
             &known,
             &classes(),
+            false,
         );
         assert!(bad_source.unwrap_err()[0].message.contains("robot"));
+    }
+
+    #[test]
+    fn measured_values_go_out_and_come_back_as_numbers() {
+        let labels = vec![AssignedLabel {
+            id: "12".into(),
+            class: 0,
+            source: LabelSource::Human,
+            value: Some(-1.25),
+        }];
+        let text = labels_to_csv(&labels, &["logP".into()], true);
+        assert_eq!(text, "id,value,source\r\n12,-1.25,human\r\n");
+        let known = ids(&["12", "13"]);
+        assert_eq!(parse_labels("v.csv", &text, &known, &[], true), Ok(labels));
+        let problems =
+            parse_labels("v.csv", "id,value\n12,high\n13,\n", &known, &[], true).unwrap_err();
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            vec![
+                "v.csv, line 2: \"high\" is not a number",
+                "v.csv, line 3: the value is empty",
+            ]
+        );
+        // A class labels file does not fit a measured target.
+        let classes_file = parse_labels("c.csv", "id,class\n12,cat\n", &known, &[], true);
+        assert!(
+            classes_file.unwrap_err()[0]
+                .message
+                .contains("id and value")
+        );
     }
 
     #[test]

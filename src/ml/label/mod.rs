@@ -10,7 +10,7 @@ pub mod csv;
 pub mod pseudo;
 pub mod query;
 
-pub use collection::{Collection, Part};
+pub use collection::{Collection, Part, PoolLabel};
 pub use query::QueryStrategy;
 
 use serde::{Deserialize, Serialize};
@@ -45,14 +45,17 @@ impl LabelSource {
 }
 
 /// A label given to a sample that came without one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AssignedLabel {
     /// The sample's id (file name, FASTA id, line number, node id; the sample number of a
     /// built-in dataset).
     pub id: String,
-    /// Its class index.
+    /// Its class index (0 for a measured value).
     pub class: u32,
     pub source: LabelSource,
+    /// The value a person measured, where the target is a measured quantity.
+    #[serde(default)]
+    pub value: Option<f32>,
 }
 
 /// How a run uses and asks for labels. Part of the experiment.

@@ -17,11 +17,13 @@ pub enum QueryStrategy {
     /// Highest entropy of the predicted distribution first.
     #[default]
     Entropy,
+    /// Measured targets: the widest spread of the predicted value under MC dropout first.
+    Variance,
     /// k-centre greedy on the model's embeddings: each pick is the sample farthest from
     /// everything labeled or picked, so the queue covers the data.
     Diversity,
-    /// k-centre greedy over the most uncertain candidates (by entropy): uncertain, and not
-    /// all alike.
+    /// k-centre greedy over the most uncertain candidates (by entropy, or for a measured
+    /// target by spread): uncertain, and not all alike.
     UncertainDiversity,
 }
 
@@ -32,11 +34,12 @@ pub const MAX_CANDIDATES: usize = 5000;
 
 impl QueryStrategy {
     /// Every strategy, in menu order.
-    pub const ALL: [QueryStrategy; 6] = [
+    pub const ALL: [QueryStrategy; 7] = [
         QueryStrategy::Random,
         QueryStrategy::LeastConfidence,
         QueryStrategy::Margin,
         QueryStrategy::Entropy,
+        QueryStrategy::Variance,
         QueryStrategy::Diversity,
         QueryStrategy::UncertainDiversity,
     ];
@@ -48,6 +51,7 @@ impl QueryStrategy {
             QueryStrategy::LeastConfidence => "least-confidence",
             QueryStrategy::Margin => "margin",
             QueryStrategy::Entropy => "entropy",
+            QueryStrategy::Variance => "variance",
             QueryStrategy::Diversity => "diversity",
             QueryStrategy::UncertainDiversity => "uncertain-diversity",
         }
@@ -60,6 +64,7 @@ impl QueryStrategy {
             QueryStrategy::LeastConfidence => "Least confidence",
             QueryStrategy::Margin => "Margin",
             QueryStrategy::Entropy => "Entropy",
+            QueryStrategy::Variance => "Uncertainty (MC-dropout variance)",
             QueryStrategy::Diversity => "Diversity (k-centre on embeddings)",
             QueryStrategy::UncertainDiversity => "Diversity among the most uncertain",
         }
@@ -68,6 +73,30 @@ impl QueryStrategy {
     /// The strategy with identifier `id`.
     pub fn from_id(id: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.id() == id)
+    }
+
+    /// Whether the strategy can order a pool whose target is measured (`measured`) or a
+    /// class: the class-probability strategies need classes, the spread a measured value.
+    pub fn fits(self, measured: bool) -> bool {
+        match self {
+            QueryStrategy::LeastConfidence | QueryStrategy::Margin | QueryStrategy::Entropy => {
+                !measured
+            }
+            QueryStrategy::Variance => measured,
+            QueryStrategy::Random
+            | QueryStrategy::Diversity
+            | QueryStrategy::UncertainDiversity => true,
+        }
+    }
+
+    /// The strategy used for the target: this one where it fits, else the uncertainty
+    /// strategy of the target's kind (spread for a measured value, entropy for classes).
+    pub fn for_target(self, measured: bool) -> Self {
+        match (self.fits(measured), measured) {
+            (true, _) => self,
+            (false, true) => QueryStrategy::Variance,
+            (false, false) => QueryStrategy::Entropy,
+        }
     }
 
     /// Whether the strategy reads embeddings (the others need only probabilities).
@@ -89,6 +118,9 @@ pub struct Candidates<'a> {
     /// Embeddings of labeled samples, `[labeled, width]`: the centres k-centre starts from.
     pub labeled: &'a [f32],
     pub width: usize,
+    /// Measured targets: each candidate's spread (standard deviation) of the predicted value
+    /// under MC dropout; empty for classes, or when the model has no dropout.
+    pub spread: &'a [f32],
 }
 
 impl Candidates<'_> {
@@ -129,7 +161,8 @@ pub fn entropy(p: &[f32]) -> f32 {
 }
 
 /// Up to `count` candidates, the one to ask about first first. Ties keep candidate order.
-/// `seed` decides the random order and the subsets drawn for large pools.
+/// `seed` decides the random order and the subsets drawn for large pools. The spread
+/// strategies without spreads (a model without dropout) fall back to the random order.
 pub fn rank(
     strategy: QueryStrategy,
     candidates: &Candidates,
@@ -146,6 +179,27 @@ pub fn rank(
         });
         order
     };
+    // Without spreads (a model without dropout) a measured target has no uncertainty.
+    let spread_known = candidates.spread.len() == n;
+    let spread_order = || {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| candidates.spread[b].total_cmp(&candidates.spread[a]));
+        order
+    };
+    let uncertain_first = || {
+        if spread_known && n > 0 {
+            spread_order()
+        } else {
+            by_score(&entropy, true)
+        }
+    };
+    let strategy = match strategy {
+        QueryStrategy::Variance if !spread_known => QueryStrategy::Random,
+        QueryStrategy::UncertainDiversity if candidates.classes == 1 && !spread_known => {
+            QueryStrategy::Diversity
+        }
+        other => other,
+    };
     let mut order = match strategy {
         QueryStrategy::Random => {
             let mut order: Vec<usize> = (0..n).collect();
@@ -155,6 +209,7 @@ pub fn rank(
         QueryStrategy::LeastConfidence => by_score(&least_confidence, true),
         QueryStrategy::Margin => by_score(&margin, false),
         QueryStrategy::Entropy => by_score(&entropy, true),
+        QueryStrategy::Variance => spread_order(),
         QueryStrategy::Diversity => {
             let mut pool: Vec<usize> = (0..n).collect();
             if n > MAX_CANDIDATES {
@@ -165,7 +220,7 @@ pub fn rank(
             k_centre(candidates, &pool, count, seed)
         }
         QueryStrategy::UncertainDiversity => {
-            let shortlist: Vec<usize> = by_score(&entropy, true)
+            let shortlist: Vec<usize> = uncertain_first()
                 .into_iter()
                 .take((count * 10).max(100))
                 .collect();
@@ -238,6 +293,7 @@ mod tests {
             embeddings,
             labeled,
             width: 1,
+            spread: &[],
         }
     }
 
@@ -262,6 +318,7 @@ mod tests {
             embeddings: &[],
             labeled: &[],
             width: 1,
+            spread: &[],
         };
         assert_eq!(rank(QueryStrategy::Margin, &c3, 2, 1), vec![0, 1]);
         assert_eq!(rank(QueryStrategy::LeastConfidence, &c3, 2, 1), vec![1, 0]);
@@ -313,5 +370,51 @@ mod tests {
         let mut sorted = picks.clone();
         sorted.sort_unstable();
         assert!(sorted.windows(2).all(|w| w[1] - w[0] >= 10), "{sorted:?}");
+    }
+
+    #[test]
+    fn measured_targets_are_asked_about_by_their_spread() {
+        // One output per candidate (the predicted value); the spread decides.
+        let values = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let spread = [0.1, 0.9, 0.0, 0.5, 0.7];
+        let embeddings = [0.0, 1.0, 2.0, 3.0, 4.0];
+        let c = Candidates {
+            probabilities: &values,
+            classes: 1,
+            embeddings: &embeddings,
+            labeled: &[],
+            width: 1,
+            spread: &spread,
+        };
+        assert_eq!(rank(QueryStrategy::Variance, &c, 3, 1), vec![1, 4, 3]);
+        // Among the most uncertain (all five here), spread out.
+        assert_eq!(rank(QueryStrategy::UncertainDiversity, &c, 5, 1).len(), 5);
+        // Without spreads (no dropout): the seeded random order.
+        let without = Candidates { spread: &[], ..c };
+        assert_eq!(
+            rank(QueryStrategy::Variance, &without, 5, 3),
+            rank(QueryStrategy::Random, &without, 5, 3)
+        );
+    }
+
+    #[test]
+    fn each_target_gets_a_strategy_that_fits_it() {
+        for strategy in QueryStrategy::ALL {
+            for measured in [false, true] {
+                let used = strategy.for_target(measured);
+                assert!(used.fits(measured), "{strategy:?} {measured}");
+                if strategy.fits(measured) {
+                    assert_eq!(used, strategy);
+                }
+            }
+        }
+        assert_eq!(
+            QueryStrategy::Entropy.for_target(true),
+            QueryStrategy::Variance
+        );
+        assert_eq!(
+            QueryStrategy::Variance.for_target(false),
+            QueryStrategy::Entropy
+        );
     }
 }

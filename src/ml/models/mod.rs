@@ -212,6 +212,17 @@ impl ModelConfig {
         }
     }
 
+    /// The dropout probability (0 to 0.9).
+    pub fn dropout(&self) -> f64 {
+        match self {
+            ModelConfig::Cnn(c) => c.dropout,
+            ModelConfig::Cnn1d(c) => c.dropout,
+            ModelConfig::Rnn(c) => c.dropout,
+            ModelConfig::Gnn(c) => c.dropout,
+            ModelConfig::Mlp(c) => c.dropout,
+        }
+    }
+
     /// The family of this model.
     pub fn family(&self) -> ModelFamily {
         match self {

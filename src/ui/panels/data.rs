@@ -229,7 +229,11 @@ fn inspector(props: &DataPanelProps, upload: &Rc<UploadSummary>) -> Html {
             </p>
             if upload.unlabeled > 0 {
                 <p class="facts" aria-label="Unlabeled samples">
-                    { format!("{} unlabeled samples: label them in the Labeling tab.", thousands(upload.unlabeled)) }
+                    { if upload.measured {
+                        format!("{} samples without a value: measure them in the Labeling tab.", thousands(upload.unlabeled))
+                    } else {
+                        format!("{} unlabeled samples: label them in the Labeling tab.", thousands(upload.unlabeled))
+                    } }
                 </p>
             }
             { for upload.notes.iter().map(|note| html! { <p class="hint">{ note.clone() }</p> }) }

@@ -5,7 +5,9 @@ use super::{PanelProps, on_edit};
 use crate::ml::data::{DataKind, NO_LABEL};
 use crate::ml::label::budget::{BudgetConfig, summary};
 use crate::ml::label::{LabelSource, QueryStrategy};
-use crate::protocol::{GalleryItem, Guesses, ProposedLabel, RunInfo, SampleView, ToWorker};
+use crate::protocol::{
+    Estimate, GalleryItem, Guesses, ProposedLabel, RunInfo, SampleView, ToWorker,
+};
 use crate::ui::app::Engine;
 use crate::ui::state::{Action, Asked, JobProgress, LabelingState};
 use crate::ui::widgets::{
@@ -36,7 +38,8 @@ pub struct LabelingPanelProps {
     pub active: bool,
     /// A labels file the user chose to import.
     pub on_import: Callback<web_sys::File>,
-    /// The data's target is a measured value: labeling is for classes.
+    /// The data's target is a measured value: a person gives values, and the tools that
+    /// propose classes are left out.
     #[prop_or_default]
     pub measured: bool,
 }
@@ -50,7 +53,11 @@ pub fn LabelingPanel(props: &LabelingPanelProps) -> Html {
         // Keys 1–9 label, S skips, Backspace undoes, whenever the tab is open and no text
         // field has focus.
         let dispatch = dispatch.clone();
-        let classes = props.class_names.len();
+        let classes = if props.measured {
+            0
+        } else {
+            props.class_names.len()
+        };
         use_effect_with((props.active, classes), move |(active, classes)| {
             let classes = *classes;
             let listener = active.then(|| {
@@ -97,15 +104,13 @@ pub fn LabelingPanel(props: &LabelingPanelProps) -> Html {
                     { format!(" {}… {} / {}", progress.what, progress.done, progress.total) }
                 </p>
             }
-            if props.measured {
-                <p class="hint" aria-label="Labeling is for classes">
-                    {"Labeling, the queue and pseudo-labels are for classes: this dataset's target is a \
-                      measured value (regression). Samples without a value stay unlabeled; add their \
-                      values to the file and upload it again. Train, explain and export predictions \
-                      work as for classes."}
-                </p>
-            } else if labeling.key.is_none() || (labeling.queue.is_none() && unlabeled != Some(0)) {
+            if labeling.key.is_none() || (labeling.queue.is_none() && unlabeled != Some(0)) {
                 <p class="hint">{"Scoring the unlabeled samples…"}</p>
+            } else if unlabeled == Some(0) && labeling.labels.is_empty() && props.measured {
+                <p class="hint" aria-label="No unlabeled samples">
+                    {"Every sample of this dataset has a measured value. Rows whose target cell is \
+                      empty form the pool: the model asks which of them to measure next."}
+                </p>
             } else if unlabeled == Some(0) && labeling.labels.is_empty() {
                 <p class="hint" aria-label="No unlabeled samples">
                     {"This dataset has no unlabeled samples. For a built-in dataset, choose Labels per \
@@ -117,8 +122,17 @@ pub fn LabelingPanel(props: &LabelingPanelProps) -> Html {
                 <div class="labeling-layout">
                     { queue_section(props) }
                     <div class="labeling-side">
-                        { proposals_section(props) }
-                        { consistency_section(props) }
+                        if props.measured {
+                            <p class="hint" aria-label="Pseudo-labels are for classes">
+                                {"Pseudo-labels and consistency training propose classes; this dataset's \
+                                  target is a measured value (regression). Measure the samples the model \
+                                  asks about: each value joins the training set, and after every few the \
+                                  model trains and asks again."}
+                            </p>
+                        } else {
+                            { proposals_section(props) }
+                            { consistency_section(props) }
+                        }
                     </div>
                 </div>
             }
@@ -140,7 +154,11 @@ fn status(props: &LabelingPanelProps) -> Html {
     let pseudo = labeling.count(LabelSource::Pseudo);
     let mut facts = vec![
         format!("{} unlabeled", queue.unlabeled),
-        format!("{human} labeled by you"),
+        if props.measured {
+            format!("{human} measured by you")
+        } else {
+            format!("{human} labeled by you")
+        },
     ];
     if pseudo > 0 {
         facts.push(format!("{pseudo} pseudo-labels accepted"));
@@ -185,10 +203,19 @@ fn queue_section(props: &LabelingPanelProps) -> Html {
     let labeling = &props.labeling;
     let dispatch = props.edit.dispatch.clone();
     let labeling_config = &props.edit.experiment.labeling;
+    let measured = props.measured;
     let strategies: Vec<(AttrValue, AttrValue)> = QueryStrategy::ALL
         .iter()
+        .filter(|s| s.fits(measured))
         .map(|s| (AttrValue::from(s.id()), AttrValue::from(s.title())))
         .collect();
+    let strategy = labeling_config.strategy.for_target(measured);
+    let no_spread = measured
+        && props.edit.experiment.model.dropout() == 0.0
+        && matches!(
+            strategy,
+            QueryStrategy::Variance | QueryStrategy::UncertainDiversity
+        );
     let on_strategy = on_edit(&props.edit, |e, id: String| {
         if let Some(strategy) = QueryStrategy::from_id(&id) {
             e.labeling.strategy = strategy;
@@ -218,14 +245,21 @@ fn queue_section(props: &LabelingPanelProps) -> Html {
     let undo_enabled = labeling.count(LabelSource::Human) > 0;
     html! {
         <div class="queue">
-            <h3>{"Label what the model asks about"}</h3>
+            <h3>{ if measured { "Measure what the model asks about" } else { "Label what the model asks about" } }</h3>
             <div class="row">
                 <SelectField id="query-strategy" label="Query strategy" options={strategies}
-                             selected={labeling_config.strategy.id()} onchange={on_strategy} />
+                             selected={strategy.id()} onchange={on_strategy} />
                 <NumberField id="retrain-every" label="Retrain after (labels)"
                              value={labeling_config.retrain_every.to_string()} step="1" min="1" max="100"
                              onchange={on_retrain} />
             </div>
+            if no_spread {
+                <p class="hint" aria-label="No dropout">
+                    {"The model has no dropout, so MC dropout cannot sample its uncertainty: the queue \
+                      is in random order (with diversity, by diversity alone). Set Dropout above 0 in \
+                      the Model panel and train again."}
+                </p>
+            }
             if let Some(asked) = &asked {
                 { asked_view(props, asked) }
             } else {
@@ -237,7 +271,11 @@ fn queue_section(props: &LabelingPanelProps) -> Html {
                     } }
                 </p>
             }
-            <div class="class-buttons" role="group" aria-label="Label as">{ for class_buttons }</div>
+            if measured {
+                { value_form(props, asked.as_ref()) }
+            } else {
+                <div class="class-buttons" role="group" aria-label="Label as">{ for class_buttons }</div>
+            }
             <div class="row">
                 <button onclick={dispatch.to_callback().reform(|_: MouseEvent| Action::Skip)} disabled={asked.is_none()}>
                     {"Skip"}<span class="key-hint">{" (S)"}</span>
@@ -246,8 +284,8 @@ fn queue_section(props: &LabelingPanelProps) -> Html {
                     {"Undo"}<span class="key-hint">{" (Backspace)"}</span>
                 </button>
                 <span class="facts" aria-label="Queue">
-                    { format!("{waiting} in the queue; the model trains and asks again after every {} labels.",
-                              labeling_config.retrain_every) }
+                    { format!("{waiting} in the queue; the model trains and asks again after every {} {}.",
+                              labeling_config.retrain_every, if measured { "values" } else { "labels" }) }
                 </span>
             </div>
             if let Some(queue) = &labeling.queue && !queue.nodes.is_empty() {
@@ -260,7 +298,16 @@ fn queue_section(props: &LabelingPanelProps) -> Html {
 /// The asked sample drawn large, with the model's top guesses.
 fn asked_view(props: &LabelingPanelProps, asked: &Asked) -> Html {
     let names = &props.class_names;
-    let guesses = guesses_text(names, &asked.guesses);
+    let guesses = match asked.estimate {
+        Some(estimate) => format!(
+            "the model predicts {}",
+            estimate_text(target_name(names), estimate)
+        ),
+        None => format!(
+            "the model's guesses: {}",
+            guesses_text(names, &asked.guesses)
+        ),
+    };
     let view = match &asked.view {
         Some(SampleView::Letters { alphabet, letters }) => letters_view(alphabet, letters),
         Some(SampleView::Network { .. }) | None => html! {},
@@ -281,11 +328,59 @@ fn asked_view(props: &LabelingPanelProps, asked: &Asked) -> Html {
             { view }
             <p class="facts">
                 <span class="asked-id">{ asked.id.clone() }</span>
-                { format!(" — the model's guesses: {guesses}") }
+                { format!(" — {guesses}") }
                 {" "}
                 <button onclick={on_explain}>{"Why? Explain this sample"}</button>
             </p>
         </div>
+    }
+}
+
+/// The name of a measured target (its column's header).
+fn target_name(names: &[String]) -> &str {
+    names.first().map_or("value", String::as_str)
+}
+
+/// `logP 1.23 ± 0.40`: a predicted value and its spread under MC dropout.
+fn estimate_text(name: &str, estimate: Estimate) -> String {
+    match estimate.spread {
+        Some(spread) => format!("{name} {:.2} ± {spread:.2}", estimate.value),
+        None => format!("{name} {:.2}", estimate.value),
+    }
+}
+
+/// For a measured target: the value a person measured for the asked sample.
+fn value_form(props: &LabelingPanelProps, asked: Option<&Asked>) -> Html {
+    let name = target_name(&props.class_names).to_string();
+    let input = NodeRef::default();
+    let onsubmit = {
+        let input = input.clone();
+        let dispatch = props.edit.dispatch.clone();
+        let name = name.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(field) = input.cast::<HtmlInputElement>() else {
+                return;
+            };
+            let text = field.value();
+            match text.trim().parse::<f32>() {
+                Ok(value) if value.is_finite() => {
+                    field.set_value("");
+                    dispatch.dispatch(Action::Measure(value));
+                }
+                _ => dispatch.dispatch(Action::Alert(format!(
+                    "Measured {name}: \"{text}\" is not a number; nothing was saved."
+                ))),
+            }
+        })
+    };
+    html! {
+        <form class="row value-form" {onsubmit} aria-label="Measured value">
+            <label for="measured-value">{ format!("Measured {name}") }</label>
+            <input id="measured-value" ref={input} type="text" inputmode="decimal"
+                   autocomplete="off" disabled={asked.is_none()} />
+            <button type="submit" class="primary" disabled={asked.is_none()}>{"Save value"}</button>
+        </form>
     }
 }
 
@@ -636,13 +731,15 @@ fn results_section(props: &LabelingPanelProps) -> Html {
             <div class="row">
                 <button onclick={send(ToWorker::EvaluateTest)}>{"Evaluate on the test set"}</button>
                 <button onclick={send(ToWorker::ExportPredictions)}>{"Export predictions"}</button>
-                if !props.measured {
-                    <button onclick={send(ToWorker::ExportLabels)}>{"Export labels"}</button>
-                    <span class="upload-inline">
-                        <label for="import-labels" class="button">{"Import labels"}</label>
-                        <input id="import-labels" class="sr-only" type="file" accept=".csv,text/csv" onchange={on_file} />
-                    </span>
-                }
+                <button onclick={send(ToWorker::ExportLabels)}>
+                    { if props.measured { "Export values" } else { "Export labels" } }
+                </button>
+                <span class="upload-inline">
+                    <label for="import-labels" class="button">
+                        { if props.measured { "Import values" } else { "Import labels" } }
+                    </label>
+                    <input id="import-labels" class="sr-only" type="file" accept=".csv,text/csv" onchange={on_file} />
+                </span>
             </div>
             if let Some(test) = &props.labeling.test {
                 if let Some(errors) = &test.regression {
@@ -667,7 +764,7 @@ fn results_section(props: &LabelingPanelProps) -> Html {
                 } }
             </p>
             if props.measured {
-                <p class="hint">{"Predictions: a CSV of every sample (training, validation, test, unlabeled): id (and the SMILES of a molecule), split, target (the measured value) and predicted, in the target's units."}</p>
+                <p class="hint">{"Predictions: a CSV of every sample (training, validation, test, unlabeled): id (and the SMILES of a molecule), split, target (the measured value) and predicted, in the target's units; a sample you measured is in the training split. Values: id,value,source."}</p>
             } else {
                 <p class="hint">{"Predictions: a CSV of every sample (training, validation, test, unlabeled) with its label, who gave it, the predicted class, its confidence and every class's probability. Labels: id,label,source (human or pseudo)."}</p>
             }

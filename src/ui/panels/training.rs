@@ -129,20 +129,20 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         .iter()
         .map(|r| (r.step as f64, r.loss))
         .collect();
+    // The curve beside the loss: RMSE for a measured target, else accuracy.
+    let score = |step: u64, accuracy: f64, rmse: Option<f64>| {
+        let value = if measured {
+            rmse.unwrap_or(f64::NAN)
+        } else {
+            accuracy
+        };
+        (step as f64, value)
+    };
     let train_acc: Vec<(f64, f64)> = state
         .run
         .train
         .iter()
-        .map(|r| {
-            (
-                r.step as f64,
-                if measured {
-                    r.rmse.unwrap_or(f64::NAN)
-                } else {
-                    r.accuracy
-                },
-            )
-        })
+        .map(|r| score(r.step, r.accuracy, r.rmse))
         .collect();
     let val_loss: Vec<(f64, f64)> = state
         .run
@@ -154,16 +154,7 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         .run
         .eval
         .iter()
-        .map(|r| {
-            (
-                r.step as f64,
-                if measured {
-                    r.rmse.unwrap_or(f64::NAN)
-                } else {
-                    r.accuracy
-                },
-            )
-        })
+        .map(|r| score(r.step, r.accuracy, r.rmse))
         .collect();
     let regression = state
         .run
