@@ -725,13 +725,14 @@ impl<P: Platform> Engine<P> {
             };
             PredictionRow {
                 id: &collection.ids(part)[i],
+                smiles: collection.smiles(part).map(|s| s[i].as_str()),
                 split,
                 label,
                 source,
                 probabilities: &job.probabilities[k * classes..(k + 1) * classes],
             }
         });
-        let text = predictions_csv(&collection.class_names, rows);
+        let text = predictions_csv(&collection.class_names, collection.smiles.is_some(), rows);
         self.platform.post(FromWorker::Download { name, text });
     }
 

@@ -201,6 +201,8 @@ pub fn parse_labels<T>(
 /// One row of a predictions file.
 pub struct PredictionRow<'a> {
     pub id: &'a str,
+    /// The molecule as written, for molecules read from SMILES.
+    pub smiles: Option<&'a str>,
     /// `train`, `valid`, `test` or `unlabeled`.
     pub split: &'a str,
     /// The sample's label (from the data, a person, or an accepted pseudo-label).
@@ -212,22 +214,18 @@ pub struct PredictionRow<'a> {
 }
 
 /// A predictions file: `id, split, label, label_source, predicted, confidence` and one
-/// `p_<class>` column per class.
+/// `p_<class>` column per class; for molecules (`with_smiles`) `smiles` after the id.
 pub fn predictions_csv<'a>(
     class_names: &[String],
+    with_smiles: bool,
     rows: impl IntoIterator<Item = PredictionRow<'a>>,
 ) -> String {
     let mut out = writer();
-    let mut header: Vec<String> = [
-        "id",
-        "split",
-        "label",
-        "label_source",
-        "predicted",
-        "confidence",
-    ]
-    .map(String::from)
-    .to_vec();
+    let mut header: Vec<String> = vec!["id".into()];
+    if with_smiles {
+        header.push("smiles".into());
+    }
+    header.extend(["split", "label", "label_source", "predicted", "confidence"].map(String::from));
     header.extend(class_names.iter().map(|c| format!("p_{c}")));
     out.write_record(&header).expect("in memory");
     let name = |c: u32| class_names.get(c as usize).cloned().unwrap_or_default();
@@ -239,14 +237,17 @@ pub fn predictions_csv<'a>(
                 .fold((0, f32::NEG_INFINITY), |best, (i, &p)| {
                     if p > best.1 { (i as u32, p) } else { best }
                 });
-        let mut record = vec![
-            row.id.to_string(),
+        let mut record = vec![row.id.to_string()];
+        if with_smiles {
+            record.push(row.smiles.unwrap_or_default().to_string());
+        }
+        record.extend([
             row.split.to_string(),
             row.label.map(name).unwrap_or_default(),
             row.source.map(|s| s.id().to_string()).unwrap_or_default(),
             name(predicted),
             format!("{confidence:.6}"),
-        ];
+        ]);
         record.extend(row.probabilities.iter().map(|p| format!("{p:.6}")));
         out.write_record(&record).expect("in memory");
     }
@@ -428,8 +429,10 @@ mod tests {
     fn predictions_have_a_row_per_sample_and_a_column_per_class() {
         let text = predictions_csv(
             &classes(),
+            false,
             [
                 PredictionRow {
+                    smiles: None,
                     id: "a",
                     split: "train",
                     label: Some(0),
@@ -437,6 +440,7 @@ mod tests {
                     probabilities: &[0.9, 0.1],
                 },
                 PredictionRow {
+                    smiles: None,
                     id: "b",
                     split: "unlabeled",
                     label: None,
@@ -444,6 +448,7 @@ mod tests {
                     probabilities: &[0.2, 0.8],
                 },
                 PredictionRow {
+                    smiles: None,
                     id: "c",
                     split: "train",
                     label: Some(1),
@@ -465,6 +470,22 @@ mod tests {
         assert_eq!(
             lines[3],
             "c,train,\"dog, big\",pseudo,\"dog, big\",0.700000,0.300000,0.700000"
+        );
+        // Molecules name their SMILES after the id.
+        let molecule = PredictionRow {
+            id: "4",
+            smiles: Some("c1ccccc1O"),
+            split: "valid",
+            label: Some(0),
+            source: None,
+            probabilities: &[0.6, 0.4],
+        };
+        let text = predictions_csv(&classes(), true, [molecule]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("id,smiles,split,label,"));
+        assert_eq!(
+            lines[1],
+            "4,c1ccccc1O,valid,cat,,cat,0.600000,0.600000,0.400000"
         );
     }
 }

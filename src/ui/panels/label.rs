@@ -766,7 +766,7 @@ fn results_section(props: &LabelingPanelProps) -> Html {
             if props.measured {
                 <p class="hint">{"Predictions: a CSV of every sample (training, validation, test, unlabeled): id (and the SMILES of a molecule), split, target (the measured value) and predicted, in the target's units; a sample you measured is in the training split. Values: id,value,source."}</p>
             } else {
-                <p class="hint">{"Predictions: a CSV of every sample (training, validation, test, unlabeled) with its label, who gave it, the predicted class, its confidence and every class's probability. Labels: id,label,source (human or pseudo)."}</p>
+                <p class="hint">{"Predictions: a CSV of every sample (training, validation, test, unlabeled) with its id (and the SMILES of a molecule), its label, who gave it, the predicted class, its confidence and every class's probability. Labels: id,label,source (human or pseudo)."}</p>
             }
         </div>
     }
