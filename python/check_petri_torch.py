@@ -28,7 +28,8 @@ def main(folder):
                 logits = model(x, torch.tensor(inputs["lengths"]))
             elif model.family == "gnn" and model.kind == "Graph":
                 logits = model(x, torch.tensor(inputs["edges"]),
-                               torch.tensor(inputs["node_graph"]), inputs["graphs"])
+                               torch.tensor(inputs["node_graph"]), inputs["graphs"],
+                               torch.tensor(inputs["bonds"]))
             elif model.family == "gnn":
                 logits = model(x, torch.tensor(inputs["edges"]))[torch.tensor(inputs["targets"])]
             else:

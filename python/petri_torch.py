@@ -20,9 +20,11 @@ for a measured target, values):
                                                channel per letter of .alphabet), zero-padded
                                                after each sequence's length; lengths [N]
                                                (None: every sequence is T long)
-- GNN, graphs:      forward(x, edges, node_graph, graphs)   x [nodes, F]; edges [E, 2]
+- GNN, graphs:      forward(x, edges, node_graph, graphs, bonds)   x [nodes, F]; edges [E, 2]
                                                (undirected, each edge once); node_graph [nodes]:
-                                               each node's graph; returns [graphs, classes]
+                                               each node's graph; bonds [E] (GINE: 1 single,
+                                               2 double, 3 triple, 4 aromatic, 0 or None
+                                               untyped); returns [graphs, classes]
 - GNN, nodes:       forward(x, edges)          returns [nodes, classes], every node
 
 Depends on torch and safetensors only.
@@ -340,24 +342,29 @@ class _Rnn(nn.Module):
         return self.head(pooled)
 
 
+_EDGE_TYPES = 5  # single, double, triple, aromatic, untyped
+
+
 class _GnnLayer(nn.Module):
-    def __init__(self, inputs, hidden, gin):
+    def __init__(self, inputs, hidden, gin, gine):
         super().__init__()
         self.linear = nn.Linear(inputs, hidden)
-        self.mlp_out = nn.Linear(hidden, hidden) if gin else None
+        self.mlp_out = nn.Linear(hidden, hidden) if gin or gine else None
+        self.bond = nn.Linear(_EDGE_TYPES, inputs) if gine else None
 
 
 class _Gnn(nn.Module):
     def __init__(self, config, features, classes, graphs):
         super().__init__()
-        self.gin = config["kind"] == "gin"
+        self.gin = config["kind"] in ("gin", "gine")
+        self.gine = config["kind"] == "gine"
         self.readout = config["readout"]
         self.graph_task = graphs
         self.activation = _activation(config["activation"])
         self.layers = nn.ModuleList()
         inputs = features
         for _ in range(config["layers"]):
-            self.layers.append(_GnnLayer(inputs, config["hidden"], self.gin))
+            self.layers.append(_GnnLayer(inputs, config["hidden"], self.gin, self.gine))
             inputs = config["hidden"]
         self.head = nn.Linear(inputs, classes)
 
@@ -372,16 +379,26 @@ class _Gnn(nn.Module):
         degree = torch.zeros(nodes).index_add_(0, receivers, torch.ones(len(receivers)))
         return senders, receivers, 1.0 / torch.sqrt(degree[senders] * degree[receivers])
 
-    def forward(self, x, edges, node_graph=None, graphs=None):
+    def forward(self, x, edges, node_graph=None, graphs=None, bonds=None):
         nodes = x.shape[0]
         senders, receivers, weights = self._propagation(nodes, edges)
+        edge_count = len(senders) // 2
+        if bonds is None:
+            bonds = torch.zeros(edge_count, dtype=torch.long)
+        bonds = torch.as_tensor(bonds, dtype=torch.long).reshape(-1)
+        slots = torch.where((bonds >= 1) & (bonds <= 4), bonds - 1, _EDGE_TYPES - 1)
+        edge_types = F.one_hot(torch.cat([slots, slots]), _EDGE_TYPES).to(x.dtype)
 
         def propagate(values):
             messages = values[senders] * weights[:, None]
             return values.new_zeros(values.shape).index_add_(0, receivers, messages)
 
         for layer in self.layers:
-            if layer.mlp_out is None:
+            if layer.bond is not None:
+                messages = F.relu(x[senders] + layer.bond(edge_types))
+                summed = x + x.new_zeros(x.shape).index_add_(0, receivers, messages)
+                x = layer.mlp_out(self.activation(layer.linear(summed)))
+            elif layer.mlp_out is None:
                 x = propagate(x @ layer.linear.weight.T) + layer.linear.bias
             else:
                 x = layer.mlp_out(self.activation(layer.linear(x + propagate(x))))

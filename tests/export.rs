@@ -131,6 +131,20 @@ fn cases() -> Vec<(&'static str, Experiment, Dataset)> {
             smiles_dataset(3),
         ),
         (
+            "gine-bonds",
+            Experiment {
+                dataset: DatasetId::Uploaded,
+                model: ModelConfig::Gnn(GnnConfig {
+                    kind: GnnKind::Gine,
+                    readout: Readout::Sum,
+                    ..GnnConfig::default()
+                }),
+                seed: 3,
+                ..Experiment::default()
+            },
+            molecules_dataset(3),
+        ),
+        (
             "mlp",
             Experiment {
                 dataset: DatasetId::Uploaded,
@@ -141,6 +155,26 @@ fn cases() -> Vec<(&'static str, Experiment, Dataset)> {
             table_dataset(3),
         ),
     ]
+}
+
+/// The example molecules with classes, single, double, triple and aromatic bonds among them.
+fn molecules_dataset(seed: u64) -> Dataset {
+    let imported = import::import(
+        &[upload("assets/examples/molecules.csv")],
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let collection = Collection::upload(&imported, seed);
+    let dataset = collection.dataset(&vec![None; collection.pool.len()]);
+    let petri::ml::data::Samples::Graphs(set) = &dataset.valid else {
+        panic!("molecules are graphs")
+    };
+    let mut kinds: Vec<u8> = set.graphs.iter().flat_map(|g| g.bonds.clone()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    assert!(kinds.len() >= 3, "bond kinds in validation: {kinds:?}");
+    dataset
 }
 
 /// The first 200 molecules of the example SMILES file and their measured logP.
@@ -183,10 +217,11 @@ fn inputs_json(input: &BatchInput) -> serde_json::Value {
             features,
             feature_dim,
             edges,
+            bonds,
             node_graph,
             graphs,
         } => json!({"values": features, "shape": [node_graph.len(), feature_dim],
-                    "edges": edges, "node_graph": node_graph, "graphs": graphs}),
+                    "edges": edges, "bonds": bonds, "node_graph": node_graph, "graphs": graphs}),
         BatchInput::Nodes {
             features,
             feature_dim,
@@ -301,7 +336,7 @@ fn check_in_pytorch(folder: &Path) {
     );
     println!("{report}");
     assert!(check.status.success(), "PyTorch disagrees:\n{report}");
-    assert_eq!(report.matches(" ok").count(), 8, "{report}");
+    assert_eq!(report.matches(" ok").count(), 9, "{report}");
 }
 
 fn new_engine() -> Engine<TestPlatform> {

@@ -106,7 +106,15 @@ fn molecule_batch() -> (Vec<Graph>, usize) {
     let Samples::Graphs(set) = data.train else {
         panic!("molecules are graphs")
     };
-    (set.graphs[..4].to_vec(), set.feature_dim)
+    // Bonds of every type, as SMILES molecules have them (GINE reads them).
+    let graphs = set.graphs[..4]
+        .iter()
+        .map(|g| Graph {
+            bonds: (0..g.edges.len()).map(|k| (k % 5) as u8).collect(),
+            ..g.clone()
+        })
+        .collect();
+    (graphs, set.feature_dim)
 }
 
 #[test]
@@ -118,6 +126,7 @@ fn graph_predictions_do_not_depend_on_node_order() {
         (GnnKind::Gcn, Readout::Mean),
         (GnnKind::Gin, Readout::Sum),
         (GnnKind::Gin, Readout::Max),
+        (GnnKind::Gine, Readout::Sum),
     ] {
         let model = gnn(kind, readout).init(&shape, 2, &device).unwrap();
         let original = values(model.forward(&graphs_input(&graphs, dim), &device));
@@ -150,8 +159,13 @@ fn graphs_of_different_sizes_batch_as_if_run_alone() {
         "sizes differ: {sizes:?}"
     );
     let shape = DataShape::Graph { features: dim };
-    for readout in [Readout::Mean, Readout::Sum, Readout::Max] {
-        let model = gnn(GnnKind::Gin, readout).init(&shape, 2, &device).unwrap();
+    for (kind, readout) in [
+        (GnnKind::Gin, Readout::Mean),
+        (GnnKind::Gin, Readout::Sum),
+        (GnnKind::Gin, Readout::Max),
+        (GnnKind::Gine, Readout::Sum),
+    ] {
+        let model = gnn(kind, readout).init(&shape, 2, &device).unwrap();
         let together = values(model.forward(&graphs_input(&graphs, dim), &device));
         for (i, graph) in graphs.iter().enumerate() {
             let alone =
@@ -255,7 +269,7 @@ fn rnn_and_gnn_gradients_match_finite_differences() {
         assert!(checked >= 10, "{cell:?}: {checked} checked");
     }
     let (graphs, dim) = molecule_batch();
-    for kind in [GnnKind::Gcn, GnnKind::Gin] {
+    for kind in [GnnKind::Gcn, GnnKind::Gin, GnnKind::Gine] {
         let model: Model = ModelConfig::Gnn(GnnConfig {
             kind,
             layers: 2,
@@ -270,6 +284,51 @@ fn rnn_and_gnn_gradients_match_finite_differences() {
             common::check_gradients(&model, &graphs_input(&graphs, dim), &[0, 1, 1, 0], &device);
         assert!(checked >= 10, "{kind:?}: {checked} checked");
     }
+}
+
+#[test]
+fn gine_reads_the_bond_types_and_gin_does_not() {
+    let device = Device::flex();
+    let (graphs, dim) = molecule_batch();
+    let shape = DataShape::Graph { features: dim };
+    let retyped: Vec<Graph> = graphs
+        .iter()
+        .map(|g| Graph {
+            bonds: g.bonds.iter().map(|&b| (b + 1) % 5).collect(),
+            ..g.clone()
+        })
+        .collect();
+    for (kind, reads) in [(GnnKind::Gin, false), (GnnKind::Gine, true)] {
+        let model = gnn(kind, Readout::Sum).init(&shape, 2, &device).unwrap();
+        let typed = values(model.forward(&graphs_input(&graphs, dim), &device));
+        let other = values(model.forward(&graphs_input(&retyped, dim), &device));
+        let differs = typed.iter().zip(&other).any(|(a, b)| (a - b).abs() > 1e-4);
+        assert_eq!(differs, reads, "{kind:?}: {typed:?} vs {other:?}");
+    }
+    // A graph without bond types is read as untyped edges, as bonds of type 0 are.
+    let untyped: Vec<Graph> = graphs
+        .iter()
+        .map(|g| Graph {
+            bonds: Vec::new(),
+            ..g.clone()
+        })
+        .collect();
+    let zeros: Vec<Graph> = graphs
+        .iter()
+        .map(|g| Graph {
+            bonds: vec![0; g.edges.len()],
+            ..g.clone()
+        })
+        .collect();
+    let model = gnn(GnnKind::Gine, Readout::Mean)
+        .init(&shape, 2, &device)
+        .unwrap();
+    assert_close(
+        &values(model.forward(&graphs_input(&untyped, dim), &device)),
+        &values(model.forward(&graphs_input(&zeros, dim), &device)),
+        1e-6,
+        "untyped edges",
+    );
 }
 
 /// Trains `dataset` with its default model for `steps` steps; returns validation accuracy.

@@ -56,7 +56,7 @@ test('an upload of each kind is inspected and trains above chance on the CPU', a
       { files: example('table.csv'), name: 'table', count: /^148 labeled table rows in 3 classes/, model: 'MLP (dense layers)', target: 0.8 },
       { files: example('sequences.fasta'), name: 'sequences', count: /^200 labeled sequences in 2 classes/, model: '1-D CNN (convolution along the sequence)', target: 0.75 },
       { files: example('graphs.json'), name: 'graphs', count: /^120 labeled graphs in 2 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.8 },
-      { files: example('molecules.csv'), name: 'molecules', count: /^60 labeled graphs in 3 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.6, bonds: true },
+      { files: example('molecules.csv'), name: 'molecules', count: /^60 labeled graphs in 3 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.6, bonds: true, layers: 'gine' },
     ];
     for (const c of cases) {
       const inspector = await upload(page, c.files, c.name);
@@ -70,6 +70,10 @@ test('an upload of each kind is inspected and trains above chance on the CPU', a
       }
       assert.equal(await page.locator('#dataset option:checked').textContent(), `Uploaded: ${c.name}`);
       assert.equal(await page.locator('#model option:checked').textContent(), c.model, c.name);
+      if (c.layers) {
+        // GINE reads the bond types.
+        await page.locator('#gnn-kind').selectOption(c.layers);
+      }
       await trainTo(page, c.target);
     }
     // The zip's unlabeled folder is kept; the preview shows every class; the image size can

@@ -12,7 +12,7 @@ pub(super) fn apply_graphs<R: rand::Rng + ?Sized>(
     m: f32,
     features: &mut Vec<f32>,
     feature_dim: usize,
-    edges: &mut Vec<[u32; 2]>,
+    (edges, bonds): (&mut Vec<[u32; 2]>, &mut Vec<u8>),
     node_graph: &mut Vec<u32>,
     graphs: usize,
     rng: &mut R,
@@ -22,7 +22,9 @@ pub(super) fn apply_graphs<R: rand::Rng + ?Sized>(
     let rate = 0.5 * m;
     match augmentation {
         Augmentation::DropEdges => {
-            edges.retain(|e| !(chosen[graph_of(e[0], node_graph)] && chance(rng, rate)));
+            retain_edges(edges, bonds, |e| {
+                !(chosen[graph_of(e[0], node_graph)] && chance(rng, rate))
+            });
         }
         Augmentation::MaskFeatures => {
             for (node, &g) in node_graph.iter().enumerate() {
@@ -41,7 +43,7 @@ pub(super) fn apply_graphs<R: rand::Rng + ?Sized>(
                     keep[rng.random_range(range)] = true;
                 }
             }
-            retain_nodes(&keep, features, feature_dim, edges, node_graph);
+            retain_nodes(&keep, features, feature_dim, (edges, bonds), node_graph);
         }
         Augmentation::Subgraph => {
             let mut neighbours = vec![Vec::new(); node_graph.len()];
@@ -71,7 +73,7 @@ pub(super) fn apply_graphs<R: rand::Rng + ?Sized>(
                     frontier.extend(neighbours[next].iter().filter(|&&k| !keep[k]));
                 }
             }
-            retain_nodes(&keep, features, feature_dim, edges, node_graph);
+            retain_nodes(&keep, features, feature_dim, (edges, bonds), node_graph);
         }
         _ => {}
     }
@@ -121,12 +123,31 @@ fn node_ranges(node_graph: &[u32], graphs: usize) -> Vec<std::ops::Range<usize>>
         .collect()
 }
 
+/// Keeps the edges (and their bonds) for which `keep` holds; it may renumber their ends.
+fn retain_edges(
+    edges: &mut Vec<[u32; 2]>,
+    bonds: &mut Vec<u8>,
+    mut keep: impl FnMut(&mut [u32; 2]) -> bool,
+) {
+    let mut kept = 0;
+    for e in 0..edges.len() {
+        let mut edge = edges[e];
+        if keep(&mut edge) {
+            edges[kept] = edge;
+            bonds[kept] = bonds[e];
+            kept += 1;
+        }
+    }
+    edges.truncate(kept);
+    bonds.truncate(kept);
+}
+
 /// Keeps the nodes marked in `keep`, renumbering them in order; edges lose any dropped end.
 fn retain_nodes(
     keep: &[bool],
     features: &mut Vec<f32>,
     feature_dim: usize,
-    edges: &mut Vec<[u32; 2]>,
+    (edges, bonds): (&mut Vec<[u32; 2]>, &mut Vec<u8>),
     node_graph: &mut Vec<u32>,
 ) {
     let mut renumber = vec![u32::MAX; keep.len()];
@@ -142,7 +163,7 @@ fn retain_nodes(
     }
     features.truncate(next as usize * feature_dim);
     node_graph.truncate(next as usize);
-    edges.retain_mut(|[a, b]| {
+    retain_edges(edges, bonds, |[a, b]| {
         let (na, nb) = (renumber[*a as usize], renumber[*b as usize]);
         *a = na;
         *b = nb;

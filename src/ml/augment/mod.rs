@@ -719,6 +719,7 @@ pub fn augment_batch<R: rand::Rng + ?Sized>(
                 features,
                 feature_dim,
                 edges,
+                bonds,
                 node_graph,
                 graphs,
             } => graph::apply_graphs(
@@ -727,7 +728,7 @@ pub fn augment_batch<R: rand::Rng + ?Sized>(
                 m,
                 features,
                 *feature_dim,
-                edges,
+                (edges, bonds),
                 node_graph,
                 *graphs,
                 rng,
@@ -859,6 +860,7 @@ pub fn split_batch(batch: &Batch) -> Vec<Batch> {
                     features,
                     feature_dim,
                     edges,
+                    bonds,
                     node_graph,
                     ..
                 } => {
@@ -867,6 +869,9 @@ pub fn split_batch(batch: &Batch) -> Vec<Batch> {
                         .collect();
                     let first = nodes.first().copied().unwrap_or(0) as u32;
                     let count = nodes.len() as u32;
+                    let inside: Vec<usize> = (0..edges.len())
+                        .filter(|&e| (first..first + count).contains(&edges[e][0]))
+                        .collect();
                     BatchInput::Graphs {
                         features: nodes
                             .iter()
@@ -874,11 +879,11 @@ pub fn split_batch(batch: &Batch) -> Vec<Batch> {
                             .copied()
                             .collect(),
                         feature_dim: *feature_dim,
-                        edges: edges
+                        edges: inside
                             .iter()
-                            .filter(|e| (first..first + count).contains(&e[0]))
-                            .map(|&[a, b]| [a - first, b - first])
+                            .map(|&e| [edges[e][0] - first, edges[e][1] - first])
                             .collect(),
+                        bonds: inside.iter().map(|&e| bonds[e]).collect(),
                         node_graph: vec![0; nodes.len()],
                         graphs: 1,
                     }
@@ -977,9 +982,13 @@ pub fn check_batch(batch: &Batch, context: &AugmentContext) -> Result<(), String
             features,
             feature_dim,
             edges,
+            bonds,
             node_graph,
             graphs,
         } => {
+            if bonds.len() != edges.len() {
+                return Err(format!("{} bonds for {} edges", bonds.len(), edges.len()));
+            }
             if *graphs != n || features.len() != node_graph.len() * feature_dim {
                 return Err(format!(
                     "{} features for {} nodes of {feature_dim}",

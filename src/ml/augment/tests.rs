@@ -343,3 +343,53 @@ fn the_catalogue_has_one_row_per_augmentation_in_variant_order_named_as_serialis
         assert!(!row.title.is_empty() && !row.assumes.is_empty());
     }
 }
+
+#[test]
+fn graph_augmentations_keep_each_bond_with_its_edge() {
+    // Node k of every graph carries k + 1 (unique); edge (a, b) has bond (a + b) % 5.
+    let bond_of = |a: u32, b: u32| ((a + b) % 5) as u8;
+    let molecule = |n: u32| {
+        let mut edges: Vec<[u32; 2]> = (0..n).map(|k| [k, (k + 1) % n]).collect();
+        edges.extend((2..n - 1).map(|k| [0, k]));
+        Graph {
+            features: (0..n).map(|k| (k + 1) as f32).collect(),
+            bonds: edges.iter().map(|&[a, b]| bond_of(a, b)).collect(),
+            edges,
+        }
+    };
+    let samples = Samples::Graphs(Graphs {
+        measured: Vec::new(),
+        feature_dim: 1,
+        feature_names: vec!["id".into()],
+        graphs: vec![molecule(7), molecule(9), molecule(5)],
+        labels: vec![0, 1, 0],
+    });
+    for augmentation in [
+        Augmentation::DropEdges,
+        Augmentation::DropNodes,
+        Augmentation::Subgraph,
+    ] {
+        let mut edges_seen = 0;
+        for seed in 0..5 {
+            let (original, batch, _) =
+                run(AugmentStep::new(augmentation, 1.0, 1.0), &samples, seed);
+            let BatchInput::Graphs {
+                features,
+                edges,
+                bonds,
+                ..
+            } = &batch.input
+            else {
+                panic!("graphs")
+            };
+            assert_eq!(edges.len(), bonds.len(), "{augmentation:?}");
+            assert_ne!(batch, original, "{augmentation:?} changed nothing");
+            for (&[a, b], &bond) in edges.iter().zip(bonds) {
+                let id = |node: u32| features[node as usize] as u32 - 1;
+                assert_eq!(bond, bond_of(id(a), id(b)), "{augmentation:?} seed {seed}");
+                edges_seen += 1;
+            }
+        }
+        assert!(edges_seen > 0, "{augmentation:?} kept no edge");
+    }
+}

@@ -72,20 +72,45 @@ impl Graphs {
     }
 
     /// The graphs at `indices` as one block-diagonal graph: features of all nodes, edges with
-    /// shifted indices, and the graph (batch position) of each node.
-    pub fn block_diagonal(&self, indices: &[usize]) -> (Vec<f32>, Vec<[u32; 2]>, Vec<u32>) {
+    /// shifted indices, each edge's bond ([`UNTYPED`] where the graph has none), and the
+    /// graph (batch position) of each node.
+    pub fn block_diagonal(&self, indices: &[usize]) -> BlockDiagonal {
         let (mut features, mut edges, mut node_graph) = (Vec::new(), Vec::new(), Vec::new());
+        let mut bonds = Vec::new();
         for (position, &i) in indices.iter().enumerate() {
             let graph = &self.graphs[i];
             let offset = node_graph.len() as u32;
             features.extend_from_slice(&graph.features);
             edges.extend(graph.edges.iter().map(|&[a, b]| [a + offset, b + offset]));
+            if graph.bonds.len() == graph.edges.len() {
+                bonds.extend_from_slice(&graph.bonds);
+            } else {
+                bonds.extend(std::iter::repeat_n(UNTYPED, graph.edges.len()));
+            }
             node_graph.extend(std::iter::repeat_n(
                 position as u32,
                 graph.num_nodes(self.feature_dim),
             ));
         }
-        (features, edges, node_graph)
+        (features, edges, bonds, node_graph)
+    }
+}
+
+/// A batch of graphs as one graph: node features, edges, each edge's bond, each node's graph.
+pub type BlockDiagonal = (Vec<f32>, Vec<[u32; 2]>, Vec<u8>, Vec<u32>);
+
+/// The bond of an edge without a type (every edge of a graph that is not a molecule).
+pub const UNTYPED: u8 = 0;
+/// The kinds of edge a model can tell apart: single, double, triple and aromatic bonds, and
+/// untyped edges.
+pub const EDGE_TYPES: usize = 5;
+
+/// The slot of `bond` (1 single, 2 double, 3 triple, 4 aromatic, else untyped) in an edge
+/// type's one-hot vector of [`EDGE_TYPES`].
+pub fn edge_type(bond: u8) -> usize {
+    match bond {
+        1..=4 => bond as usize - 1,
+        _ => EDGE_TYPES - 1,
     }
 }
 

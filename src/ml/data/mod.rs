@@ -17,7 +17,7 @@ mod table;
 pub mod waveforms;
 
 pub use builtin::BuiltinDataset;
-pub use graphs::{Graph, Graphs, Nodes};
+pub use graphs::{EDGE_TYPES, Graph, Graphs, Nodes, UNTYPED, edge_type};
 pub use images::Images;
 pub use sequences::Sequences;
 pub use split::{stratified_split, stratified_split3};
@@ -288,11 +288,12 @@ impl Samples {
                 }
             }
             Samples::Graphs(set) => {
-                let (features, edges, node_graph) = set.block_diagonal(indices);
+                let (features, edges, bonds, node_graph) = set.block_diagonal(indices);
                 BatchInput::Graphs {
                     features,
                     feature_dim: set.feature_dim,
                     edges,
+                    bonds,
                     node_graph,
                     graphs: indices.len(),
                 }
@@ -487,11 +488,13 @@ pub enum BatchInput {
         lengths: Vec<usize>,
     },
     /// Several graphs as one block-diagonal graph: node features `[nodes, feature_dim]`,
-    /// undirected edges (each once), and the batch position of each node's graph.
+    /// undirected edges (each once) with their bonds (one per edge, see
+    /// [`graphs::edge_type`]), and the batch position of each node's graph.
     Graphs {
         features: Vec<f32>,
         feature_dim: usize,
         edges: Vec<[u32; 2]>,
+        bonds: Vec<u8>,
         node_graph: Vec<u32>,
         graphs: usize,
     },

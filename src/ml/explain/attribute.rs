@@ -53,6 +53,7 @@ fn stack(versions: &[BatchInput]) -> Option<BatchInput> {
         BatchInput::Graphs {
             feature_dim,
             edges,
+            bonds,
             node_graph,
             ..
         } => {
@@ -67,6 +68,7 @@ fn stack(versions: &[BatchInput]) -> Option<BatchInput> {
                             .map(move |[a, b]| [a + g * nodes, b + g * nodes])
                     })
                     .collect(),
+                bonds: bonds.repeat(k),
                 node_graph: (0..k as u32)
                     .flat_map(|g| std::iter::repeat_n(g, nodes as usize))
                     .collect(),
@@ -705,12 +707,14 @@ fn tracked(input: ModelInput) -> ModelInput {
         ModelInput::Graphs {
             features,
             edges,
+            bonds,
             edge_weights,
             node_graph,
             graphs,
         } => ModelInput::Graphs {
             features: features.require_grad(),
             edges,
+            bonds,
             edge_weights,
             node_graph,
             graphs,

@@ -4,10 +4,13 @@
 //!
 //! - GCN (Kipf & Welling): `H' = act(D^-½ (A + I) D^-½ H W)`.
 //! - GIN (Xu et al.): `H' = MLP(H + Σ_neighbours H)`, the MLP being linear–act–linear–act.
+//! - GINE (Hu et al., 2020): `H' = MLP(H + Σ_neighbours relu(H_j + W e_ij))`, `e_ij` the
+//!   one-hot type of the edge (single, double, triple, aromatic bond, or untyped).
 //!
 //! Graph tasks pool node vectors per graph (mean, sum or max); node tasks classify each node.
 
 use super::{Activation, LayerSummary, ModelSummary};
+use crate::ml::data::EDGE_TYPES;
 use serde::{Deserialize, Serialize};
 
 /// The message-passing rule.
@@ -19,16 +22,19 @@ pub enum GnnKind {
     Gcn,
     /// Graph isomorphism network: a sum over the neighbourhood, then an MLP.
     Gin,
+    /// GIN whose messages also read the type of their edge (a molecule's bond order).
+    Gine,
 }
 
 impl GnnKind {
-    pub const ALL: [GnnKind; 2] = [GnnKind::Gcn, GnnKind::Gin];
+    pub const ALL: [GnnKind; 3] = [GnnKind::Gcn, GnnKind::Gin, GnnKind::Gine];
 
     /// A short stable identifier (links, selects).
     pub fn id(self) -> &'static str {
         match self {
             GnnKind::Gcn => "gcn",
             GnnKind::Gin => "gin",
+            GnnKind::Gine => "gine",
         }
     }
 
@@ -43,6 +49,7 @@ impl GnnKind {
         match self {
             GnnKind::Gcn => "GCN",
             GnnKind::Gin => "GIN",
+            GnnKind::Gine => "GINE",
         }
     }
 }
@@ -137,6 +144,7 @@ impl GnnConfig {
             let params = match self.kind {
                 GnnKind::Gcn => input * h + h,
                 GnnKind::Gin => input * h + h + h * h + h,
+                GnnKind::Gine => input * h + h + h * h + h + EDGE_TYPES * input + input,
             };
             layers.push(LayerSummary {
                 name: format!("{} layer {layer}", self.kind.title()),

@@ -412,6 +412,10 @@ fn gnn_builder(props: &PanelProps, gnn: &GnnConfig, graph_task: bool) -> Html {
             AttrValue::from("GCN (normalised mean)"),
         ),
         (AttrValue::from("gin"), AttrValue::from("GIN (sum + MLP)")),
+        (
+            AttrValue::from("gine"),
+            AttrValue::from("GINE (GIN reading bond types)"),
+        ),
     ];
     let readouts = vec![
         (AttrValue::from("mean"), AttrValue::from("mean")),
@@ -435,6 +439,13 @@ fn gnn_builder(props: &PanelProps, gnn: &GnnConfig, graph_task: bool) -> Html {
                 }
                 { dropout_field(props, gnn.dropout) }
             </div>
+            if gnn.kind == GnnKind::Gine {
+                <p class="hint">
+                    {"GINE adds an embedding of each edge's type to its messages: single, double, \
+                      triple or aromatic bonds of molecules read from SMILES. Edges of other graphs \
+                      have no type, and GINE treats them all alike."}
+                </p>
+            }
         </div>
     }
 }

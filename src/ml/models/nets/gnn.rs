@@ -1,5 +1,6 @@
 //! The Burn module of the graph neural network whose plain config is [`crate::ml::models::gnn`].
 
+use crate::ml::data::{EDGE_TYPES, edge_type};
 use crate::ml::models::Activation;
 use crate::ml::models::gnn::*;
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
@@ -13,9 +14,12 @@ impl GnnConfig {
         let mut input = features;
         let mut layers = Vec::new();
         for _ in 0..self.layers {
+            let mlp = matches!(self.kind, GnnKind::Gin | GnnKind::Gine);
             layers.push(GnnLayer {
                 linear: LinearConfig::new(input, h).init(device),
-                mlp_out: (self.kind == GnnKind::Gin).then(|| LinearConfig::new(h, h).init(device)),
+                mlp_out: mlp.then(|| LinearConfig::new(h, h).init(device)),
+                bond: (self.kind == GnnKind::Gine)
+                    .then(|| LinearConfig::new(EDGE_TYPES, input).init(device)),
             });
             input = h;
         }
@@ -30,11 +34,13 @@ impl GnnConfig {
     }
 }
 
-/// One message-passing layer: its linear map (and, for GIN, the MLP's second layer).
+/// One message-passing layer: its linear map (and, for GIN and GINE, the MLP's second
+/// layer; for GINE the embedding of each edge's type added to its messages).
 #[derive(Module, Debug)]
 pub struct GnnLayer {
     linear: Linear,
     mlp_out: Option<Linear>,
+    bond: Option<Linear>,
 }
 
 /// The edge list of a (batched) graph as tensors, ready for message passing.
@@ -47,6 +53,8 @@ pub struct GraphTensors {
     pub receivers: Tensor<1, Int>,
     /// The weight of each message, `[messages, 1]`.
     pub weights: Tensor<2>,
+    /// GINE: the one-hot type of each message's edge, `[messages, EDGE_TYPES]`.
+    pub edge_types: Option<Tensor<2>>,
 }
 
 impl GraphTensors {
@@ -58,7 +66,7 @@ impl GraphTensors {
             pairs.push((b as usize, a as usize));
         }
         let weights: Vec<f32> = match kind {
-            GnnKind::Gin => vec![1.0; pairs.len()],
+            GnnKind::Gin | GnnKind::Gine => vec![1.0; pairs.len()],
             GnnKind::Gcn => {
                 pairs.extend((0..nodes).map(|i| (i, i)));
                 let mut degree = vec![0.0f32; nodes];
@@ -81,7 +89,32 @@ impl GraphTensors {
             senders: ints(pairs.iter().map(|p| p.0 as i64).collect()),
             receivers: ints(pairs.iter().map(|p| p.1 as i64).collect()),
             weights: Tensor::from_data(TensorData::new(weights, [count, 1]), device),
+            edge_types: None,
         }
+    }
+
+    /// For GINE, the type of each message's edge from `bonds` (one per undirected edge, in
+    /// edge order; missing ones untyped); other kinds are returned as they are.
+    pub fn with_bonds(mut self, kind: GnnKind, bonds: &[u8]) -> Self {
+        if kind != GnnKind::Gine {
+            return self;
+        }
+        let [messages, _] = self.weights.dims();
+        let mut one_hot = vec![0.0f32; messages * EDGE_TYPES];
+        // Messages 2e and 2e + 1 carry edge e.
+        for m in 0..messages {
+            let bond = bonds
+                .get(m / 2)
+                .copied()
+                .unwrap_or(crate::ml::data::UNTYPED);
+            one_hot[m * EDGE_TYPES + edge_type(bond)] = 1.0;
+        }
+        let device = self.weights.device();
+        self.edge_types = Some(Tensor::from_data(
+            TensorData::new(one_hot, [messages, EDGE_TYPES]),
+            &device,
+        ));
+        self
     }
 
     /// The same messages, those of undirected edge `e` (both ways) multiplied by
@@ -161,16 +194,32 @@ impl Gnn {
         let mut x = features;
         let mut outputs = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
-            x = match &layer.mlp_out {
+            x = match (&layer.mlp_out, &layer.bond, &graph.edge_types) {
+                // GINE: MLP(x + Σ relu(x_sender + bond embedding)), each message weighted.
+                (Some(mlp_out), Some(bond), Some(edge_types)) => {
+                    let [_, width] = x.dims();
+                    let messages = burn::tensor::activation::relu(
+                        x.clone().select(0, graph.senders.clone())
+                            + bond.forward(edge_types.clone()),
+                    ) * graph.weights.clone();
+                    let summed = x.clone()
+                        + Tensor::zeros([graph.nodes, width], &x.device()).select_assign(
+                            0,
+                            graph.receivers.clone(),
+                            messages,
+                            IndexingUpdateOp::Add,
+                        );
+                    mlp_out.forward(self.activation.forward(layer.linear.forward(summed)))
+                }
                 // Â (X W) + b: the bias is added after the (non-averaging) normalised sum.
-                None => {
+                (None, ..) => {
                     let weighted = graph.propagate(x.matmul(layer.linear.weight.val()));
                     match &layer.linear.bias {
                         Some(bias) => weighted + bias.val().unsqueeze::<2>(),
                         None => weighted,
                     }
                 }
-                Some(mlp_out) => {
+                (Some(mlp_out), ..) => {
                     let summed = x.clone() + graph.propagate(x);
                     mlp_out.forward(self.activation.forward(layer.linear.forward(summed)))
                 }

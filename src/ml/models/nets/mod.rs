@@ -86,6 +86,8 @@ pub enum ModelInput {
     Graphs {
         features: Tensor<2>,
         edges: Vec<[u32; 2]>,
+        /// Each edge's bond (see [`crate::ml::data::edge_type`]).
+        bonds: Vec<u8>,
         /// A weight per edge `[edges]` multiplying its messages; `None`: all 1.
         edge_weights: Option<Tensor<1>>,
         node_graph: Vec<u32>,
@@ -106,23 +108,25 @@ pub enum ModelInput {
 impl ModelInput {
     /// The message-passing tensors of a graph or node input for `kind`; `None` for others.
     pub fn graph_tensors(&self, kind: crate::ml::models::GnnKind) -> Option<gnn::GraphTensors> {
-        let (features, edges, edge_weights) = match self {
+        let (features, edges, bonds, edge_weights) = match self {
             ModelInput::Graphs {
                 features,
                 edges,
+                bonds,
                 edge_weights,
                 ..
-            }
-            | ModelInput::Nodes {
+            } => (features, edges, bonds.as_slice(), edge_weights),
+            ModelInput::Nodes {
                 features,
                 edges,
                 edge_weights,
                 ..
-            } => (features, edges, edge_weights),
+            } => (features, edges, &[][..], edge_weights),
             _ => return None,
         };
         let [nodes, _] = features.dims();
-        let graph = gnn::GraphTensors::new(kind, nodes, edges, &features.device());
+        let graph =
+            gnn::GraphTensors::new(kind, nodes, edges, &features.device()).with_bonds(kind, bonds);
         Some(match edge_weights {
             Some(weights) => graph.with_edge_weights(weights.clone()),
             None => graph,
@@ -162,9 +166,11 @@ impl ModelInput {
                 features,
                 feature_dim,
                 edges,
+                bonds,
                 node_graph,
                 graphs,
             } => ModelInput::Graphs {
+                bonds: bonds.clone(),
                 features: Tensor::from_data(
                     TensorData::new(features.clone(), [node_graph.len(), *feature_dim]),
                     device,
