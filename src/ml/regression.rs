@@ -18,6 +18,44 @@ pub enum RegressionLoss {
     },
 }
 
+impl RegressionLoss {
+    /// The choices offered in the page (experiment files may set other deltas).
+    pub const CHOICES: [RegressionLoss; 2] =
+        [RegressionLoss::Mse, RegressionLoss::Huber { delta: 1.0 }];
+
+    /// A short stable identifier: `mse`, `huber` (delta 1) or `huber-<delta>`.
+    pub fn id(self) -> String {
+        match self {
+            RegressionLoss::Mse => "mse".into(),
+            RegressionLoss::Huber { delta: 1.0 } => "huber".into(),
+            RegressionLoss::Huber { delta } => format!("huber-{delta}"),
+        }
+    }
+
+    /// The loss named `id` (see [`RegressionLoss::id`]).
+    pub fn from_id(id: &str) -> Option<Self> {
+        match id {
+            "mse" => Some(RegressionLoss::Mse),
+            "huber" => Some(RegressionLoss::Huber { delta: 1.0 }),
+            other => other
+                .strip_prefix("huber-")
+                .and_then(|d| d.parse::<f32>().ok())
+                .filter(|d| d.is_finite() && *d > 0.0)
+                .map(|delta| RegressionLoss::Huber { delta }),
+        }
+    }
+
+    /// The name shown in the UI.
+    pub fn title(self) -> String {
+        match self {
+            RegressionLoss::Mse => "Mean squared error".into(),
+            RegressionLoss::Huber { delta } => {
+                format!("Huber (linear beyond {delta} SD: robust to outliers)")
+            }
+        }
+    }
+}
+
 /// The shift and scale that give the training targets zero mean and unit variance: a model
 /// learns them at the scale its initial weights suit, and reports them back in their units.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,6 +151,21 @@ impl RegressionMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn losses_are_named_and_read_back_by_id() {
+        for loss in [
+            RegressionLoss::Mse,
+            RegressionLoss::Huber { delta: 1.0 },
+            RegressionLoss::Huber { delta: 0.25 },
+        ] {
+            assert_eq!(RegressionLoss::from_id(&loss.id()), Some(loss));
+        }
+        assert_eq!(RegressionLoss::Huber { delta: 1.0 }.id(), "huber");
+        for bad in ["", "l1", "huber-0", "huber--1", "huber-nan"] {
+            assert_eq!(RegressionLoss::from_id(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn standardised_targets_have_zero_mean_unit_variance_and_come_back() {

@@ -11,6 +11,7 @@ use crate::ml::label::QueryStrategy;
 use crate::ml::models::{
     CellKind, ConvBlock, GnnKind, ModelConfig, ModelFamily, Padding, Pooling, Readout,
 };
+use crate::ml::regression::RegressionLoss;
 use crate::ui::state::Tab;
 use std::str::FromStr;
 
@@ -307,6 +308,16 @@ const KEYS: &[Key] = &[
         read: |s, t| {
             s.experiment.optimizer =
                 OptimizerKind::from_id(t).ok_or("there is no such optimizer")?;
+            Ok(())
+        },
+    },
+    Key {
+        name: "loss",
+        title: "Loss",
+        write: |s| Some(s.experiment.regression_loss.id()),
+        read: |s, t| {
+            s.experiment.regression_loss =
+                RegressionLoss::from_id(t).ok_or("there is no such loss")?;
             Ok(())
         },
     },
@@ -699,6 +710,7 @@ mod tests {
         let e = &mut cnn.experiment;
         e.optimizer = OptimizerKind::SgdMomentum;
         e.learning_rate = 0.0125;
+        e.regression_loss = RegressionLoss::Huber { delta: 0.5 };
         e.batch_size = 48;
         e.seed = 1234567;
         e.augment = AugmentConfig::preset(Preset::Strong, crate::ml::data::DataKind::Image, None);

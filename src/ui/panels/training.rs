@@ -1,5 +1,6 @@
 use super::{PanelProps, edit_number, on_edit};
 use crate::ml::experiment::{Compute, DatasetId, OptimizerKind};
+use crate::ml::regression::RegressionLoss;
 use crate::protocol::{RunState, SampleRef, ToWorker};
 use crate::ui::app::Engine;
 use crate::ui::state::{Action, AppState, EngineStatus};
@@ -94,6 +95,22 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
     let on_lr = edit_number::<f64>(&edit, "Learning rate", |e, v| e.learning_rate = v);
     let on_batch = edit_number::<usize>(&edit, "Batch size", |e, v| e.batch_size = v);
     let on_seed = edit_number::<u64>(&edit, "Seed", |e, v| e.seed = v);
+    let on_loss = on_edit(&edit, |e, id: String| {
+        if let Some(loss) = RegressionLoss::from_id(&id) {
+            e.regression_loss = loss;
+        }
+    });
+    let losses: Vec<(AttrValue, AttrValue)> = {
+        let current = state.experiment.regression_loss;
+        let mut choices = RegressionLoss::CHOICES.to_vec();
+        if !choices.contains(&current) {
+            choices.push(current);
+        }
+        choices
+            .into_iter()
+            .map(|l| (AttrValue::from(l.id()), AttrValue::from(l.title())))
+            .collect()
+    };
 
     let computes: Vec<(AttrValue, AttrValue)> = Compute::ALL
         .iter()
@@ -212,6 +229,10 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
                              min="1" onchange={on_batch} />
                 <NumberField id="seed" label="Seed" value={state.experiment.seed.to_string()}
                              step="1" min="0" onchange={on_seed} />
+                if measured {
+                    <SelectField id="regression-loss" label="Loss" options={losses}
+                                 selected={state.experiment.regression_loss.id()} onchange={on_loss} />
+                }
             </div>
             <div class="stats">
                 { stat("Steps", state.step().to_string()) }
