@@ -129,9 +129,16 @@ test('a SMILES file with a measured property: RMSE falls well under the spread, 
     const started = Date.now();
     const rmse = async () => parseFloat(await value(page, 'Validation RMSE'));
     const first = await until('a first validation RMSE', async () => (await rmse()) || false);
-    await until('validation R² ≥ 0.9', async () => parseFloat(await value(page, 'Validation R²')) >= 0.9, { timeout: 180_000 });
-    await page.getByRole('button', { name: 'Pause', exact: true }).click();
-    await page.getByRole('button', { name: 'Train', exact: true }).waitFor();
+    // The validation R² wavers from step to step (dropout, a high learning rate): train on
+    // until the model paused at is one that passes, since everything below reads that model.
+    const r2 = async () => parseFloat(await value(page, 'Validation R²'));
+    for (let tries = 0; ; tries += 1) {
+      await until('validation R² ≥ 0.9', async () => (await r2()) >= 0.9, { timeout: 180_000 });
+      await page.getByRole('button', { name: 'Pause', exact: true }).click();
+      await page.getByRole('button', { name: 'Train', exact: true }).waitFor();
+      if ((await r2()) >= 0.9 || tries >= 10) break;
+      await page.getByRole('button', { name: 'Train', exact: true }).click();
+    }
     const last = await rmse();
     t.diagnostic(`validation R² ${await value(page, 'Validation R²')}, RMSE ${last} (target SD ${spread.toFixed(3)}) ` +
       `after ${((Date.now() - started) / 1000).toFixed(1)} s on the CPU`);
