@@ -3,7 +3,7 @@
 // reference CNN from ../shared/anchors/tfjs-cnn in the same Chromium; download sizes and
 // start-up times. Prints JSON lines that scripts/bench turns into a table.
 //
-//   node bench/browser.mjs [--cpu-seconds 12] [--gpu-seconds 40] [--anchor DIR]
+//   node bench/browser.mjs [--cpu-seconds 12] [--gpu-seconds 40] [--anchor DIR] [--only cnn1d,lstm]
 //   node bench/browser.mjs --against DIR [--against-name REV] [--repeat 3] [--cpu-seconds 8]
 //
 // With --against, only the CPU engine: the page built in DIST and the one in DIR (an older
@@ -25,12 +25,14 @@ const anchorDir = option('anchor', null);
 const againstDir = option('against', null);
 const againstName = option('against-name', 'against');
 const repeat = +option('repeat', 3);
+const only = option('only', null)?.split(',');
 
 /** The workloads, as in src/bin/bench.rs: dataset, model (default if absent), batch size. */
 const WORKLOADS = [
   { name: 'cnn', dataset: 'Shapes in noise (images)', batch: 128 },
   { name: 'cnn1d', dataset: 'DNA motif (sequences)', batch: 32 },
   { name: 'lstm', dataset: 'DNA motif (sequences)', model: 'RNN (GRU / LSTM)', cell: 'LSTM', batch: 32 },
+  { name: 'transformer', dataset: 'DNA motif (sequences)', model: 'Transformer (self-attention)', batch: 32 },
   { name: 'gru', dataset: 'Waveforms (time series)', batch: 32 },
   { name: 'gin', dataset: 'Molecule rings (graphs)', batch: 32 },
   { name: 'gcn-nodes', dataset: 'Communities (graph nodes)', batch: 32 },
@@ -70,7 +72,7 @@ async function petriSpeeds(browser, url, compute, seconds) {
   await chooseCompute(page, compute);
   const steps = async () => parseInt(await value(page, 'Steps'), 10);
   const results = [];
-  for (const w of WORKLOADS) {
+  for (const w of WORKLOADS.filter((w) => !only || only.includes(w.name))) {
     await page.getByLabel('Dataset', { exact: true }).selectOption({ label: w.dataset });
     if (w.model) await page.getByLabel('Model', { exact: true }).selectOption({ label: w.model });
     if (w.cell) await page.getByLabel('Cell', { exact: true }).selectOption({ label: w.cell });

@@ -36,6 +36,7 @@ const WORKLOADS = [
   ['cnn', 'CNN, Shapes 28×28 (batch 128)'],
   ['cnn1d', '1-D CNN, DNA 100–200 bases (batch 32)'],
   ['lstm', 'LSTM(32), DNA 100–200 bases (batch 32)'],
+  ['transformer', 'Transformer 2×32 (4 heads), DNA 100–200 bases (batch 32)'],
   ['gru', 'GRU(32), waveforms 128 steps (batch 32)'],
   ['gin', 'GIN 3×32, molecules (batch 32 graphs)'],
   ['gcn-nodes', 'GCN 2×32, 160-node graph (batch 32 nodes)'],

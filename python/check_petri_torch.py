@@ -24,7 +24,7 @@ def main(folder):
         inputs = expected["inputs"]
         x = torch.tensor(inputs["values"], dtype=torch.float32).reshape(inputs["shape"])
         with torch.no_grad():
-            if model.family in ("cnn1d", "rnn"):
+            if model.family in ("cnn1d", "rnn", "transformer"):
                 logits = model(x, torch.tensor(inputs["lengths"]))
             elif model.family == "gnn" and model.kind == "Graph":
                 logits = model(x, torch.tensor(inputs["edges"]),

@@ -16,7 +16,8 @@ for a measured target, values):
 
 - CNN:              forward(images)            images [N, C, H, W], 0-1
 - MLP:              forward(rows)              rows [N, F], the upload's feature columns in order
-- RNN, 1-D CNN:     forward(seqs, lengths)     seqs [N, T, C] (one-hot for DNA/protein: one
+- RNN, 1-D CNN,
+  Transformer:      forward(seqs, lengths)     seqs [N, T, C] (one-hot for DNA/protein: one
                                                channel per letter of .alphabet), zero-padded
                                                after each sequence's length; lengths [N]
                                                (None: every sequence is T long)
@@ -97,6 +98,8 @@ class PetriModel(nn.Module):
             self.network = _Cnn1d(config, shape["channels"], classes)
         elif family == "rnn":
             self.network = _Rnn(config, shape["channels"], classes)
+        elif family == "transformer":
+            self.network = _Transformer(config, shape["channels"], shape["max_length"], classes)
         elif family == "gnn":
             self.network = _Gnn(config, shape["features"], classes, graphs=kind == "Graph")
         else:
@@ -123,7 +126,7 @@ class PetriModel(nn.Module):
     def _outputs(self, x, *args):
         if self.family in ("cnn", "mlp"):
             return self.network(self._standardise(x))
-        if self.family in ("cnn1d", "rnn"):
+        if self.family in ("cnn1d", "rnn", "transformer"):
             lengths = args[0] if args and args[0] is not None else None
             if lengths is None:
                 lengths = torch.full((x.shape[0],), x.shape[1], dtype=torch.long)
@@ -230,6 +233,116 @@ class _Cnn1d(nn.Module):
         # Padding must not win the max over time.
         x = x + (1.0 - _real(lengths, x.shape[2], x.device)) * -1e9
         return self.head(x.max(dim=2).values)
+
+
+def _sinusoids(tokens, width):
+    """[tokens, width]: pe[n, 2i] = sin(n / 10000^(2i/d)), pe[n, 2i+1] = cos(...)."""
+    pe = torch.zeros(tokens, width, dtype=torch.float64)
+    n = torch.arange(tokens, dtype=torch.float64)[:, None]
+    i = torch.arange(width // 2, dtype=torch.float64)[None, :]
+    angle = n / torch.pow(10000.0, 2.0 * i / width)
+    pe[:, 0 : 2 * (width // 2) : 2] = torch.sin(angle)
+    pe[:, 1 : 2 * (width // 2) : 2] = torch.cos(angle)
+    return pe.float()
+
+
+class _Attention(nn.Module):
+    """Burn's MultiHeadAttention: padding keys scored -1e4 before the softmax."""
+
+    def __init__(self, width, heads):
+        super().__init__()
+        self.heads = heads
+        self.query = nn.Linear(width, width)
+        self.key = nn.Linear(width, width)
+        self.value = nn.Linear(width, width)
+        self.output = nn.Linear(width, width)
+
+    def forward(self, x, padding):
+        n, t, d = x.shape
+        h = self.heads
+
+        def split(values):
+            return values.reshape(n, t, h, d // h).transpose(1, 2)
+
+        q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
+        scores = q @ k.transpose(2, 3) / (d // h) ** 0.5
+        scores = scores.masked_fill(padding[:, None, None, :], -1.0e4)
+        context = torch.softmax(scores, dim=3) @ v
+        return self.output(context.transpose(1, 2).reshape(n, t, d))
+
+
+class _EncoderLayer(nn.Module):
+    def __init__(self, width, heads, feed_forward, pre_norm):
+        super().__init__()
+        self.pre_norm = pre_norm
+        self.attention = _Attention(width, heads)
+        self.attention_norm = nn.LayerNorm(width, eps=_EPSILON)
+        self.expand = nn.Linear(width, feed_forward)
+        self.contract = nn.Linear(feed_forward, width)
+        self.feed_forward_norm = nn.LayerNorm(width, eps=_EPSILON)
+
+    def _feed_forward(self, x):
+        return self.contract(F.gelu(self.expand(x)))
+
+    def forward(self, x, padding):
+        if self.pre_norm:
+            x = x + self.attention(self.attention_norm(x), padding)
+            return x + self._feed_forward(self.feed_forward_norm(x))
+        x = self.attention_norm(x + self.attention(x, padding))
+        return self.feed_forward_norm(x + self._feed_forward(x))
+
+
+class _Transformer(nn.Module):
+    def __init__(self, config, channels, max_length, classes):
+        super().__init__()
+        width = config["width"]
+        self.kmer, self.stride = config["kmer"], config["stride"]
+        self.width = width
+        self.embed = nn.Linear(self.kmer * channels, width)
+        tokens = -(-max(max_length, 1) // self.stride)
+        self.positions = (
+            nn.Parameter(torch.zeros(tokens, width)) if config["positions"] == "learned" else None
+        )
+        self.class_token = (
+            nn.Parameter(torch.zeros(1, width)) if config["pooling"] == "class-token" else None
+        )
+        self.layers = nn.ModuleList(
+            _EncoderLayer(width, config["heads"], config["feed_forward"], config["pre_norm"])
+            for _ in range(config["layers"])
+        )
+        self.norm = nn.LayerNorm(width, eps=_EPSILON) if config["pre_norm"] else None
+        self.head = nn.Linear(width, classes)
+
+    def forward(self, x, lengths):
+        n, time, channels = x.shape
+        k, s, d = self.kmer, self.stride, self.width
+        tokens = max(-(-time // s), 1)
+        # Zero after each sequence's end; token t reads positions t*s .. t*s + k.
+        x = x * (torch.arange(time, device=x.device)[None, :] < lengths[:, None])[..., None]
+        x = F.pad(x, (0, 0, 0, (tokens - 1) * s + k - time))
+        x = x.unfold(1, k, s)[:, :tokens]  # [n, tokens, channels, k]
+        x = self.embed(x.transpose(2, 3).reshape(n, tokens, k * channels)) * d**0.5
+        if self.positions is None:
+            positions = _sinusoids(tokens, d).to(x.device)
+        else:
+            positions = self.positions[:tokens]
+            if tokens > positions.shape[0]:
+                extra = torch.zeros(tokens - positions.shape[0], d, device=x.device)
+                positions = torch.cat([positions, extra])
+        x = x + positions
+        real = torch.div(torch.clamp(lengths, 1, time) + s - 1, s, rounding_mode="floor")
+        padding = torch.arange(tokens, device=x.device)[None, :] >= real[:, None]
+        if self.class_token is not None:
+            x = torch.cat([self.class_token.expand(n, 1, d), x], dim=1)
+            padding = torch.cat([torch.zeros(n, 1, dtype=torch.bool, device=x.device), padding], 1)
+        for layer in self.layers:
+            x = layer(x, padding)
+        if self.norm is not None:
+            x = self.norm(x)
+        if self.class_token is not None:
+            return self.head(x[:, 0])
+        kept = (~padding).unsqueeze(-1).float()
+        return self.head((x * kept).sum(1) / real[:, None].float())
 
 
 class _Gate(nn.Module):
@@ -346,11 +459,13 @@ _EDGE_TYPES = 5  # single, double, triple, aromatic, untyped
 
 
 class _GnnLayer(nn.Module):
-    def __init__(self, inputs, hidden, gin, gine):
+    def __init__(self, inputs, hidden, gin, gine, gat):
         super().__init__()
         self.linear = nn.Linear(inputs, hidden)
         self.mlp_out = nn.Linear(hidden, hidden) if gin or gine else None
         self.bond = nn.Linear(_EDGE_TYPES, inputs) if gine else None
+        # GAT: column 0 scores the receiver, column 1 the sender.
+        self.attend = nn.Linear(hidden, 2, bias=False) if gat else None
 
 
 class _Gnn(nn.Module):
@@ -358,13 +473,16 @@ class _Gnn(nn.Module):
         super().__init__()
         self.gin = config["kind"] in ("gin", "gine")
         self.gine = config["kind"] == "gine"
+        self.gat = config["kind"] == "gat"
         self.readout = config["readout"]
         self.graph_task = graphs
         self.activation = _activation(config["activation"])
         self.layers = nn.ModuleList()
         inputs = features
         for _ in range(config["layers"]):
-            self.layers.append(_GnnLayer(inputs, config["hidden"], self.gin, self.gine))
+            self.layers.append(
+                _GnnLayer(inputs, config["hidden"], self.gin, self.gine, self.gat)
+            )
             inputs = config["hidden"]
         self.head = nn.Linear(inputs, classes)
 
@@ -376,6 +494,8 @@ class _Gnn(nn.Module):
             return senders, receivers, torch.ones(len(senders))
         loops = torch.arange(nodes)
         senders, receivers = torch.cat([senders, loops]), torch.cat([receivers, loops])
+        if self.gat:
+            return senders, receivers, torch.ones(len(senders))
         degree = torch.zeros(nodes).index_add_(0, receivers, torch.ones(len(receivers)))
         return senders, receivers, 1.0 / torch.sqrt(degree[senders] * degree[receivers])
 
@@ -393,8 +513,20 @@ class _Gnn(nn.Module):
             messages = values[senders] * weights[:, None]
             return values.new_zeros(values.shape).index_add_(0, receivers, messages)
 
+        def attention(h, attend):
+            scores = attend(h)
+            e = F.leaky_relu(scores[receivers, 0] + scores[senders, 1], 0.2)
+            top = e.new_full((nodes,), -1e30).scatter_reduce(0, receivers, e, reduce="amax")
+            w = torch.exp(e - top[receivers])
+            return w / w.new_zeros(nodes).index_add_(0, receivers, w)[receivers]
+
         for layer in self.layers:
-            if layer.bond is not None:
+            if layer.attend is not None:
+                h = x @ layer.linear.weight.T
+                alpha = attention(h, layer.attend)
+                x = h.new_zeros(h.shape).index_add_(0, receivers, h[senders] * alpha[:, None])
+                x = x + layer.linear.bias
+            elif layer.bond is not None:
                 messages = F.relu(x[senders] + layer.bond(edge_types))
                 summed = x + x.new_zeros(x.shape).index_add_(0, receivers, messages)
                 x = layer.mlp_out(self.activation(layer.linear(summed)))

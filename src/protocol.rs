@@ -101,6 +101,11 @@ pub enum ToWorker {
     Activations {
         sample: SampleRef,
     },
+    /// A Transformer's attention over `sample`: every layer and head, and the rollout
+    /// ([`FromWorker::Attention`]).
+    Attention {
+        sample: SampleRef,
+    },
     /// Send the first conv layer's kernels ([`FromWorker::Filters`]).
     Filters,
     /// Project the penultimate embeddings of the validation set (or, with `every_sample`, of
@@ -239,6 +244,36 @@ pub struct AttributionView {
     #[serde(skip)]
     pub edges: Vec<f32>,
     pub milliseconds: f64,
+}
+
+/// A model's attention over one sample: a Transformer's over a sequence's tokens, or a GAT's
+/// over a graph's edges.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttentionView {
+    pub sample: SampleRef,
+    /// The sample drawn (a sequence's letters, a graph).
+    pub view: SampleView,
+    pub layers: usize,
+    /// Transformers: heads per layer (a GAT has one).
+    pub heads: usize,
+    /// Transformers: real tokens, the class token (first) counted.
+    pub tokens: usize,
+    pub class_token: bool,
+    /// Transformers: positions each token reads (its k-mer), and from one token to the next.
+    pub kmer: usize,
+    pub stride: usize,
+    /// Where the signal truly is (built-in datasets): one flag per position or node, or empty.
+    pub region: Vec<bool>,
+    /// Transformers: `[layers, heads, tokens, tokens]`, rows the queries. GATs: `[layers,
+    /// edges]`, each edge of the drawing's mean attention over its two directions. Travels as
+    /// a typed array.
+    #[serde(skip)]
+    pub weights: Vec<f32>,
+    /// Transformers: the rollout read where the head reads, one value per position. GATs:
+    /// `[layers, nodes]`, the attention each node receives from its neighbours. Travels as a
+    /// typed array.
+    #[serde(skip)]
+    pub rollout: Vec<f32>,
 }
 
 /// One layer's activations for one sample.
@@ -741,6 +776,8 @@ pub enum FromWorker {
         sample: SampleRef,
         layers: Vec<LayerActivations>,
     },
+    /// Attention maps, as asked with [`ToWorker::Attention`].
+    Attention(Box<AttentionView>),
     /// The first conv layer's kernels, as asked with [`ToWorker::Filters`].
     Filters(FilterKernels),
     /// Embeddings in the plane; t-SNE sends a few of these while it runs (`finished` false).
@@ -811,6 +848,7 @@ impl FromWorker {
             }
             FromWorker::Projection { view, .. } => vec![&mut view.xy],
             FromWorker::Filters(kernels) => vec![&mut kernels.values],
+            FromWorker::Attention(view) => vec![&mut view.weights, &mut view.rollout],
             _ => Vec::new(),
         }
     }

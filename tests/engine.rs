@@ -5,7 +5,7 @@ mod platform;
 use petri::engine::Engine;
 use petri::ml::experiment::{Compute, Experiment};
 use petri::protocol::{
-    AdapterInfo, Backend, FromWorker, LayersAgainst, RunState, SampleRef, ToWorker,
+    AdapterInfo, Backend, FromWorker, LayersAgainst, RunState, SampleRef, SampleView, ToWorker,
 };
 use platform::{TestPlatform, engine_with, send, take};
 
@@ -652,6 +652,143 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
     assert!(!check.randomised.is_empty());
 }
 
+#[test]
+fn attention_maps_and_rollout_reach_the_page_and_the_sanity_table() {
+    use petri::ml::data::BuiltinDataset;
+    use petri::ml::models::{GnnConfig, GnnKind, ModelConfig, TransformerConfig};
+    let mut engine = engine();
+    send(&mut engine, ToWorker::SetCompute(Compute::Cpu));
+    let small = TransformerConfig {
+        width: 16,
+        heads: 2,
+        feed_forward: 16,
+        ..TransformerConfig::default()
+    };
+    send(
+        &mut engine,
+        ToWorker::Configure(Experiment {
+            dataset: BuiltinDataset::DnaMotif.into(),
+            model: ModelConfig::Transformer(small),
+            ..Experiment::default()
+        }),
+    );
+    for _ in 0..3 {
+        send(&mut engine, ToWorker::Step);
+        while engine.is_busy() {
+            pollster::block_on(engine.run_slice());
+        }
+    }
+    take(&engine);
+    // A sequence that carries the motif: its region is marked.
+    let sample = (0..50)
+        .map(SampleRef::valid)
+        .find(|&sample| {
+            send(&mut engine, ToWorker::Attention { sample });
+            matches!(take(&engine).pop(), Some(FromWorker::Attention(view)) if view.region.contains(&true))
+        })
+        .expect("a validation sequence with the motif");
+    send(&mut engine, ToWorker::Attention { sample });
+    let Some(FromWorker::Attention(view)) = take(&engine).pop() else {
+        panic!("no attention");
+    };
+    let SampleView::Letters { letters, .. } = &view.view else {
+        panic!("a DNA sequence is drawn as letters");
+    };
+    let length = letters.len();
+    assert_eq!((view.layers, view.heads), (2, 2));
+    assert!(view.class_token);
+    assert_eq!(
+        (view.kmer, view.stride, view.tokens),
+        (8, 1, length + 1),
+        "the class token and an 8-mer starting at every base"
+    );
+    assert_eq!(view.weights.len(), 2 * 2 * view.tokens * view.tokens);
+    for row in view.weights.chunks(view.tokens) {
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    }
+    assert_eq!(view.rollout.len(), length);
+    assert_eq!(view.region.len(), length);
+    assert!(
+        view.rollout.iter().all(|&r| r > 0.0),
+        "every base reaches the class token"
+    );
+
+    // The sanity table: attention rollout beside the gradient methods, scored against the motif
+    // and against a randomised model.
+    send(&mut engine, ToWorker::CheckAttributions { samples: 2 });
+    let reports = train_until(&mut engine, 20_000, |m| {
+        matches!(m, FromWorker::Check { finished: true, .. })
+    });
+    let Some(FromWorker::Check { check, .. }) = reports.last() else {
+        panic!("no check");
+    };
+    let row = check
+        .rows
+        .iter()
+        .find(|r| r.method == "Attention rollout")
+        .expect("attention rollout in the table");
+    assert!(row.samples == 2 && row.region_share > 0.0);
+    assert!(
+        check
+            .randomised
+            .iter()
+            .any(|r| r.method == "Attention rollout")
+    );
+
+    // A GAT: attention on the drawn edges and the nodes, per layer.
+    send(
+        &mut engine,
+        ToWorker::Configure(Experiment {
+            dataset: BuiltinDataset::Molecules.into(),
+            model: ModelConfig::Gnn(GnnConfig {
+                kind: GnnKind::Gat,
+                ..GnnConfig::default()
+            }),
+            ..Experiment::default()
+        }),
+    );
+    take(&engine);
+    send(
+        &mut engine,
+        ToWorker::Attention {
+            sample: SampleRef::valid(0),
+        },
+    );
+    let Some(FromWorker::Attention(view)) = take(&engine).pop() else {
+        panic!("no GAT attention");
+    };
+    let SampleView::Graph {
+        positions, edges, ..
+    } = &view.view
+    else {
+        panic!("a molecule is drawn as a graph");
+    };
+    assert_eq!(view.layers, 2);
+    assert_eq!(view.weights.len(), 2 * edges.len());
+    assert_eq!(view.rollout.len(), 2 * positions.len());
+    assert!(view.weights.iter().all(|&w| w > 0.0 && w < 1.0));
+
+    // Other models have no attention: a clear message.
+    send(
+        &mut engine,
+        ToWorker::Configure(Experiment {
+            dataset: BuiltinDataset::Molecules.into(),
+            model: ModelConfig::default_for_dataset(BuiltinDataset::Molecules),
+            ..Experiment::default()
+        }),
+    );
+    take(&engine);
+    send(
+        &mut engine,
+        ToWorker::Attention {
+            sample: SampleRef::valid(0),
+        },
+    );
+    assert!(
+        matches!(take(&engine).pop(), Some(FromWorker::Error(e)) if e.contains("Transformer or a GAT"))
+    );
+}
+
 /// What the engine can be doing when a request arrives, and how to get it there.
 #[derive(Clone, Copy, Debug)]
 enum Doing {
@@ -849,6 +986,12 @@ fn every_request(pool: &[String]) -> Vec<(ToWorker, Answers)> {
                 sample: SampleRef::valid(0),
             },
             |m| matches!(m, FromWorker::Activations { .. } | FromWorker::Error(_)),
+        ),
+        (
+            ToWorker::Attention {
+                sample: SampleRef::valid(0),
+            },
+            |m| matches!(m, FromWorker::Attention(_) | FromWorker::Error(_)),
         ),
         (ToWorker::Filters, |m| {
             matches!(m, FromWorker::Filters(_) | FromWorker::Error(_))

@@ -12,7 +12,8 @@ use petri::ml::export::{read_archive, read_model, write_archive};
 use petri::ml::import::{self, ImportOptions, UploadFile};
 use petri::ml::label::{AssignedLabel, Collection, LabelSource};
 use petri::ml::models::{
-    CellKind, CnnConfig, GnnConfig, GnnKind, MlpConfig, ModelConfig, Pooling, Readout, RnnConfig,
+    CellKind, CnnConfig, GnnConfig, GnnKind, MlpConfig, ModelConfig, Pooling, Positions, Readout,
+    RnnConfig, TokenPooling, TransformerConfig,
 };
 use petri::ml::session::Session;
 use petri::protocol::{FromWorker, ToWorker};
@@ -95,12 +96,48 @@ fn cases() -> Vec<(&'static str, Experiment, Dataset)> {
             BuiltinDataset::DnaMotif.generate(3),
         ),
         (
+            "transformer",
+            builtin(
+                BuiltinDataset::DnaMotif,
+                ModelConfig::Transformer(TransformerConfig::default()),
+            ),
+            BuiltinDataset::DnaMotif.generate(3),
+        ),
+        (
+            "transformer-patches",
+            builtin(
+                BuiltinDataset::Waveforms,
+                ModelConfig::Transformer(TransformerConfig {
+                    kmer: 6,
+                    stride: 4,
+                    positions: Positions::Learned,
+                    pre_norm: false,
+                    pooling: TokenPooling::Mean,
+                    heads: 2,
+                    width: 16,
+                    ..TransformerConfig::default()
+                }),
+            ),
+            BuiltinDataset::Waveforms.generate(3),
+        ),
+        (
             "gin",
             builtin(
                 BuiltinDataset::Molecules,
                 ModelConfig::Gnn(GnnConfig {
                     kind: GnnKind::Gin,
                     readout: Readout::Max,
+                    ..GnnConfig::default()
+                }),
+            ),
+            BuiltinDataset::Molecules.generate(3),
+        ),
+        (
+            "gat",
+            builtin(
+                BuiltinDataset::Molecules,
+                ModelConfig::Gnn(GnnConfig {
+                    kind: GnnKind::Gat,
                     ..GnnConfig::default()
                 }),
             ),
@@ -336,7 +373,7 @@ fn check_in_pytorch(folder: &Path) {
     );
     println!("{report}");
     assert!(check.status.success(), "PyTorch disagrees:\n{report}");
-    assert_eq!(report.matches(" ok").count(), 9, "{report}");
+    assert_eq!(report.matches(" ok").count(), 12, "{report}");
 }
 
 fn new_engine() -> Engine<TestPlatform> {

@@ -41,7 +41,7 @@ mod native {
     use petri::ml::explain::{AttributionMethod, Baseline};
     use petri::ml::label::query::{Candidates, rank};
     use petri::ml::label::{Collection, QueryStrategy};
-    use petri::ml::models::{CellKind, ModelConfig, RnnConfig};
+    use petri::ml::models::{CellKind, ModelConfig, RnnConfig, TransformerConfig};
     use petri::ml::session::Session;
     use std::sync::Arc;
     use std::time::Instant;
@@ -69,6 +69,12 @@ mod native {
                     cell: CellKind::Lstm,
                     ..RnnConfig::default()
                 }),
+                32,
+            ),
+            (
+                "transformer",
+                BuiltinDataset::DnaMotif,
+                ModelConfig::Transformer(TransformerConfig::default()),
                 32,
             ),
             (
@@ -156,7 +162,7 @@ mod native {
                 let what = if name == "cnn" { "images" } else { "sequences" };
                 println!("labeling native rescore-{what} {:.1}", rescore_ms(&session));
             }
-            if ["cnn", "cnn1d", "gru", "gin", "gcn-nodes"].contains(&name) {
+            if ["cnn", "cnn1d", "transformer", "gru", "gin", "gcn-nodes"].contains(&name) {
                 explain_ms(&session, name);
             }
             if ["cnn", "cnn1d", "gru", "gin"].contains(&name) {
@@ -218,6 +224,11 @@ mod native {
             petri::ml::models::Model::Cnn(_) | petri::ml::models::Model::Cnn1d(_)
         );
         let grad_cam = conv.then_some(("grad-cam", AttributionMethod::GradCam { layer: 1 }));
+        let rollout = matches!(
+            session.trainer().model(),
+            petri::ml::models::Model::Transformer(_)
+        )
+        .then_some(("attention-rollout", AttributionMethod::AttentionRollout));
         for (id, method) in [
             ("saliency", AttributionMethod::Saliency),
             ("gradient-x-input", AttributionMethod::GradientTimesInput),
@@ -242,6 +253,7 @@ mod native {
         ]
         .into_iter()
         .chain(grad_cam)
+        .chain(rollout)
         {
             let best = (0..3)
                 .map(|_| {

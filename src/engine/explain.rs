@@ -19,9 +19,9 @@ use crate::ml::metrics::argmax_rows;
 use crate::ml::models::{Model, ModelInput};
 use crate::ml::session::{Session, read_floats};
 use crate::protocol::{
-    AttributionCheck, AttributionView, CheckRow, FilterKernels, FromWorker, LabelOrigin,
-    LayerActivations, LayerSimilarity, LayersAgainst, Projection, ProjectionView, RandomisedRow,
-    SampleRef, SampleView,
+    AttentionView, AttributionCheck, AttributionView, CheckRow, FilterKernels, FromWorker,
+    LabelOrigin, LayerActivations, LayerSimilarity, LayersAgainst, Projection, ProjectionView,
+    RandomisedRow, SampleRef, SampleView,
 };
 use burn::module::Module;
 use std::sync::Arc;
@@ -248,6 +248,13 @@ impl<P: Platform> Engine<P> {
                 "Grad-CAM needs a CNN or a 1-D CNN: choose another method.".into(),
             ));
         }
+        if method == AttributionMethod::AttentionRollout
+            && !matches!(session.trainer().model(), Model::Transformer(_))
+        {
+            return self.platform.post(FromWorker::Error(
+                "Attention rollout needs a Transformer: choose another method.".into(),
+            ));
+        }
         let (input, view) =
             explained_sample(session, self.layout.as_deref().map(Vec::as_slice), sample);
         let probabilities = match read_floats(
@@ -321,6 +328,69 @@ impl<P: Platform> Engine<P> {
         }
         self.platform
             .post(FromWorker::Activations { sample, layers });
+    }
+
+    /// Sends a Transformer's attention over `sample`.
+    pub(super) async fn send_attention(&mut self, sample: SampleRef) {
+        if !self.ensure_session().await {
+            return;
+        }
+        let regions = match sample.part {
+            Part::Valid => self.regions_of_valid(),
+            _ => None,
+        };
+        let session = self.session.as_ref().expect("ensured");
+        if let Some(message) = missing_sample(session.dataset(), sample) {
+            return self.platform.post(FromWorker::Error(message));
+        }
+        let (input, view) =
+            explained_sample(session, self.layout.as_deref().map(Vec::as_slice), sample);
+        let region = regions
+            .and_then(|regions| regions.get(sample.index).cloned())
+            .unwrap_or_default();
+        let attributor = Attributor::new(session.trainer().model(), session.trainer().device());
+        let view = match attributor.attention(&input).await {
+            Ok(Some(maps)) => AttentionView {
+                sample,
+                layers: maps.layers,
+                heads: maps.heads,
+                tokens: maps.tokens,
+                class_token: maps.class_token,
+                kmer: maps.kmer,
+                stride: maps.stride,
+                region,
+                rollout: maps.relevance(crate::ml::explain::points::Layout::of(&input).points),
+                weights: maps.weights,
+                view,
+            },
+            Ok(None) => match attributor.graph_attention(&input).await {
+                Ok(Some(layers)) => AttentionView {
+                    sample,
+                    layers: layers.len(),
+                    heads: 1,
+                    tokens: 0,
+                    class_token: false,
+                    kmer: 1,
+                    stride: 1,
+                    region,
+                    weights: layers
+                        .iter()
+                        .flat_map(|(edges, _)| edges_as_drawn(&input, edges, &view))
+                        .collect(),
+                    rollout: layers.into_iter().flat_map(|(_, nodes)| nodes).collect(),
+                    view,
+                },
+                Ok(None) => {
+                    return self.platform.post(FromWorker::Error(
+                        "Attention maps need a Transformer or a GAT: choose one in the Model panel."
+                            .into(),
+                    ));
+                }
+                Err(message) => return self.platform.post(FromWorker::Error(message)),
+            },
+            Err(message) => return self.platform.post(FromWorker::Error(message)),
+        };
+        self.platform.post(FromWorker::Attention(Box::new(view)));
     }
 
     /// Sends the first conv layer's kernels (CNNs and 1-D CNNs).

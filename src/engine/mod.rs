@@ -155,9 +155,10 @@ fn waits_visibly(request: &ToWorker) -> Option<&'static str> {
         ToWorker::Explain { .. }
         | ToWorker::Project { .. }
         | ToWorker::CheckAttributions { .. } => "The explanation",
-        ToWorker::Activations { .. } | ToWorker::Filters | ToWorker::CompareLayers { .. } => {
-            "Drawing the model's inside"
-        }
+        ToWorker::Activations { .. }
+        | ToWorker::Attention { .. }
+        | ToWorker::Filters
+        | ToWorker::CompareLayers { .. } => "Drawing the model's inside",
         ToWorker::ExportModel | ToWorker::ExportExperiment { .. } => "The export",
         ToWorker::OpenExperiment { .. } => "Opening the experiment",
         ToWorker::Import { .. } => "Reading the upload",
@@ -450,6 +451,7 @@ impl<P: Platform> Engine<P> {
                 baseline,
             } => self.explain(sample, class, method, baseline).await,
             ToWorker::Activations { sample } => self.send_activations(sample).await,
+            ToWorker::Attention { sample } => self.send_attention(sample).await,
             ToWorker::Filters => self.send_filters().await,
             ToWorker::Project {
                 method,

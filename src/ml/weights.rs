@@ -2,7 +2,7 @@
 //!
 //! Names are the module path without enum variants (`convs.0.weight`, `head.bias`,
 //! `forward.0.update_gate.input_transform.weight`); linear weights are transposed to
-//! `[out, in]` and batch-norm's `gamma`/`beta` become `weight`/`bias`, as Burn's
+//! `[out, in]` and batch-norm's `gamma`/`beta` (and layer norm's) become `weight`/`bias`, as Burn's
 //! `BurnToPyTorchAdapter` does. Reading is asynchronous (one read per tensor), so it works on
 //! WebGPU in a browser, where synchronous reads are not allowed.
 
@@ -17,8 +17,8 @@ use burn::prelude::*;
 fn pytorch_name(path: &ParamPath) -> (String, bool) {
     let (param, container) = path.last().cloned().unwrap_or_default();
     let param = match (container.as_str(), param.as_str()) {
-        ("Struct:BatchNorm", "gamma") => "weight".to_string(),
-        ("Struct:BatchNorm", "beta") => "bias".to_string(),
+        ("Struct:BatchNorm" | "Struct:LayerNorm", "gamma") => "weight".to_string(),
+        ("Struct:BatchNorm" | "Struct:LayerNorm", "beta") => "bias".to_string(),
         _ => param,
     };
     let mut parts: Vec<&str> = path[..path.len().saturating_sub(1)]

@@ -9,7 +9,8 @@ use crate::ml::data::DataShape;
 use crate::ml::experiment::{Compute, DatasetId, Experiment, OptimizerKind};
 use crate::ml::label::QueryStrategy;
 use crate::ml::models::{
-    CellKind, ConvBlock, GnnKind, ModelConfig, ModelFamily, Padding, Pooling, Readout,
+    CellKind, ConvBlock, GnnKind, ModelConfig, ModelFamily, Padding, Pooling, Positions, Readout,
+    TokenPooling,
 };
 use crate::ml::regression::RegressionLoss;
 use crate::ui::state::Tab;
@@ -190,6 +191,7 @@ const KEYS: &[Key] = &[
         write: |s| match &s.experiment.model {
             ModelConfig::Rnn(c) => Some(c.layers.to_string()),
             ModelConfig::Gnn(c) => Some(c.layers.to_string()),
+            ModelConfig::Transformer(c) => Some(c.layers.to_string()),
             _ => None,
         },
         read: |s, t| {
@@ -197,6 +199,7 @@ const KEYS: &[Key] = &[
             match &mut s.experiment.model {
                 ModelConfig::Rnn(c) => c.layers = layers,
                 ModelConfig::Gnn(c) => c.layers = layers,
+                ModelConfig::Transformer(c) => c.layers = layers,
                 _ => return Err(NOT_THIS_MODEL.into()),
             }
             Ok(())
@@ -251,11 +254,97 @@ const KEYS: &[Key] = &[
         write: |s| match &s.experiment.model {
             ModelConfig::Rnn(c) => Some(c.pooling.id().into()),
             ModelConfig::Gnn(c) => Some(c.readout.id().into()),
+            ModelConfig::Transformer(c) => Some(c.pooling.id().into()),
             _ => None,
         },
         read: |s, t| match &mut s.experiment.model {
             ModelConfig::Rnn(c) => set(&mut c.pooling, choice(Pooling::from_id(t))),
             ModelConfig::Gnn(c) => set(&mut c.readout, choice(Readout::from_id(t))),
+            ModelConfig::Transformer(c) => set(&mut c.pooling, choice(TokenPooling::from_id(t))),
+            _ => Err(NOT_THIS_MODEL.into()),
+        },
+    },
+    Key {
+        name: "kmer",
+        title: "Positions per token",
+        write: |s| match &s.experiment.model {
+            ModelConfig::Transformer(c) => Some(c.kmer.to_string()),
+            _ => None,
+        },
+        read: |s, t| match &mut s.experiment.model {
+            ModelConfig::Transformer(c) => set(&mut c.kmer, number(t)),
+            _ => Err(NOT_THIS_MODEL.into()),
+        },
+    },
+    Key {
+        name: "stride",
+        title: "Step between tokens",
+        write: |s| match &s.experiment.model {
+            ModelConfig::Transformer(c) => Some(c.stride.to_string()),
+            _ => None,
+        },
+        read: |s, t| match &mut s.experiment.model {
+            ModelConfig::Transformer(c) => set(&mut c.stride, number(t)),
+            _ => Err(NOT_THIS_MODEL.into()),
+        },
+    },
+    Key {
+        name: "pos",
+        title: "Positions",
+        write: |s| match &s.experiment.model {
+            ModelConfig::Transformer(c) => Some(c.positions.id().into()),
+            _ => None,
+        },
+        read: |s, t| match &mut s.experiment.model {
+            ModelConfig::Transformer(c) => set(&mut c.positions, choice(Positions::from_id(t))),
+            _ => Err(NOT_THIS_MODEL.into()),
+        },
+    },
+    Key {
+        name: "heads",
+        title: "Attention heads",
+        write: |s| match &s.experiment.model {
+            ModelConfig::Transformer(c) => Some(c.heads.to_string()),
+            _ => None,
+        },
+        read: |s, t| match &mut s.experiment.model {
+            ModelConfig::Transformer(c) => set(&mut c.heads, number(t)),
+            _ => Err(NOT_THIS_MODEL.into()),
+        },
+    },
+    Key {
+        name: "w",
+        title: "Model width",
+        write: |s| match &s.experiment.model {
+            ModelConfig::Transformer(c) => Some(c.width.to_string()),
+            _ => None,
+        },
+        read: |s, t| match &mut s.experiment.model {
+            ModelConfig::Transformer(c) => set(&mut c.width, number(t)),
+            _ => Err(NOT_THIS_MODEL.into()),
+        },
+    },
+    Key {
+        name: "ff",
+        title: "Feed-forward width",
+        write: |s| match &s.experiment.model {
+            ModelConfig::Transformer(c) => Some(c.feed_forward.to_string()),
+            _ => None,
+        },
+        read: |s, t| match &mut s.experiment.model {
+            ModelConfig::Transformer(c) => set(&mut c.feed_forward, number(t)),
+            _ => Err(NOT_THIS_MODEL.into()),
+        },
+    },
+    Key {
+        name: "pre",
+        title: "Pre-norm",
+        write: |s| match &s.experiment.model {
+            ModelConfig::Transformer(c) => Some(flag_text(c.pre_norm)),
+            _ => None,
+        },
+        read: |s, t| match &mut s.experiment.model {
+            ModelConfig::Transformer(c) => set(&mut c.pre_norm, flag(t)),
             _ => Err(NOT_THIS_MODEL.into()),
         },
     },
@@ -267,7 +356,7 @@ const KEYS: &[Key] = &[
             ModelConfig::Cnn1d(c) => Some(c.activation.id().into()),
             ModelConfig::Gnn(c) => Some(c.activation.id().into()),
             ModelConfig::Mlp(c) => Some(c.activation.id().into()),
-            ModelConfig::Rnn(_) => None,
+            ModelConfig::Rnn(_) | ModelConfig::Transformer(_) => None,
         },
         read: |s, t| {
             let activation =
@@ -277,7 +366,9 @@ const KEYS: &[Key] = &[
                 ModelConfig::Cnn1d(c) => c.activation = activation,
                 ModelConfig::Gnn(c) => c.activation = activation,
                 ModelConfig::Mlp(c) => c.activation = activation,
-                ModelConfig::Rnn(_) => return Err(NOT_THIS_MODEL.into()),
+                ModelConfig::Rnn(_) | ModelConfig::Transformer(_) => {
+                    return Err(NOT_THIS_MODEL.into());
+                }
             }
             Ok(())
         },
@@ -297,6 +388,7 @@ const KEYS: &[Key] = &[
                 ModelConfig::Rnn(c) => c.dropout = p,
                 ModelConfig::Gnn(c) => c.dropout = p,
                 ModelConfig::Mlp(c) => c.dropout = p,
+                ModelConfig::Transformer(c) => c.dropout = p,
             }
             Ok(())
         },
@@ -752,6 +844,21 @@ mod tests {
                 }],
                 activation: Activation::Tanh,
                 dropout: 0.2,
+            }),
+        ));
+        round_trip(&state(
+            dna,
+            ModelConfig::Transformer(crate::ml::models::TransformerConfig {
+                kmer: 5,
+                stride: 3,
+                positions: Positions::Learned,
+                layers: 3,
+                heads: 2,
+                width: 24,
+                feed_forward: 48,
+                dropout: 0.2,
+                pre_norm: false,
+                pooling: TokenPooling::Mean,
             }),
         ));
         for dataset in BuiltinDataset::ALL {

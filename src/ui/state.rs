@@ -10,10 +10,10 @@ use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::label::{AssignedLabel, LabelSource, Part};
 use crate::ml::models::{ModelConfig, ModelSummary};
 use crate::protocol::{
-    AdapterInfo, AttributionCheck, AttributionView, AugmentPreview, Backend, CellSamples,
-    ComparePoint, EngineBuild, Estimate, EvalReport, FilterKernels, FromWorker, Guesses,
-    LabelQueue, LayerActivations, LayerSimilarity, ProjectionView, Proposals, RunInfo, RunState,
-    SampleRef, SampleView, TestReport, TrainReport, UploadSummary,
+    AdapterInfo, AttentionView, AttributionCheck, AttributionView, AugmentPreview, Backend,
+    CellSamples, ComparePoint, EngineBuild, Estimate, EvalReport, FilterKernels, FromWorker,
+    Guesses, LabelQueue, LayerActivations, LayerSimilarity, ProjectionView, Proposals, RunInfo,
+    RunState, SampleRef, SampleView, TestReport, TrainReport, UploadSummary,
 };
 use crate::ui::embed::Embed;
 use crate::ui::lesson::Lesson;
@@ -327,6 +327,8 @@ pub struct ExplainState {
     pub attribution: Option<Rc<AttributionView>>,
     /// A sample's activations, layer by layer.
     pub activations: Option<(SampleRef, Rc<Vec<LayerActivations>>)>,
+    /// A Transformer's attention over a sample.
+    pub attention: Option<Rc<AttentionView>>,
     pub projection: Option<Rc<ProjectionView>>,
     pub filters: Option<Rc<FilterKernels>>,
     pub similarity: Option<Rc<LayerSimilarity>>,
@@ -938,6 +940,7 @@ impl AppState {
             FromWorker::Activations { sample, layers } => {
                 self.explain.activations = Some((sample, Rc::new(layers)));
             }
+            FromWorker::Attention(view) => self.explain.attention = Some(Rc::new(*view)),
             FromWorker::Projection { view, finished } => {
                 self.explain.projection = Some(Rc::new(*view));
                 if finished {

@@ -188,3 +188,66 @@ test('a sequence and a graph: every method draws bars along the letters and node
     await page.close();
   }
 });
+
+/** How many different red levels a canvas holds (a drawn heat map has many). */
+async function shades(canvas) {
+  return canvas.evaluate((c) => {
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let i = 0; i < data.length; i += 4) seen.add(data[i]);
+    return seen.size;
+  });
+}
+
+test('attention: a Transformer on DNA draws every head and the rollout; a GAT weighs the bonds', async () => {
+  const page = await openApp(browser, server.url);
+  try {
+    await chooseCompute(page, 'CPU');
+    await chooseDataset(page, 'DNA motif (sequences)');
+    await page.getByLabel('Model', { exact: true }).selectOption({ label: 'Transformer (self-attention)' });
+    await trainUntil(page, 'validation accuracy ≥ 75%', async () => (await percent(page, 'Validation accuracy')) >= 0.75,
+      300_000);
+    await openExplain(page);
+    await setNumber(page, 'Validation sample', 1);
+    await panel(page).getByLabel('Method', { exact: true }).selectOption({ label: 'Attention rollout' });
+    await panel(page).getByRole('button', { name: 'Explain', exact: true }).click();
+    const drawing = panel(page).getByRole('img', { name: /^Attribution .* by Attention rollout$/ });
+    await drawing.waitFor({ timeout: 60_000 });
+    assert.ok((await drawing.locator('rect').count()) >= 100, 'a bar per base');
+
+    await panel(page).getByRole('button', { name: 'Show attention' }).click();
+    const first = panel(page).getByRole('img', { name: 'Attention of layer 1, head 1: queries down, keys across' });
+    await first.waitFor();
+    const [width, height] = await first.evaluate((c) => [c.width, c.height]);
+    assert.equal(width, height, 'a token per row and per column');
+    assert.ok(width >= 101 && width <= 201, `the class token and a token per base: ${width}`);
+    assert.ok((await shades(first)) > 10, 'the map is drawn');
+    await panel(page).getByLabel('Layer', { exact: true }).selectOption({ label: 'layer 2' });
+    await panel(page).getByLabel('Head', { exact: true }).selectOption({ label: 'head 4' });
+    const last = panel(page).getByRole('img', { name: 'Attention of layer 2, head 4: queries down, keys across' });
+    await last.waitFor();
+    assert.ok((await shades(last)) > 10, 'another head is drawn');
+    const rollout = panel(page).getByRole('img', { name: 'Attention rollout along the sequence' });
+    assert.ok((await rollout.locator('rect').count()) >= 100, 'the rollout has a bar per base');
+    assert.match((await rollout.locator('text').allTextContents()).join(''), /^[ACGT]{100,200}$/);
+    assert.deepEqual(await accessibilityProblems(page, '#tab-explain'), []);
+
+    await chooseDataset(page, 'Molecule rings (graphs)');
+    await page.getByLabel('Layer type', { exact: true }).selectOption({ label: 'GAT (graph attention)' });
+    await trainUntil(page, '40 steps', async () => parseInt(await value(page, 'Steps'), 10) >= 40);
+    await panel(page).getByLabel('Method', { exact: true }).selectOption({ label: 'Saliency (gradient)' });
+    await panel(page).getByRole('button', { name: 'Explain', exact: true }).click();
+    await panel(page).getByRole('img', { name: /^Attribution .* by Saliency/ }).waitFor({ timeout: 60_000 });
+    await panel(page).getByRole('button', { name: 'Show attention' }).click();
+    const graph = panel(page).getByRole('img', { name: /^Attention of layer 1: edges by their weight/ });
+    await graph.waitFor();
+    const widths = await graph.locator('line.weighted').evaluateAll(
+      (lines) => lines.map((l) => parseFloat(l.getAttribute('stroke-width'))));
+    assert.ok(widths.length >= 9, `every bond weighted: ${widths.length}`);
+    assert.ok(Math.max(...widths) > Math.min(...widths), 'bonds differ in attention');
+    assert.ok((await graph.locator('circle').count()) >= 10, 'atoms');
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.close();
+  }
+});

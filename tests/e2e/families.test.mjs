@@ -49,7 +49,7 @@ test('DNA motif: a 1-D CNN passes 90% on the CPU; strips, confusion matrix and i
     await chooseDataset(page, 'DNA motif (sequences)');
     assert.equal(await page.locator('#model option:checked').textContent(), '1-D CNN (convolution along the sequence)');
     const models = await page.locator('#model option').allTextContents();
-    assert.deepEqual(models.sort(), ['1-D CNN (convolution along the sequence)', 'RNN (GRU / LSTM)'],
+    assert.deepEqual(models.sort(), ['1-D CNN (convolution along the sequence)', 'RNN (GRU / LSTM)', 'Transformer (self-attention)'],
       'only sequence models are offered');
     await trainTo(page, 0.9);
     const gallery = page.getByRole('list', { name: 'Validation predictions' });
@@ -69,7 +69,7 @@ test('Molecule rings: a GIN passes 85% on the CPU; molecules are drawn as graphs
   try {
     await chooseCompute(page, 'CPU');
     await chooseDataset(page, 'Molecule rings (graphs)');
-    assert.equal(await page.locator('#model option:checked').textContent(), 'GNN (GCN / GIN message passing)');
+    assert.equal(await page.locator('#model option:checked').textContent(), 'GNN (GCN / GIN / GAT message passing)');
     assert.equal(await page.locator('#gnn-kind option:checked').textContent(), 'GIN (sum + MLP)');
     await page.getByLabel('Readout', { exact: true }).waitFor();
     await trainTo(page, 0.85);
@@ -128,7 +128,7 @@ test('switching datasets switches models, and a model that does not fit is never
   }
 });
 
-test('on WebGPU the 1-D CNN, the GRU and both GNN tasks train a few steps with a finite, falling loss', async () => {
+test('on WebGPU the 1-D CNN, the GRU, the Transformer and both GNN tasks train a few steps with a finite, falling loss', async () => {
   const page = await openApp(browser, server.url);
   try {
     await chooseCompute(page, 'WebGPU');
@@ -138,13 +138,15 @@ test('on WebGPU the 1-D CNN, the GRU and both GNN tasks train a few steps with a
     // A GRU step takes ~30 s on the software adapter (it launches kernels at every one of
     // 128 time steps), so the GRU only has to train one step more with a finite loss: that it
     // learns is checked natively and on the CPU.
-    for (const [dataset, model, count, batch] of [
+    for (const [dataset, model, count, batch, chosen] of [
       ['DNA motif (sequences)', '1-D CNN (convolution along the sequence)', 25, 16],
       ['Waveforms (time series)', 'RNN (GRU / LSTM)', 1, 16],
-      ['Molecule rings (graphs)', 'GNN (GCN / GIN message passing)', 40, 16],
-      ['Karate club (graph nodes)', 'GNN (GCN / GIN message passing)', 40, 16],
+      ['DNA motif (sequences)', 'Transformer (self-attention)', 3, 8, 'transformer'],
+      ['Molecule rings (graphs)', 'GNN (GCN / GIN / GAT message passing)', 40, 16],
+      ['Karate club (graph nodes)', 'GNN (GCN / GIN / GAT message passing)', 40, 16],
     ]) {
       await chooseDataset(page, dataset);
+      if (chosen) await page.getByLabel('Model', { exact: true }).selectOption(chosen);
       assert.equal(await page.locator('#model option:checked').textContent(), model);
       await setNumber(page, 'Batch size', batch);
       await setNumber(page, 'Learning rate', 0.01);

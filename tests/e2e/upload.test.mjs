@@ -55,8 +55,8 @@ test('an upload of each kind is inspected and trains above chance on the CPU', a
       { files: example('images.zip'), name: 'images', count: /^90 labeled images in 3 classes/, model: 'CNN (convolutional)', target: 0.7 },
       { files: example('table.csv'), name: 'table', count: /^148 labeled table rows in 3 classes/, model: 'MLP (dense layers)', target: 0.8 },
       { files: example('sequences.fasta'), name: 'sequences', count: /^200 labeled sequences in 2 classes/, model: '1-D CNN (convolution along the sequence)', target: 0.75 },
-      { files: example('graphs.json'), name: 'graphs', count: /^120 labeled graphs in 2 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.8 },
-      { files: example('molecules.csv'), name: 'molecules', count: /^60 labeled graphs in 3 classes/, model: 'GNN (GCN / GIN message passing)', target: 0.6, bonds: true, layers: 'gine' },
+      { files: example('graphs.json'), name: 'graphs', count: /^120 labeled graphs in 2 classes/, model: 'GNN (GCN / GIN / GAT message passing)', target: 0.8 },
+      { files: example('molecules.csv'), name: 'molecules', count: /^60 labeled graphs in 3 classes/, model: 'GNN (GCN / GIN / GAT message passing)', target: 0.6, bonds: true, layers: 'gine' },
     ];
     for (const c of cases) {
       const inspector = await upload(page, c.files, c.name);
@@ -121,7 +121,7 @@ test('a SMILES file with a measured property: RMSE falls well under the spread, 
     const elements = await inspector.getByRole('list', { name: 'Uploaded samples' }).locator('svg .atom text').allTextContents();
     assert.ok(elements.length > 0, 'heteroatoms are named');
     assert.deepEqual([...new Set(elements)].filter((e) => !['N', 'O', 'S'].includes(e)), [], `${elements}`);
-    assert.equal(await page.locator('#model option:checked').textContent(), 'GNN (GCN / GIN message passing)');
+    assert.equal(await page.locator('#model option:checked').textContent(), 'GNN (GCN / GIN / GAT message passing)');
     // Dropout lets the labeling queue sample the model's uncertainty (MC dropout).
     await setNumber(page, 'Dropout', 0.1);
 

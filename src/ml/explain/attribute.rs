@@ -3,6 +3,7 @@
 //! device, with the model frozen (dropout off, batch norm on its running statistics).
 
 use super::AttributionMethod;
+use super::attention::AttentionMaps;
 use super::points::{Layout, input_values, windows, with_values};
 use crate::ml::data::BatchInput;
 use crate::ml::models::gnn::MAX_LAYERS;
@@ -222,6 +223,83 @@ impl Attributor {
         .await
     }
 
+    /// A Transformer's attention over `input` (one sequence), on its real tokens; `None` for
+    /// other models.
+    pub async fn attention(&self, input: &BatchInput) -> Result<Option<AttentionMaps>, String> {
+        let plain = self.device.clone().without_autodiff();
+        let model = self.model.valid();
+        let model_input = ModelInput::from_batch(input, &plain);
+        let Some((layers, (kmer, stride), class_token)) = model.attention(&model_input) else {
+            return Ok(None);
+        };
+        let length = match input {
+            BatchInput::Sequences { lengths, shape, .. } => {
+                lengths.first().copied().unwrap_or(shape[1])
+            }
+            _ => return Ok(None),
+        };
+        let tokens = length.max(1).div_ceil(stride.max(1)) + usize::from(class_token);
+        let (count, mut heads) = (layers.len(), 0);
+        let mut weights = Vec::new();
+        for layer in layers {
+            let [_, h, all, _] = layer.dims();
+            heads = h;
+            let real = layer.slice([0..1, 0..h, 0..tokens.min(all), 0..tokens.min(all)]);
+            weights.extend(read_floats(real, "attention").await?);
+        }
+        Ok(Some(AttentionMaps {
+            layers: count,
+            heads,
+            tokens,
+            class_token,
+            kmer,
+            stride,
+            weights,
+        }))
+    }
+
+    /// A GAT's attention over `input`, per layer: each undirected edge's mean over its two
+    /// directions (in the input's edge order), and the attention each node receives from its
+    /// neighbours; `None` for other models.
+    pub async fn graph_attention(
+        &self,
+        input: &BatchInput,
+    ) -> Result<Option<Vec<(Vec<f32>, Vec<f32>)>>, String> {
+        let plain = self.device.clone().without_autodiff();
+        let model = self.model.valid();
+        let Some(layers) = model.graph_attention(&ModelInput::from_batch(input, &plain)) else {
+            return Ok(None);
+        };
+        let edges = edge_list(input);
+        let nodes = match input {
+            BatchInput::Graphs { node_graph, .. } => node_graph.len(),
+            BatchInput::Nodes {
+                features,
+                feature_dim,
+                ..
+            } => features.len() / (*feature_dim).max(1),
+            _ => 0,
+        };
+        let mut out = Vec::with_capacity(layers.len());
+        for alpha in layers {
+            let alpha = read_floats(alpha, "attention").await?;
+            let mut received = vec![0.0f32; nodes];
+            let per_edge = edges
+                .iter()
+                .enumerate()
+                .map(|(e, &[a, b])| {
+                    // Message 2e runs a → b, 2e + 1 b → a.
+                    let (ab, ba) = (alpha[2 * e], alpha[2 * e + 1]);
+                    received[a as usize] += ab;
+                    received[b as usize] += ba;
+                    (ab + ba) / 2.0
+                })
+                .collect();
+            out.push((per_edge, received));
+        }
+        Ok(Some(out))
+    }
+
     /// An attribution map of `input` (one sample) for `class`. `baseline` is what Integrated
     /// Gradients starts from and occlusion fills in (one value per input value).
     /// `progress(done, total)` follows the versions computed.
@@ -348,6 +426,20 @@ impl AttributionJob {
             AttributionMethod::GradCam { layer } => {
                 self.done = 1;
                 return with.grad_cam(input, class, layer).await.map(Some);
+            }
+            AttributionMethod::AttentionRollout => {
+                let maps = with
+                    .attention(input)
+                    .await?
+                    .ok_or("Attention rollout needs a Transformer: choose another method.")?;
+                self.done = 1;
+                let channels = layout.channels.max(1);
+                let mut relevance = maps.relevance(layout.points);
+                relevance.resize(x.len() / channels, 0.0);
+                relevance
+                    .iter()
+                    .flat_map(|&r| std::iter::repeat_n(r / channels as f32, channels))
+                    .collect()
             }
             AttributionMethod::SmoothGrad { noise, .. } => {
                 let (low, high) = x

@@ -5,6 +5,7 @@
 //! ([`points`]) and scores of attribution maps against a built-in sample's true region
 //! ([`regions`]). With the engine: attribution itself ([`attribute`]).
 
+pub mod attention;
 #[cfg(feature = "engine")]
 pub mod attribute;
 pub mod cka;
@@ -53,6 +54,10 @@ pub enum AttributionMethod {
     /// Grad-CAM (Selvaraju et al., 2017), CNNs and 1-D CNNs: conv block `layer`'s maps
     /// weighted by their mean gradient, rectified, stretched over the input.
     GradCam { layer: usize },
+    /// Attention rollout (Abnar & Zuidema, 2020), Transformers: the attention of every layer,
+    /// averaged over heads and mixed with the residual path, multiplied through the layers and
+    /// read where the head reads. Not a gradient: the same for every class.
+    AttentionRollout,
 }
 
 impl AttributionMethod {
@@ -65,6 +70,7 @@ impl AttributionMethod {
             AttributionMethod::IntegratedGradients { .. } => "Integrated Gradients",
             AttributionMethod::Occlusion { .. } => "Occlusion",
             AttributionMethod::GradCam { .. } => "Grad-CAM",
+            AttributionMethod::AttentionRollout => "Attention rollout",
         }
     }
 
@@ -77,12 +83,13 @@ impl AttributionMethod {
             AttributionMethod::IntegratedGradients { .. } => "integrated-gradients",
             AttributionMethod::Occlusion { .. } => "occlusion",
             AttributionMethod::GradCam { .. } => "grad-cam",
+            AttributionMethod::AttentionRollout => "attention-rollout",
         }
     }
 
     /// Every method with its usual settings for a model of `family` whose last conv block is
     /// `conv_blocks - 1`: occlusion windows of 4 pixels (stride 2), 8 positions (stride 4), one
-    /// node or one feature; Grad-CAM on the last block, for conv networks only.
+    /// node or one feature; Grad-CAM on the last block, for conv networks only; attention rollout for Transformers.
     pub fn defaults(family: ModelFamily, kind: DataKind, conv_blocks: usize) -> Vec<Self> {
         let (size, stride) = match kind {
             DataKind::Image => (4, 2),
@@ -106,6 +113,9 @@ impl AttributionMethod {
             all.push(AttributionMethod::GradCam {
                 layer: conv_blocks - 1,
             });
+        }
+        if family == ModelFamily::Transformer {
+            all.push(AttributionMethod::AttentionRollout);
         }
         all
     }

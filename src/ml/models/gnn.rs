@@ -6,6 +6,8 @@
 //! - GIN (Xu et al.): `H' = MLP(H + Σ_neighbours H)`, the MLP being linear–act–linear–act.
 //! - GINE (Hu et al., 2020): `H' = MLP(H + Σ_neighbours relu(H_j + W e_ij))`, `e_ij` the
 //!   one-hot type of the edge (single, double, triple, aromatic bond, or untyped).
+//! - GAT (Veličković et al., 2018), one head: `H'_i = act(Σ_j α_ij H_j W + b)` over the
+//!   neighbours and the node itself, `α_i· = softmax_j(LeakyReLU(a_dst·H_i W + a_src·H_j W))`.
 //!
 //! Graph tasks pool node vectors per graph (mean, sum or max); node tasks classify each node.
 
@@ -24,10 +26,12 @@ pub enum GnnKind {
     Gin,
     /// GIN whose messages also read the type of their edge (a molecule's bond order).
     Gine,
+    /// Graph attention: a learned weighting of the neighbourhood, per node.
+    Gat,
 }
 
 impl GnnKind {
-    pub const ALL: [GnnKind; 3] = [GnnKind::Gcn, GnnKind::Gin, GnnKind::Gine];
+    pub const ALL: [GnnKind; 4] = [GnnKind::Gcn, GnnKind::Gin, GnnKind::Gine, GnnKind::Gat];
 
     /// A short stable identifier (links, selects).
     pub fn id(self) -> &'static str {
@@ -35,6 +39,7 @@ impl GnnKind {
             GnnKind::Gcn => "gcn",
             GnnKind::Gin => "gin",
             GnnKind::Gine => "gine",
+            GnnKind::Gat => "gat",
         }
     }
 
@@ -50,6 +55,7 @@ impl GnnKind {
             GnnKind::Gcn => "GCN",
             GnnKind::Gin => "GIN",
             GnnKind::Gine => "GINE",
+            GnnKind::Gat => "GAT",
         }
     }
 }
@@ -143,6 +149,7 @@ impl GnnConfig {
         for layer in 1..=self.layers {
             let params = match self.kind {
                 GnnKind::Gcn => input * h + h,
+                GnnKind::Gat => input * h + h + 2 * h,
                 GnnKind::Gin => input * h + h + h * h + h,
                 GnnKind::Gine => input * h + h + h * h + h + EDGE_TYPES * input + input,
             };

@@ -11,6 +11,7 @@ pub mod nets;
 #[cfg(feature = "engine")]
 pub mod params;
 pub mod rnn;
+pub mod transformer;
 
 pub use cnn::{CnnConfig, ConvBlock, Padding};
 pub use cnn1d::Cnn1dConfig;
@@ -19,6 +20,7 @@ pub use mlp::MlpConfig;
 #[cfg(feature = "engine")]
 pub use nets::{Cnn, LayerOutput, Model, ModelInput};
 pub use rnn::{CellKind, Pooling, RnnConfig};
+pub use transformer::{Positions, TokenPooling, TransformerConfig};
 
 use super::data::{BuiltinDataset, DataKind, DataShape};
 use serde::{Deserialize, Serialize};
@@ -73,6 +75,8 @@ pub enum ModelFamily {
     Rnn,
     /// 1-D convolutional network for sequences.
     Cnn1d,
+    /// Transformer encoder (self-attention) for sequences.
+    Transformer,
     /// Graph neural network (GCN or GIN) for graphs and their nodes.
     Gnn,
     /// Multilayer perceptron for table rows.
@@ -81,10 +85,11 @@ pub enum ModelFamily {
 
 impl ModelFamily {
     /// Every family, in menu order.
-    pub const ALL: [ModelFamily; 5] = [
+    pub const ALL: [ModelFamily; 6] = [
         ModelFamily::Cnn,
         ModelFamily::Rnn,
         ModelFamily::Cnn1d,
+        ModelFamily::Transformer,
         ModelFamily::Gnn,
         ModelFamily::Mlp,
     ];
@@ -95,6 +100,7 @@ impl ModelFamily {
             ModelFamily::Cnn => "cnn",
             ModelFamily::Rnn => "rnn",
             ModelFamily::Cnn1d => "cnn1d",
+            ModelFamily::Transformer => "transformer",
             ModelFamily::Gnn => "gnn",
             ModelFamily::Mlp => "mlp",
         }
@@ -106,7 +112,8 @@ impl ModelFamily {
             ModelFamily::Cnn => "CNN (convolutional)",
             ModelFamily::Rnn => "RNN (GRU / LSTM)",
             ModelFamily::Cnn1d => "1-D CNN (convolution along the sequence)",
-            ModelFamily::Gnn => "GNN (GCN / GIN message passing)",
+            ModelFamily::Transformer => "Transformer (self-attention)",
+            ModelFamily::Gnn => "GNN (GCN / GIN / GAT message passing)",
             ModelFamily::Mlp => "MLP (dense layers)",
         }
     }
@@ -120,7 +127,9 @@ impl ModelFamily {
     pub fn fits(self, kind: DataKind) -> bool {
         match self {
             ModelFamily::Cnn => kind == DataKind::Image,
-            ModelFamily::Rnn | ModelFamily::Cnn1d => kind == DataKind::Sequence,
+            ModelFamily::Rnn | ModelFamily::Cnn1d | ModelFamily::Transformer => {
+                kind == DataKind::Sequence
+            }
             ModelFamily::Gnn => matches!(kind, DataKind::Graph | DataKind::Node),
             ModelFamily::Mlp => kind == DataKind::Table,
         }
@@ -132,6 +141,7 @@ impl ModelFamily {
             ModelFamily::Cnn => ModelConfig::Cnn(CnnConfig::default()),
             ModelFamily::Rnn => ModelConfig::Rnn(RnnConfig::default()),
             ModelFamily::Cnn1d => ModelConfig::Cnn1d(Cnn1dConfig::default()),
+            ModelFamily::Transformer => ModelConfig::Transformer(TransformerConfig::default()),
             ModelFamily::Gnn => ModelConfig::Gnn(GnnConfig::default()),
             ModelFamily::Mlp => ModelConfig::Mlp(MlpConfig::default()),
         }
@@ -148,6 +158,8 @@ pub enum ModelConfig {
     Rnn(RnnConfig),
     /// A 1-D convolutional network for sequences.
     Cnn1d(Cnn1dConfig),
+    /// A Transformer encoder for sequences.
+    Transformer(TransformerConfig),
     /// A graph neural network.
     Gnn(GnnConfig),
     /// A multilayer perceptron for table rows.
@@ -217,6 +229,7 @@ impl ModelConfig {
         match self {
             ModelConfig::Cnn(c) => c.dropout,
             ModelConfig::Cnn1d(c) => c.dropout,
+            ModelConfig::Transformer(c) => c.dropout,
             ModelConfig::Rnn(c) => c.dropout,
             ModelConfig::Gnn(c) => c.dropout,
             ModelConfig::Mlp(c) => c.dropout,
@@ -229,6 +242,7 @@ impl ModelConfig {
             ModelConfig::Cnn(_) => ModelFamily::Cnn,
             ModelConfig::Rnn(_) => ModelFamily::Rnn,
             ModelConfig::Cnn1d(_) => ModelFamily::Cnn1d,
+            ModelConfig::Transformer(_) => ModelFamily::Transformer,
             ModelConfig::Gnn(_) => ModelFamily::Gnn,
             ModelConfig::Mlp(_) => ModelFamily::Mlp,
         }
@@ -251,6 +265,13 @@ impl ModelConfig {
             }
             (
                 ModelConfig::Cnn1d(config),
+                DataShape::Sequence {
+                    channels,
+                    max_length,
+                },
+            ) => config.summary(*channels, *max_length, classes),
+            (
+                ModelConfig::Transformer(config),
                 DataShape::Sequence {
                     channels,
                     max_length,

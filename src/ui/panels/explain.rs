@@ -7,9 +7,9 @@ use super::PanelProps;
 use crate::ml::data::{DataKind, NO_LABEL};
 use crate::ml::explain::{AttributionMethod, Baseline};
 use crate::ml::label::Part;
-use crate::ml::models::ModelConfig;
+use crate::ml::models::{GnnKind, ModelConfig};
 use crate::protocol::{
-    AttributionCheck, AttributionView, FilterKernels, LabelOrigin, LayerActivations,
+    AttentionView, AttributionCheck, AttributionView, FilterKernels, LabelOrigin, LayerActivations,
     LayerSimilarity, LayersAgainst, Projection, ProjectionView, RunInfo, SampleRef, SampleView,
     ToWorker,
 };
@@ -133,6 +133,15 @@ fn conv_blocks(model: &ModelConfig) -> usize {
         ModelConfig::Cnn(c) => c.blocks.len(),
         ModelConfig::Cnn1d(c) => c.blocks.len(),
         _ => 0,
+    }
+}
+
+/// Whether the model attends: a Transformer, or a GAT.
+fn has_attention(model: &ModelConfig) -> bool {
+    match model {
+        ModelConfig::Transformer(_) => true,
+        ModelConfig::Gnn(gnn) => gnn.kind == GnnKind::Gat,
+        _ => false,
     }
 }
 
@@ -316,6 +325,10 @@ pub fn ExplainPanel(props: &ExplainPanelProps) -> Html {
                                       }} />
                         </div>
                         { activations_section(props, view.sample) }
+                        if has_attention(&props.edit.experiment.model) {
+                            <AttentionSection engine={props.engine.clone()} sample={view.sample}
+                                              view={props.explain.attention.clone()} />
+                        }
                     }
                 </div>
                 <div class="explain-side">
@@ -710,6 +723,124 @@ fn activations_section(props: &ExplainPanelProps, sample: SampleRef) -> Html {
                     { for layers.iter().map(|layer| html! { <ActivationLayer layer={layer.clone()} /> }) }
                 </div>
             }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct AttentionSectionProps {
+    engine: Engine,
+    sample: SampleRef,
+    view: Option<Rc<AttentionView>>,
+}
+
+/// A Transformer's attention over the sample: one layer's and head's map (queries down, keys
+/// across), and the rollout through every layer along the sequence.
+#[component]
+fn AttentionSection(props: &AttentionSectionProps) -> Html {
+    let chosen = use_state(|| (0usize, 0usize));
+    let on_show = {
+        let (engine, sample) = (props.engine.clone(), props.sample);
+        Callback::from(move |_: MouseEvent| engine.send(ToWorker::Attention { sample }))
+    };
+    let shown = props.view.as_ref().filter(|v| v.sample == props.sample);
+    let canvas = use_node_ref();
+    {
+        let canvas = canvas.clone();
+        use_effect_with((shown.cloned(), *chosen), move |(view, (layer, head))| {
+            if let (Some(element), Some(view)) = (canvas.cast::<HtmlCanvasElement>(), view)
+                && view.tokens > 0
+            {
+                let size = view.tokens * view.tokens;
+                let (layer, head) = ((*layer).min(view.layers - 1), (*head).min(view.heads - 1));
+                let at = (layer * view.heads + head) * size;
+                if let Some(map) = view.weights.get(at..at + size) {
+                    web::draw_rgba(&element, view.tokens, view.tokens, &activation_map(map));
+                }
+            }
+        });
+    }
+    let Some(view) = shown else {
+        return html! {
+            <div class="attention">
+                <button onclick={on_show}>{"Show attention"}</button>
+            </div>
+        };
+    };
+    let (layer, head) = *chosen;
+    let on_layer = {
+        let chosen = chosen.clone();
+        Callback::from(move |v: String| chosen.set((v.parse().unwrap_or(0), chosen.1)))
+    };
+    let on_head = {
+        let chosen = chosen.clone();
+        Callback::from(move |v: String| chosen.set((chosen.0, v.parse().unwrap_or(0))))
+    };
+    let numbered = |count: usize, what: &str| -> Vec<(AttrValue, AttrValue)> {
+        (0..count)
+            .map(|i| (i.to_string().into(), format!("{what} {}", i + 1).into()))
+            .collect()
+    };
+    let layer_select = html! {
+        <SelectField id="attention-layer" label="Layer" options={numbered(view.layers, "layer")}
+                     selected={layer.min(view.layers - 1).to_string()} onchange={on_layer} />
+    };
+    if let SampleView::Graph {
+        positions, edges, ..
+    }
+    | SampleView::Network {
+        positions, edges, ..
+    } = &view.view
+    {
+        let layer = layer.min(view.layers - 1);
+        let (edge_count, nodes) = (edges.len(), positions.len());
+        let edge_values = view
+            .weights
+            .get(layer * edge_count..(layer + 1) * edge_count)
+            .unwrap_or_default();
+        let received = view
+            .rollout
+            .get(layer * nodes..(layer + 1) * nodes)
+            .unwrap_or_default();
+        return html! {
+            <div class="attention">
+                <button onclick={on_show}>{"Show attention"}</button>
+                <div class="fields">{ layer_select }</div>
+                { graph_importance(positions, edges, received, edge_values, &view.region, false,
+                                   &format!("Attention of layer {}: edges by their weight, nodes by the attention they receive", layer + 1)) }
+                <p class="hint">{"Each edge drawn by the attention its two ends give each other (the mean of both directions); each node by the attention its neighbours give it. A node's shares over its neighbours and itself sum to one."}</p>
+            </div>
+        };
+    }
+    let letters = match &view.view {
+        SampleView::Letters { letters, .. } => Some(letters),
+        _ => None,
+    };
+    let tokens = if view.class_token {
+        format!("the class token, then {} tokens", view.tokens - 1)
+    } else {
+        format!("{} tokens", view.tokens)
+    };
+    let per_token = match (view.kmer, view.stride) {
+        (1, _) => String::new(),
+        (k, s) if k == s => format!(" of {k} positions"),
+        (k, 1) => format!(", a {k}-mer starting at every position"),
+        (k, s) => format!(", a {k}-mer every {s} positions"),
+    };
+    html! {
+        <div class="attention">
+            <button onclick={on_show}>{"Show attention"}</button>
+            <div class="fields">
+                { layer_select }
+                <SelectField id="attention-head" label="Head" options={numbered(view.heads, "head")}
+                             selected={head.min(view.heads - 1).to_string()} onchange={on_head} />
+            </div>
+            <canvas ref={canvas} class="heat-map attention-map" role="img"
+                    aria-label={format!("Attention of layer {}, head {}: queries down, keys across", layer.min(view.layers - 1) + 1, head.min(view.heads - 1) + 1)} />
+            <p class="hint">{ format!("Each row is a token ({tokens}{per_token}) and how it shares its attention over the tokens; bright is most.") }</p>
+            <h3>{"Attention rollout"}</h3>
+            { sequence_bars(&view.rollout, letters, &view.region, false, "Attention rollout along the sequence") }
+            <p class="hint">{"How much each position flows into what the head reads, through every layer's attention and the residual path (Abnar & Zuidema, 2020). Green marks the true motif."}</p>
         </div>
     }
 }

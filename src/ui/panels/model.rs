@@ -4,7 +4,8 @@ use crate::ml::experiment::Experiment;
 use crate::ml::models::cnn::{MAX_BLOCKS, MAX_CHANNELS, MAX_KERNEL};
 use crate::ml::models::{
     Activation, CellKind, Cnn1dConfig, CnnConfig, ConvBlock, GnnConfig, GnnKind, MlpConfig,
-    ModelConfig, ModelFamily, Padding, Pooling, Readout, RnnConfig, mlp,
+    ModelConfig, ModelFamily, Padding, Pooling, Positions, Readout, RnnConfig, TokenPooling,
+    TransformerConfig, mlp, transformer,
 };
 use crate::ui::state::{Action, AppState};
 use crate::ui::widgets::{Checkbox, NumberField, SelectField, thousands};
@@ -52,6 +53,7 @@ pub fn ModelPanel(model_props: &ModelPanelProps) -> Html {
         ModelConfig::Cnn(cnn) => cnn_builder(props, cnn),
         ModelConfig::Cnn1d(cnn) => cnn1d_builder(props, cnn),
         ModelConfig::Rnn(rnn) => rnn_builder(props, rnn),
+        ModelConfig::Transformer(t) => transformer_builder(props, t),
         ModelConfig::Gnn(gnn) => gnn_builder(props, gnn, kind == DataKind::Graph),
         ModelConfig::Mlp(mlp) => mlp_builder(props, mlp),
     };
@@ -208,7 +210,7 @@ fn activation_field(props: &PanelProps, current: Activation) -> Html {
                 ModelConfig::Cnn1d(c) => c.activation = activation,
                 ModelConfig::Gnn(c) => c.activation = activation,
                 ModelConfig::Mlp(c) => c.activation = activation,
-                ModelConfig::Rnn(_) => {}
+                ModelConfig::Rnn(_) | ModelConfig::Transformer(_) => {}
             }
         }
     });
@@ -227,6 +229,7 @@ fn dropout_field(props: &PanelProps, current: f64) -> Html {
         ModelConfig::Cnn(c) => c.dropout = v,
         ModelConfig::Cnn1d(c) => c.dropout = v,
         ModelConfig::Rnn(c) => c.dropout = v,
+        ModelConfig::Transformer(c) => c.dropout = v,
         ModelConfig::Gnn(c) => c.dropout = v,
         ModelConfig::Mlp(c) => c.dropout = v,
     });
@@ -385,6 +388,90 @@ fn rnn_builder(props: &PanelProps, rnn: &RnnConfig) -> Html {
     }
 }
 
+/// A callback that changes the Transformer's config.
+fn on_transformer<T: Clone + 'static>(
+    props: &PanelProps,
+    change: fn(&mut TransformerConfig, T),
+) -> Callback<T> {
+    on_model(props, move |model, value| {
+        if let ModelConfig::Transformer(c) = model {
+            change(c, value);
+        }
+    })
+}
+
+/// A number field's callback for a Transformer setting, alerting with `what`.
+fn transformer_number(
+    props: &PanelProps,
+    what: &'static str,
+    set: fn(&mut TransformerConfig, usize),
+) -> Callback<String> {
+    model_number::<usize>(props, what, move |model, v| {
+        if let ModelConfig::Transformer(c) = model {
+            set(c, v);
+        }
+    })
+}
+
+fn transformer_builder(props: &PanelProps, config: &TransformerConfig) -> Html {
+    let on_positions = on_transformer(props, |c, id: String| {
+        c.positions = Positions::from_id(&id).unwrap_or_default();
+    });
+    let on_pooling = on_transformer(props, |c, id: String| {
+        c.pooling = TokenPooling::from_id(&id).unwrap_or_default();
+    });
+    let on_pre_norm = on_transformer(props, |c, on: bool| c.pre_norm = on);
+    let on_kmer = transformer_number(props, "Positions per token (k-mer)", |c, v| c.kmer = v);
+    let on_stride = transformer_number(props, "Step between tokens", |c, v| c.stride = v);
+    let on_layers = transformer_number(props, "Layers", |c, v| c.layers = v);
+    let on_heads = transformer_number(props, "Heads", |c, v| c.heads = v);
+    let on_width = transformer_number(props, "Width", |c, v| c.width = v);
+    let on_feed_forward =
+        transformer_number(props, "Feed-forward width", |c, v| c.feed_forward = v);
+    let positions: Vec<(AttrValue, AttrValue)> = Positions::ALL
+        .iter()
+        .map(|p| (AttrValue::from(p.id()), AttrValue::from(p.title())))
+        .collect();
+    let poolings: Vec<(AttrValue, AttrValue)> = TokenPooling::ALL
+        .iter()
+        .map(|p| (AttrValue::from(p.id()), AttrValue::from(p.title())))
+        .collect();
+    html! {
+        <div class="builder">
+            <div class="row">
+                <NumberField id="tf-kmer" label="Positions per token (k-mer)" value={config.kmer.to_string()} step="1"
+                             min="1" max={transformer::MAX_KMER.to_string()} onchange={on_kmer} />
+                <NumberField id="tf-stride" label="Step between tokens" value={config.stride.to_string()} step="1"
+                             min="1" max={config.kmer.to_string()} onchange={on_stride} />
+                <SelectField id="tf-positions" label="Positions" options={positions}
+                             selected={config.positions.id()} onchange={on_positions} />
+                <SelectField id="tf-pooling" label="Pooling" options={poolings}
+                             selected={config.pooling.id()} onchange={on_pooling} />
+            </div>
+            <div class="row">
+                <NumberField id="tf-layers" label="Layers" value={config.layers.to_string()} step="1"
+                             min="1" max={transformer::MAX_LAYERS.to_string()} onchange={on_layers} />
+                <NumberField id="tf-heads" label="Heads" value={config.heads.to_string()} step="1"
+                             min="1" max={transformer::MAX_HEADS.to_string()} onchange={on_heads} />
+                <NumberField id="tf-width" label="Width" value={config.width.to_string()} step="1"
+                             min="1" max={transformer::MAX_WIDTH.to_string()} onchange={on_width} />
+                <NumberField id="tf-feed-forward" label="Feed-forward width" value={config.feed_forward.to_string()}
+                             step="1" min="1" max={transformer::MAX_FEED_FORWARD.to_string()} onchange={on_feed_forward} />
+            </div>
+            <div class="row">
+                <Checkbox id="tf-pre-norm" label="Pre-norm" checked={config.pre_norm} onchange={on_pre_norm} />
+                { dropout_field(props, config.dropout) }
+            </div>
+            <p class="hint">
+                {"Each token reads a run of positions: one base or character, or a k-mer (several \
+                  bases), or a patch of a series; a step shorter than the k-mer makes tokens \
+                  overlap. Every token attends to every real token; Explain shows where each \
+                  head looked."}
+            </p>
+        </div>
+    }
+}
+
 fn gnn_builder(props: &PanelProps, gnn: &GnnConfig, graph_task: bool) -> Html {
     let on_kind = on_model(props, |model, id: String| {
         if let ModelConfig::Gnn(c) = model {
@@ -416,6 +503,10 @@ fn gnn_builder(props: &PanelProps, gnn: &GnnConfig, graph_task: bool) -> Html {
             AttrValue::from("gine"),
             AttrValue::from("GINE (GIN reading bond types)"),
         ),
+        (
+            AttrValue::from("gat"),
+            AttrValue::from("GAT (graph attention)"),
+        ),
     ];
     let readouts = vec![
         (AttrValue::from("mean"), AttrValue::from("mean")),
@@ -439,6 +530,12 @@ fn gnn_builder(props: &PanelProps, gnn: &GnnConfig, graph_task: bool) -> Html {
                 }
                 { dropout_field(props, gnn.dropout) }
             </div>
+            if gnn.kind == GnnKind::Gat {
+                <p class="hint">
+                    {"GAT weighs each neighbour (and the node itself) by a learned attention score \
+                      instead of a fixed average: Explain shows the weights on the edges."}
+                </p>
+            }
             if gnn.kind == GnnKind::Gine {
                 <p class="hint">
                     {"GINE adds an embedding of each edge's type to its messages: single, double, \

@@ -20,6 +20,8 @@ impl GnnConfig {
                 mlp_out: mlp.then(|| LinearConfig::new(h, h).init(device)),
                 bond: (self.kind == GnnKind::Gine)
                     .then(|| LinearConfig::new(EDGE_TYPES, input).init(device)),
+                attend: (self.kind == GnnKind::Gat)
+                    .then(|| LinearConfig::new(h, 2).with_bias(false).init(device)),
             });
             input = h;
         }
@@ -35,12 +37,14 @@ impl GnnConfig {
 }
 
 /// One message-passing layer: its linear map (and, for GIN and GINE, the MLP's second
-/// layer; for GINE the embedding of each edge's type added to its messages).
+/// layer; for GINE the embedding of each edge's type added to its messages; for GAT the
+/// attention vectors of the receiver and the sender, as the two columns of `attend`).
 #[derive(Module, Debug)]
 pub struct GnnLayer {
     linear: Linear,
     mlp_out: Option<Linear>,
     bond: Option<Linear>,
+    attend: Option<Linear>,
 }
 
 /// The edge list of a (batched) graph as tensors, ready for message passing.
@@ -67,6 +71,10 @@ impl GraphTensors {
         }
         let weights: Vec<f32> = match kind {
             GnnKind::Gin | GnnKind::Gine => vec![1.0; pairs.len()],
+            GnnKind::Gat => {
+                pairs.extend((0..nodes).map(|i| (i, i)));
+                vec![1.0; pairs.len()]
+            }
             GnnKind::Gcn => {
                 pairs.extend((0..nodes).map(|i| (i, i)));
                 let mut degree = vec![0.0f32; nodes];
@@ -137,20 +145,59 @@ impl GraphTensors {
         self
     }
 
-    /// Sums the weighted senders' rows at each receiver.
+    /// GAT's attention of each receiver over its messages: `softmax(LeakyReLU(a_dst·h_i +
+    /// a_src·h_j))` over the messages into `i`, each scaled by its weight (0 switches a message
+    /// off) and renormalised.
+    ///
+    /// # Shapes
+    /// - h: `[nodes, width]`
+    /// - output: `[messages, 1]`, summing to one at each receiver
+    pub fn attention(&self, h: Tensor<2>, attend: &Linear) -> Tensor<2> {
+        let scores = attend.forward(h);
+        let [nodes, _] = scores.dims();
+        let receiving = scores
+            .clone()
+            .slice([0..nodes, 0..1])
+            .select(0, self.receivers.clone());
+        let sending = scores
+            .slice([0..nodes, 1..2])
+            .select(0, self.senders.clone());
+        let e = burn::tensor::activation::leaky_relu(receiving + sending, 0.2);
+        // Any constant leaves a softmax unchanged; the largest score keeps exp from overflowing.
+        let top = e.clone().max().detach().reshape([1, 1]);
+        let w = (e - top).exp() * self.weights.clone();
+        let sums = Tensor::zeros([self.nodes, 1], &w.device()).select_assign(
+            0,
+            self.receivers.clone(),
+            w.clone(),
+            IndexingUpdateOp::Add,
+        );
+        w / sums.select(0, self.receivers.clone()).add_scalar(1e-30)
+    }
+
+    /// Sums the senders' rows, each times its `[messages, 1]` weight, at each receiver.
     ///
     /// # Shapes
     /// - x: `[nodes, width]`
     /// - output: `[nodes, width]`
-    pub fn propagate(&self, x: Tensor<2>) -> Tensor<2> {
+    pub fn propagate_weighted(&self, x: Tensor<2>, weights: Tensor<2>) -> Tensor<2> {
         let [_, width] = x.dims();
-        let messages = x.clone().select(0, self.senders.clone()) * self.weights.clone();
+        let messages = x.clone().select(0, self.senders.clone()) * weights;
         Tensor::zeros([self.nodes, width], &x.device()).select_assign(
             0,
             self.receivers.clone(),
             messages,
             IndexingUpdateOp::Add,
         )
+    }
+
+    /// Sums the weighted senders' rows at each receiver.
+    ///
+    /// # Shapes
+    /// - x: `[nodes, width]`
+    /// - output: `[nodes, width]`
+    pub fn propagate(&self, x: Tensor<2>) -> Tensor<2> {
+        self.propagate_weighted(x, self.weights.clone())
     }
 }
 
@@ -191,10 +238,36 @@ impl Gnn {
     /// - features: `[nodes, features]`
     /// - output: one `[nodes, hidden]` per layer
     pub fn layer_outputs(&self, features: Tensor<2>, graph: &GraphTensors) -> Vec<Tensor<2>> {
+        self.pass(features, graph).0
+    }
+
+    /// GAT's attention in each layer (empty for other kinds).
+    ///
+    /// # Shapes
+    /// - features: `[nodes, features]`
+    /// - output: one `[messages, 1]` per layer, in `graph`'s message order
+    pub fn attention(&self, features: Tensor<2>, graph: &GraphTensors) -> Vec<Tensor<2>> {
+        self.pass(features, graph).1
+    }
+
+    /// Node vectors after each layer, and GAT's attention in each.
+    fn pass(&self, features: Tensor<2>, graph: &GraphTensors) -> (Vec<Tensor<2>>, Vec<Tensor<2>>) {
         let mut x = features;
         let mut outputs = Vec::with_capacity(self.layers.len());
+        let mut attention = Vec::new();
         for layer in &self.layers {
             x = match (&layer.mlp_out, &layer.bond, &graph.edge_types) {
+                // GAT: Σ_j α_ij (x_j W) + b.
+                _ if layer.attend.is_some() => {
+                    let h = x.matmul(layer.linear.weight.val());
+                    let alpha = graph.attention(h.clone(), layer.attend.as_ref().expect("GAT"));
+                    attention.push(alpha.clone());
+                    let weighted = graph.propagate_weighted(h, alpha);
+                    match &layer.linear.bias {
+                        Some(bias) => weighted + bias.val().unsqueeze::<2>(),
+                        None => weighted,
+                    }
+                }
                 // GINE: MLP(x + Σ relu(x_sender + bond embedding)), each message weighted.
                 (Some(mlp_out), Some(bond), Some(edge_types)) => {
                     let [_, width] = x.dims();
@@ -227,7 +300,7 @@ impl Gnn {
             x = self.dropout.forward(self.activation.forward(x));
             outputs.push(x.clone());
         }
-        outputs
+        (outputs, attention)
     }
 
     /// Class scores per node.

@@ -6,6 +6,7 @@ pub mod cnn1d;
 pub mod gnn;
 pub mod mlp;
 pub mod rnn;
+pub mod transformer;
 
 pub use cnn::Cnn;
 
@@ -49,6 +50,13 @@ impl ModelConfig {
                 Model::Cnn1d(config.init(*channels, classes, device))
             }
             (
+                ModelConfig::Transformer(config),
+                DataShape::Sequence {
+                    channels,
+                    max_length,
+                },
+            ) => Model::Transformer(config.init(*channels, *max_length, classes, device)),
+            (
                 ModelConfig::Gnn(config),
                 DataShape::Graph { features } | DataShape::Node { features },
             ) => Model::Gnn(config.init(*features, classes, device)),
@@ -61,11 +69,14 @@ impl ModelConfig {
 }
 
 /// A model of any family, ready to train.
+// One model lives per run, moved rarely; boxing a variant would need Burn's `Module` for `Box`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Model {
     Cnn(Cnn),
     Rnn(rnn::Rnn),
     Cnn1d(cnn1d::Cnn1d),
+    Transformer(transformer::Transformer),
     Gnn(gnn::Gnn),
     Mlp(mlp::Mlp),
 }
@@ -214,6 +225,38 @@ impl Model {
         self.head(self.embed(&ModelInput::from_batch(input, device)))
     }
 
+    /// A Transformer's attention weights per layer (else `None`), with the positions each
+    /// token reads and from one token to the next, and whether a class token leads.
+    ///
+    /// # Shapes
+    /// - output: per layer `[batch, heads, tokens, tokens]`
+    pub fn attention(&self, input: &ModelInput) -> Option<(Vec<Tensor<4>>, (usize, usize), bool)> {
+        match (self, input) {
+            (Model::Transformer(t), ModelInput::Sequences { values, lengths }) => Some((
+                t.attention(values.clone(), lengths),
+                t.kmer_and_stride(),
+                t.has_class_token(),
+            )),
+            _ => None,
+        }
+    }
+
+    /// A GAT's attention per layer, `[messages, 1]` in the order of
+    /// [`ModelInput::graph_tensors`] (both directions of edge `e` at `2e` and `2e + 1`, then a
+    /// self-loop per node); `None` for other models.
+    pub fn graph_attention(&self, input: &ModelInput) -> Option<Vec<Tensor<2>>> {
+        match (self, input) {
+            (
+                Model::Gnn(gnn),
+                ModelInput::Graphs { features, .. } | ModelInput::Nodes { features, .. },
+            ) if gnn.kind() == crate::ml::models::GnnKind::Gat => {
+                let graph = input.graph_tensors(gnn.kind())?;
+                Some(gnn.attention(features.clone(), &graph))
+            }
+            _ => None,
+        }
+    }
+
     /// The penultimate representation of each sample: what the linear head reads (pooled
     /// conv features, the pooled recurrent state, a graph readout or a node's vector).
     ///
@@ -227,6 +270,9 @@ impl Model {
             }
             (Model::Cnn1d(cnn), ModelInput::Sequences { values, lengths }) => {
                 cnn.embed(values.clone(), lengths)
+            }
+            (Model::Transformer(t), ModelInput::Sequences { values, lengths }) => {
+                t.embed(values.clone(), lengths)
             }
             (
                 Model::Gnn(gnn),
@@ -265,6 +311,7 @@ impl Model {
             Model::Cnn(m) => m.head(embedding),
             Model::Rnn(m) => m.head(embedding),
             Model::Cnn1d(m) => m.head(embedding),
+            Model::Transformer(m) => m.head(embedding),
             Model::Gnn(m) => m.head(embedding),
             Model::Mlp(m) => m.head(embedding),
         }
@@ -322,6 +369,17 @@ impl Model {
                     .enumerate()
                 {
                     outputs.push(flat3(layer_name(i + 1, "recurrent"), a.swap_dims(1, 2)));
+                }
+                outputs.push(flat2("pooled".into(), self.embed(input)));
+            }
+            (Model::Transformer(t), ModelInput::Sequences { values, lengths }) => {
+                outputs.push(flat3(layer_name(0, ""), values.clone().swap_dims(1, 2)));
+                for (i, a) in t
+                    .layer_outputs(values.clone(), lengths)
+                    .into_iter()
+                    .enumerate()
+                {
+                    outputs.push(flat3(layer_name(i + 1, "encoder"), a.swap_dims(1, 2)));
                 }
                 outputs.push(flat2("pooled".into(), self.embed(input)));
             }
