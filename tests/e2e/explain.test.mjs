@@ -205,6 +205,7 @@ test('attention: a Transformer on DNA draws every head and the rollout; a GAT we
     await chooseCompute(page, 'CPU');
     await chooseDataset(page, 'DNA motif (sequences)');
     await page.getByLabel('Model', { exact: true }).selectOption({ label: 'Transformer (self-attention)' });
+    await setNumber(page, 'Learning rate', 0.003);
     await trainUntil(page, 'validation accuracy ≥ 75%', async () => (await percent(page, 'Validation accuracy')) >= 0.75,
       300_000);
     await openExplain(page);

@@ -128,7 +128,7 @@ test('switching datasets switches models, and a model that does not fit is never
   }
 });
 
-test('on WebGPU the 1-D CNN, the GRU, the Transformer and both GNN tasks train a few steps with a finite, falling loss', async () => {
+test('on WebGPU the 1-D CNN, the GRU and both GNN tasks train a few steps with a finite, falling loss', async () => {
   const page = await openApp(browser, server.url);
   try {
     await chooseCompute(page, 'WebGPU');
@@ -138,15 +138,13 @@ test('on WebGPU the 1-D CNN, the GRU, the Transformer and both GNN tasks train a
     // A GRU step takes ~30 s on the software adapter (it launches kernels at every one of
     // 128 time steps), so the GRU only has to train one step more with a finite loss: that it
     // learns is checked natively and on the CPU.
-    for (const [dataset, model, count, batch, chosen] of [
+    for (const [dataset, model, count, batch] of [
       ['DNA motif (sequences)', '1-D CNN (convolution along the sequence)', 25, 16],
       ['Waveforms (time series)', 'RNN (GRU / LSTM)', 1, 16],
-      ['DNA motif (sequences)', 'Transformer (self-attention)', 3, 8, 'transformer'],
       ['Molecule rings (graphs)', 'GNN (GCN / GIN / GAT message passing)', 40, 16],
       ['Karate club (graph nodes)', 'GNN (GCN / GIN / GAT message passing)', 40, 16],
     ]) {
       await chooseDataset(page, dataset);
-      if (chosen) await page.getByLabel('Model', { exact: true }).selectOption(chosen);
       assert.equal(await page.locator('#model option:checked').textContent(), model);
       await setNumber(page, 'Batch size', batch);
       await setNumber(page, 'Learning rate', 0.01);

@@ -291,6 +291,7 @@ pub fn ExplainPanel(props: &ExplainPanelProps) -> Html {
                                          "integrated-gradients" => "integrated-gradients",
                                          "occlusion" => "occlusion",
                                          "grad-cam" => "grad-cam",
+                                         "attention-rollout" => "attention-rollout",
                                          _ => "saliency",
                                      })} />
                         { method_settings(&method, &settings, &set, conv_blocks(&props.edit.experiment.model)) }
