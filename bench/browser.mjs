@@ -3,7 +3,8 @@
 // reference CNN from ../shared/anchors/tfjs-cnn in the same Chromium; download sizes and
 // start-up times. Prints JSON lines that scripts/bench turns into a table.
 //
-//   node bench/browser.mjs [--cpu-seconds 12] [--gpu-seconds 40] [--anchor DIR] [--only cnn1d,lstm]
+//   node bench/browser.mjs [--cpu-seconds 12] [--gpu-seconds 40 (0: no WebGPU)] [--anchor DIR]
+//                          [--only cnn1d,lstm]
 //   node bench/browser.mjs --against DIR [--against-name REV] [--repeat 3] [--cpu-seconds 8]
 //
 // With --against, only the CPU engine: the page built in DIST and the one in DIR (an older
@@ -149,7 +150,8 @@ try {
   const gpuEngine = ['engine-gpu_bg.wasm', 'engine-gpu.js', 'engine-gpu_loader.js'].reduce((s, f) => s + gzipSize(f), 0);
   emit({ kind: 'download', gpu_engine_gzip_bytes: gpuEngine });
   for (const r of await petriSpeeds(browser, server.url, 'CPU', cpuSeconds)) emit(r);
-  for (const r of await petriSpeeds(browser, server.url, 'WebGPU', gpuSeconds)) emit(r);
+  // --gpu-seconds 0 leaves WebGPU out (the software adapter takes minutes per Transformer step).
+  if (gpuSeconds > 0) for (const r of await petriSpeeds(browser, server.url, 'WebGPU', gpuSeconds)) emit(r);
   if (anchorDir) {
     for (const r of await tfjs(browser, anchorDir, 'index.html', 'be=cpu,webgl,webgpu&steps=40&b=128', 'cnn')) emit({ kind: 'tfjs', ...r });
     if (fs.existsSync(path.join(anchorDir, 'tfjs-lstm.html'))) {
