@@ -131,6 +131,8 @@ if (labeling.length) {
     ['rescore-sequences', 'Re-score a pool of 2,000 DNA sequences (1-D CNN)'],
     ['step-supervised', 'Training step, Shapes CNN, batch 32'],
     ['step-consistency', 'Consistency step, batch 32 + 96 unlabeled'],
+    ['step-supervised-128', 'Training step, Shapes CNN, batch 128'],
+    ['step-pretrain-128', 'Pretraining step, 128 samples as two views each (NT-Xent)'],
   ]) console.log(`| ${title} | ${ms('native', what)} | ${ms('wasm', what)} |`);
 }
 

@@ -12,6 +12,7 @@ use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::label::{AssignedLabel, Part};
 use crate::ml::metrics::ConfusionMatrix;
 use crate::ml::models::ModelSummary;
+use crate::ml::pretrain::PretrainConfig;
 use crate::ml::regression::RegressionMetrics;
 use serde::{Deserialize, Serialize};
 
@@ -138,6 +139,27 @@ pub enum ToWorker {
         file: UploadFile,
     },
     Crash,
+    /// Pretrain the model's encoder on every sample without labels ([`PretrainConfig`]);
+    /// the run then starts from it with a new head. Training pauses; Pause cancels.
+    Pretrain(PretrainConfig),
+    /// Start runs from the encoder in a model file or `.petri` file of the same kind of data
+    /// (its bytes travel beside the JSON); tensors are matched by name and shape.
+    StartFromFile {
+        file: UploadFile,
+    },
+    /// Start runs from freshly initialised weights again.
+    StartFromScratch,
+}
+
+/// Weights a run starts from besides a fresh initialisation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StartingPoint {
+    /// Where they came from ("pretrained without labels on 2,400 samples, 300 steps").
+    pub origin: String,
+    /// What the current run took from them ([`crate::ml::pretrain::Transfer::describe`]).
+    pub taken: String,
+    /// How many tensors the current run took.
+    pub loaded: usize,
 }
 
 /// How embeddings are laid out in the plane.
@@ -794,6 +816,14 @@ pub enum FromWorker {
     },
     /// An explain job was cancelled.
     ExplainCancelled,
+    /// Pretraining began on `samples` samples for `steps` steps.
+    PretrainStarted { samples: usize, steps: usize },
+    /// The mean contrastive loss of the pretraining steps up to `step`.
+    PretrainLoss { step: u64, loss: f64 },
+    /// Pretraining ended; `finished` is false when it was cancelled (the run is unchanged).
+    PretrainDone { finished: bool },
+    /// What runs start from: `None` for freshly initialised weights.
+    StartingPoint(Option<StartingPoint>),
     /// A binary file for the user to save (its bytes travel beside the JSON).
     File {
         name: String,

@@ -863,6 +863,7 @@ fn engine_doing(doing: Doing) -> (Engine<TestPlatform>, Vec<String>) {
             per_round: 2,
             rounds: 2,
             steps_per_round: 5,
+            pretrain_steps: 0,
         })),
         Doing::Explaining => Some(ToWorker::Explain {
             sample: SampleRef::valid(0),
@@ -969,6 +970,7 @@ fn every_request(pool: &[String]) -> Vec<(ToWorker, Answers)> {
                 per_round: 2,
                 rounds: 1,
                 steps_per_round: 2,
+                pretrain_steps: 0,
             }),
             |m| matches!(m, FromWorker::BudgetDone { .. } | FromWorker::Error(_)),
         ),

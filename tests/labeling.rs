@@ -475,6 +475,7 @@ fn the_label_budget_experiment_draws_every_curve() {
         per_round: 4,
         rounds: 2,
         steps_per_round: 5,
+        pretrain_steps: 3,
     };
     send(&mut engine, ToWorker::RunBudget(config));
     let mut points = Vec::new();
@@ -494,8 +495,9 @@ fn the_label_budget_experiment_draws_every_curve() {
         assert!(engine.is_busy());
     };
     assert!(finished);
-    assert_eq!(points.len(), 4 * 3);
-    for arm in 0..4 {
+    // Random and entropy, each labeled only, with consistency, and pretrained.
+    assert_eq!(points.len(), 6 * 3);
+    for arm in 0..6 {
         let labels: Vec<usize> = points
             .iter()
             .filter(|p| p.arm == arm)

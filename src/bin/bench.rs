@@ -6,7 +6,8 @@
 //!
 //! It also prints what labeling costs: `labeling native rescore-images <ms>` (predicting and
 //! ranking a pool of 2,000), the same for sequences, and a supervised against a consistency
-//! training step (`step-supervised`, `step-consistency`, ms).
+//! training step (`step-supervised`, `step-consistency`, ms), and a supervised against a
+//! contrastive pretraining step of 128 samples (`step-supervised-128`, `step-pretrain-128`).
 //!
 //! And what explaining costs: `explain native <workload>/<method> <ms>` for one sample, and
 //! `explain native tsne-600 <ms>`. And how fast SMILES are read into molecular graphs:
@@ -178,6 +179,7 @@ mod native {
             }
         }
         labeling_steps(seconds);
+        pretrain_steps(seconds);
         regression_steps(seconds);
         tsne_ms();
         #[cfg(feature = "files")]
@@ -380,6 +382,47 @@ mod native {
             };
             println!("labeling native step-{what} {ms:.2}");
         }
+    }
+
+    /// Milliseconds per step on Shapes (the default CNN, 128 samples): supervised, and
+    /// contrastive pretraining (two augmented views of each sample, projection head, NT-Xent).
+    pub fn pretrain_steps(seconds: f64) {
+        use petri::ml::pretrain::{PretrainConfig, Pretraining};
+        let experiment = Experiment {
+            batch_size: 128,
+            ..Experiment::default()
+        };
+        let (data, mut session) = workload_session(
+            BuiltinDataset::Shapes,
+            experiment.model.clone(),
+            experiment.batch_size,
+        );
+        let (steps, elapsed) = timed_steps(&mut session, seconds);
+        println!(
+            "labeling native step-supervised-128 {:.2}",
+            1000.0 * elapsed / steps as f64
+        );
+        let config = PretrainConfig {
+            batch_size: 128,
+            ..PretrainConfig::default()
+        };
+        let mut run = Pretraining::new(&experiment, &data, config, &Device::flex())
+            .expect("pretraining builds");
+        run.train_step();
+        pollster::block_on(run.read_loss()).expect("warm-up loss");
+        let start = Instant::now();
+        let mut steps = 0;
+        while start.elapsed().as_secs_f64() < seconds {
+            for _ in 0..5 {
+                run.train_step();
+            }
+            pollster::block_on(run.read_loss()).expect("loss");
+            steps += 5;
+        }
+        println!(
+            "labeling native step-pretrain-128 {:.2}",
+            1000.0 * start.elapsed().as_secs_f64() / steps as f64
+        );
     }
 
     /// Prints `regression native gin-classification <ms>` and `… gin-regression <ms>`: one

@@ -5,9 +5,11 @@
 use super::{Activity, Engine, Platform, SLICE_MS};
 use crate::ml::data::NO_LABEL;
 use crate::ml::experiment::{DatasetId, Experiment};
+use crate::ml::export::NamedTensor;
 use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::label::query::{Candidates, MAX_CENTRES, rank};
 use crate::ml::label::{Collection, LabelSource, PoolLabel};
+use crate::ml::pretrain::{PretrainConfig, Pretraining};
 use crate::ml::rng::{Stream, rng};
 use crate::ml::session::{Session, read_floats};
 use crate::protocol::FromWorker;
@@ -34,6 +36,9 @@ pub(super) struct BudgetRun {
     assigned: Vec<Option<PoolLabel>>,
     round: usize,
     steps_left: usize,
+    /// The pretrained curves' encoder, pretrained once (labels play no part in it).
+    encoder: Option<Vec<NamedTensor>>,
+    pretraining: Option<Pretraining>,
 }
 
 impl BudgetRun {
@@ -72,7 +77,7 @@ impl<P: Platform> Engine<P> {
             )));
         }
         self.stop_activity();
-        let arms = BudgetArm::arms(self.experiment.labeling.strategy);
+        let arms = BudgetArm::arms(self.experiment.labeling.strategy, config.pretrain_steps > 0);
         self.platform.post(FromWorker::BudgetStarted {
             arms: arms.clone(),
             config,
@@ -89,6 +94,8 @@ impl<P: Platform> Engine<P> {
             session: None,
             round: 0,
             steps_left: 0,
+            encoder: None,
+            pretraining: None,
         };
         self.platform.post(FromWorker::Progress {
             what: TITLE.into(),
@@ -142,7 +149,35 @@ async fn step_budget(run: &mut BudgetRun) -> Result<Option<BudgetPoint>, String>
         experiment.labeling.consistency = arm.semi_supervised;
         run.assigned = vec![None; run.truth.len()];
         let dataset = Arc::new(run.collection.dataset(&run.assigned));
-        run.session = Some(Session::new(&experiment, dataset, &run.device)?);
+        if arm.pretrained && run.encoder.is_none() {
+            let pretraining = match &mut run.pretraining {
+                Some(pretraining) => pretraining,
+                None => run.pretraining.insert(Pretraining::new(
+                    &experiment,
+                    &dataset,
+                    PretrainConfig {
+                        steps: run.config.pretrain_steps,
+                        ..PretrainConfig::default()
+                    },
+                    &run.device,
+                )?),
+            };
+            pretraining.train_step();
+            if pretraining.is_done() {
+                run.encoder = Some(pretraining.encoder_weights().await?);
+                run.pretraining = None;
+            } else if pretraining.step().is_multiple_of(4) {
+                pretraining.read_loss().await?;
+            }
+            return Ok(None);
+        }
+        let mut session = Session::new(&experiment, dataset, &run.device)?;
+        if arm.pretrained
+            && let Some(encoder) = &run.encoder
+        {
+            session.start_from(encoder);
+        }
+        run.session = Some(session);
         run.round = 0;
         run.steps_left = run.config.steps_per_round;
     }

@@ -18,6 +18,7 @@ mod files;
 mod labeling;
 #[cfg(not(target_arch = "wasm32"))]
 mod learner;
+mod pretrain;
 mod reading;
 mod upload;
 mod views;
@@ -94,6 +95,8 @@ enum Activity {
     Budget(Box<BudgetRun>),
     /// An attribution, a t-SNE projection or the attribution checks.
     Explaining(Box<explain::ExplainJob>),
+    /// Self-supervised pretraining of the encoder.
+    Pretraining(Box<pretrain::PretrainJob>),
 }
 
 impl Activity {
@@ -107,6 +110,7 @@ impl Activity {
                 | Activity::Comparing(_)
                 | Activity::Budget(_)
                 | Activity::Explaining(_)
+                | Activity::Pretraining(_)
         )
     }
 
@@ -117,6 +121,7 @@ impl Activity {
             Activity::Comparing(_) => "the augmentation comparison",
             Activity::Budget(_) => "the label-budget experiment",
             Activity::Explaining(_) => "the explanation in progress",
+            Activity::Pretraining(_) => "pretraining",
             Activity::Refining { .. } => "training on the new labels",
             Activity::Idle | Activity::Training | Activity::Stepping(_) => "training",
         }
@@ -162,6 +167,8 @@ fn waits_visibly(request: &ToWorker) -> Option<&'static str> {
         ToWorker::ExportModel | ToWorker::ExportExperiment { .. } => "The export",
         ToWorker::OpenExperiment { .. } => "Opening the experiment",
         ToWorker::Import { .. } => "Reading the upload",
+        ToWorker::Pretrain(_) => "Pretraining",
+        ToWorker::StartFromFile { .. } | ToWorker::StartFromScratch => "The new start",
         _ => return None,
     })
 }
@@ -239,6 +246,8 @@ pub struct Engine<P: Platform> {
     /// The model's predictions for the validation samples at the last evaluation.
     last_predictions: Option<ValidPredictions>,
     session: Option<Session>,
+    /// Weights new runs start from (a pretrained or transferred encoder); `None`: fresh.
+    start: Option<pretrain::StartWeights>,
     /// The run's curves, as reported (saved in experiment files).
     history: History,
     activity: Activity,
@@ -271,6 +280,7 @@ impl<P: Platform> Engine<P> {
             compared_runs: None,
             last_predictions: None,
             session: None,
+            start: None,
             history: History::default(),
             activity: Activity::Idle,
             waiting: VecDeque::new(),
@@ -464,6 +474,9 @@ impl<P: Platform> Engine<P> {
                 self.export_experiment(include_data).await
             }
             ToWorker::OpenExperiment { id, file } => self.open_experiment(id, file).await,
+            ToWorker::Pretrain(config) => self.start_pretraining(config).await,
+            ToWorker::StartFromFile { file } => self.start_from_file(file).await,
+            ToWorker::StartFromScratch => self.start_from_scratch().await,
             ToWorker::Crash => panic!("crash requested by the UI (a test of crash recovery)"),
         }
     }
@@ -505,6 +518,7 @@ impl<P: Platform> Engine<P> {
             Activity::Comparing(_) => self.compare_slice().await,
             Activity::Budget(_) => self.budget_slice().await,
             Activity::Explaining(_) => self.explain_slice().await,
+            Activity::Pretraining(_) => self.pretrain_slice().await,
         }
     }
 
@@ -518,6 +532,9 @@ impl<P: Platform> Engine<P> {
             Activity::Predicting(job) => self.platform.post(job.cancelled()),
             Activity::Refining { .. } => self.platform.post(labeling::refined()),
             Activity::Explaining(_) => self.platform.post(FromWorker::ExplainCancelled),
+            Activity::Pretraining(_) => self
+                .platform
+                .post(FromWorker::PretrainDone { finished: false }),
             Activity::Idle | Activity::Training | Activity::Stepping(_) => {}
         }
     }
@@ -619,7 +636,8 @@ impl<P: Platform> Engine<P> {
             .dataset_for(&self.experiment.clone())
             .and_then(|dataset| Session::new(&self.experiment, dataset, &device));
         match made {
-            Ok(session) => {
+            Ok(mut session) => {
+                self.apply_start(&mut session);
                 self.platform.post(FromWorker::RunStarted(run_info(
                     &session,
                     self.layout.as_deref(),

@@ -152,6 +152,10 @@ pub struct Experiment {
     /// The loss for measured targets (regression); classes always train with cross-entropy.
     #[serde(default)]
     pub regression_loss: RegressionLoss,
+    /// Train the head alone on the encoder's fixed embeddings (a linear probe of a
+    /// pretrained or transferred encoder); otherwise every layer learns.
+    #[serde(default)]
+    pub head_only: bool,
 }
 
 impl Default for Experiment {
@@ -167,6 +171,7 @@ impl Default for Experiment {
             augment: AugmentConfig::none(),
             labeling: LabelingConfig::default(),
             regression_loss: RegressionLoss::default(),
+            head_only: false,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod models;
 #[cfg(all(feature = "engine", not(target_arch = "wasm32")))]
 pub mod parallel;
+pub mod pretrain;
 pub mod regression;
 pub mod rng;
 #[cfg(feature = "engine")]

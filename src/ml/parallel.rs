@@ -126,6 +126,7 @@ impl Batcher<usize, StepTensors> for TrainBatcher {
             .as_ref()
             .map(|(weak, strong)| self.source.consistency(weak, strong));
         StepTensors::new(&batch, consistency, self.classes, device)
+            .with_head_only(self.source.experiment().head_only)
     }
 }
 

@@ -30,6 +30,8 @@ pub enum Stream {
     Measurement = 9,
     /// The dropout masks that measure a prediction's spread (MC dropout).
     Spread = 10,
+    /// The order of samples in self-supervised pretraining.
+    Pretrain = 11,
 }
 
 /// A generator for `seed` and `stream`; the same pair always gives the same sequence.

@@ -157,7 +157,7 @@ impl Session {
                 );
             }
         }
-        let trainer = Trainer::new(
+        let mut trainer = Trainer::new(
             &experiment.model,
             &dataset.shape(),
             dataset.num_classes(),
@@ -166,6 +166,7 @@ impl Session {
             device_seed(experiment.seed),
             device,
         )?;
+        trainer.set_head_only(experiment.head_only);
         let mut session = Self {
             source: BatchSource {
                 experiment: experiment.clone(),
@@ -275,6 +276,15 @@ impl Session {
         self.trainer
             .load_weights(&tensors)
             .map_err(|e| format!("{name}: {e}"))
+    }
+
+    /// Starts this run (at step 0) from the encoder in `tensors`: pretrained weights, or a
+    /// model file of other data ([`super::weights::transfer_weights`]).
+    pub fn start_from(
+        &mut self,
+        tensors: &[super::export::NamedTensor],
+    ) -> super::pretrain::Transfer {
+        self.trainer.start_from(tensors)
     }
 
     /// Takes the weights `tensors` (trained `steps` steps from here elsewhere: the command

@@ -4,6 +4,7 @@
 use super::data::{Batch, BatchInput, DataShape};
 use super::experiment::OptimizerKind;
 use super::models::{Model, ModelConfig, ModelInput};
+use super::pretrain::Transfer;
 use super::regression::{RegressionLoss, TargetScale};
 use super::rng::{Stream, rng};
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -147,6 +148,8 @@ pub struct StepTensors {
     labels: Tensor<1, Int>,
     /// With consistency training: the weak and strong unlabeled inputs, threshold, weight.
     unlabeled: Option<(ModelInput, ModelInput, f32, f32)>,
+    /// Whether only the head learns (a linear probe): the embeddings carry no gradient.
+    head_only: bool,
 }
 
 impl StepTensors {
@@ -182,7 +185,14 @@ impl StepTensors {
             weighted_targets,
             labels,
             unlabeled,
+            head_only: false,
         }
+    }
+
+    /// With `head_only`, the step trains the head alone (see [`Trainer::set_head_only`]).
+    pub fn with_head_only(mut self, head_only: bool) -> Self {
+        self.head_only = head_only;
+        self
     }
 
     /// Each sample's class. `[batch]`
@@ -208,11 +218,19 @@ pub struct StepLoss {
 /// (FixMatch, with ReMixMatch's distribution alignment of the proposals; the proposals carry
 /// no gradient).
 pub fn step_loss(model: &Model, tensors: StepTensors) -> StepLoss {
-    let logits = model.head(model.embed(&tensors.input));
+    let embed = |input: &ModelInput| {
+        let embedding = model.embed(input);
+        if tensors.head_only {
+            embedding.detach()
+        } else {
+            embedding
+        }
+    };
+    let logits = model.head(embed(&tensors.input));
     let mut loss = soft_cross_entropy(logits.clone(), tensors.weighted_targets);
     let mut confident = None;
     if let Some((weak, strong, threshold, weight)) = tensors.unlabeled {
-        let proposals = softmax(model.head(model.embed(&weak)).detach(), 1);
+        let proposals = softmax(model.head(embed(&weak)).detach(), 1);
         let [m, classes] = proposals.dims();
         // Distribution alignment (ReMixMatch): divided by the batch's mean prediction,
         // proposals do not all fall into the class the model already favours, which with
@@ -222,7 +240,7 @@ pub fn step_loss(model: &Model, tensors: StepTensors) -> StepLoss {
         let confidence = proposals.clone().max_dim(1);
         let mask = confidence.clone().greater_equal_elem(threshold).float();
         let pseudo = proposals.equal(confidence.expand([m, classes])).float() * mask.clone();
-        let strong = model.head(model.embed(&strong));
+        let strong = model.head(embed(&strong));
         loss = loss + soft_cross_entropy(strong, pseudo).mul_scalar(f64::from(weight));
         confident = Some(mask.sum());
     }
@@ -251,6 +269,8 @@ pub struct Trainer {
     learning_rate: f64,
     device: Device,
     classes: usize,
+    /// Whether only the head learns (see [`Self::set_head_only`]).
+    head_only: bool,
 }
 
 impl Trainer {
@@ -279,7 +299,27 @@ impl Trainer {
             learning_rate,
             device,
             classes,
+            head_only: false,
         })
+    }
+
+    /// The model, for a caller that trains it its own way (pretraining).
+    pub fn into_model(self) -> Model {
+        self.model.expect("model present between steps")
+    }
+
+    /// With `head_only`, steps train the linear head alone on the encoder's fixed
+    /// embeddings (a linear probe); otherwise every layer.
+    pub fn set_head_only(&mut self, head_only: bool) {
+        self.head_only = head_only;
+    }
+
+    /// Takes from `tensors` every encoder tensor of this model's name and shape; the head
+    /// and any tensor that does not fit stay as initialised ([`Transfer`] says which).
+    pub fn start_from(&mut self, tensors: &[super::export::NamedTensor]) -> Transfer {
+        let (model, transfer) = super::weights::transfer_weights(self.model().clone(), tensors);
+        self.model = Some(model);
+        transfer
     }
 
     /// The model being trained.
@@ -313,7 +353,8 @@ impl Trainer {
     /// One optimisation step on `batch` and, if given, an unlabeled consistency batch, with
     /// the loss of [`step_loss`].
     pub fn step_with(&mut self, batch: &Batch, consistency: Option<Consistency>) -> StepOutput {
-        let tensors = StepTensors::new(batch, consistency, self.classes, &self.device);
+        let tensors = StepTensors::new(batch, consistency, self.classes, &self.device)
+            .with_head_only(self.head_only);
         let labels = tensors.labels.clone();
         let model = self.model.take().expect("model present between steps");
         let StepLoss {
@@ -356,7 +397,13 @@ impl Trainer {
             None => Tensor::ones([n, 1], &self.device),
         };
         let model = self.model.take().expect("model present between steps");
-        let predicted = model.head(model.embed(&input));
+        let embedding = model.embed(&input);
+        let embedding = if self.head_only {
+            embedding.detach()
+        } else {
+            embedding
+        };
+        let predicted = model.head(embedding);
         let squared_error = (predicted.clone().detach() - targets.clone())
             .powi_scalar(2)
             .sum();

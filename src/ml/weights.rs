@@ -9,6 +9,7 @@
 use super::export::NamedTensor;
 use super::models::Model;
 use super::models::params::{ParamPath, map_params, visit_params};
+use super::pretrain::Transfer;
 use super::session::read_floats;
 use burn::prelude::*;
 
@@ -55,18 +56,35 @@ pub async fn read_weights(model: &Model) -> Result<Vec<NamedTensor>, String> {
     Ok(tensors)
 }
 
-/// `model` with every parameter replaced by the tensor of the same name in `tensors`; fails,
-/// naming the parameter, when one is missing, has another shape, or `tensors` holds extras.
-pub fn load_weights(model: Model, tensors: &[NamedTensor]) -> Result<Model, String> {
+/// Why a parameter kept its value when tensors were matched to a model.
+enum Unmatched {
+    /// Left out on purpose (the head, for a transfer).
+    Skipped(String),
+    Missing(String),
+    Shape {
+        name: String,
+        found: Vec<usize>,
+        expected: Vec<usize>,
+    },
+}
+
+/// `model` with each parameter not `skipped` (by name) replaced by the tensor of the same
+/// name and shape in `tensors`; the parameters kept and why, and which tensors were used.
+fn match_params(
+    model: Model,
+    tensors: &[NamedTensor],
+    skipped: impl Fn(&str) -> bool,
+) -> (Model, Vec<Unmatched>, Vec<bool>) {
     let mut used = vec![false; tensors.len()];
-    let mut problem = None;
+    let mut unmatched = Vec::new();
     let model = map_params(model, &mut |path, dims, old| {
-        if problem.is_some() {
+        let (name, transposed) = pytorch_name(path);
+        if skipped(&name) {
+            unmatched.push(Unmatched::Skipped(name));
             return None;
         }
-        let (name, transposed) = pytorch_name(path);
         let Some(index) = tensors.iter().position(|t| t.name == name) else {
-            problem = Some(format!("The weights have no tensor {name}."));
+            unmatched.push(Unmatched::Missing(name));
             return None;
         };
         let tensor = &tensors[index];
@@ -76,10 +94,11 @@ pub fn load_weights(model: Model, tensors: &[NamedTensor]) -> Result<Model, Stri
             dims.to_vec()
         };
         if tensor.shape != expected || tensor.values.len() != expected.iter().product::<usize>() {
-            problem = Some(format!(
-                "Tensor {name} has shape {:?}; this model needs {expected:?}.",
-                tensor.shape
-            ));
+            unmatched.push(Unmatched::Shape {
+                name,
+                found: tensor.shape.clone(),
+                expected,
+            });
             return None;
         }
         used[index] = true;
@@ -94,8 +113,24 @@ pub fn load_weights(model: Model, tensors: &[NamedTensor]) -> Result<Model, Stri
             &old.device(),
         ))
     });
-    if let Some(problem) = problem {
-        return Err(problem);
+    (model, unmatched, used)
+}
+
+/// `model` with every parameter replaced by the tensor of the same name in `tensors`; fails,
+/// naming the parameter, when one is missing, has another shape, or `tensors` holds extras.
+pub fn load_weights(model: Model, tensors: &[NamedTensor]) -> Result<Model, String> {
+    let (model, unmatched, used) = match_params(model, tensors, |_| false);
+    if let Some(first) = unmatched.first() {
+        return Err(match first {
+            Unmatched::Missing(name) | Unmatched::Skipped(name) => {
+                format!("The weights have no tensor {name}.")
+            }
+            Unmatched::Shape {
+                name,
+                found,
+                expected,
+            } => format!("Tensor {name} has shape {found:?}; this model needs {expected:?}."),
+        });
     }
     let extra: Vec<&str> = tensors
         .iter()
@@ -110,6 +145,35 @@ pub fn load_weights(model: Model, tensors: &[NamedTensor]) -> Result<Model, Stri
         ));
     }
     Ok(model)
+}
+
+/// `model` with each parameter outside its head replaced by the tensor of the same name and
+/// shape in `tensors`, and what was taken: the head always stays as initialised (it is new for
+/// the task at hand); a tensor missing or of another shape is kept as initialised, named.
+pub fn transfer_weights(model: Model, tensors: &[NamedTensor]) -> (Model, Transfer) {
+    let (model, unmatched, used) = match_params(model, tensors, |name| name.starts_with("head."));
+    let transfer = Transfer {
+        loaded: used.iter().filter(|&&u| u).count(),
+        kept: unmatched
+            .into_iter()
+            .map(|u| match u {
+                Unmatched::Skipped(name) => format!("{name}: a new head"),
+                Unmatched::Missing(name) => format!("{name}: not in the weights"),
+                Unmatched::Shape {
+                    name,
+                    found,
+                    expected,
+                } => format!("{name}: {found:?} in the weights, {expected:?} here"),
+            })
+            .collect(),
+        unused: tensors
+            .iter()
+            .zip(&used)
+            .filter(|(_, used)| !**used)
+            .map(|(t, _)| t.name.clone())
+            .collect(),
+    };
+    (model, transfer)
 }
 
 /// `values` of a `[rows, columns]` matrix, transposed.

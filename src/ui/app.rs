@@ -77,6 +77,13 @@ impl Engine {
         self.shell.borrow_mut().send(message);
     }
 
+    /// Makes runs start from the encoder in the model or experiment file `name`.
+    pub fn start_from_file(&self, name: &str, file: &js_sys::ArrayBuffer) {
+        if let Some(link) = &self.shell.borrow().link {
+            link.send_start_from(name, file);
+        }
+    }
+
     /// Opens the experiment file `name` (read by an engine that reads files).
     pub fn open(
         &self,

@@ -502,6 +502,12 @@ const KEYS: &[Key] = &[
         read: |s, t| set(&mut s.experiment.labeling.pseudo_weight, number(t)),
     },
     Key {
+        name: "probe",
+        title: "Train the head only",
+        write: |s| Some(flag_text(s.experiment.head_only)),
+        read: |s, t| set(&mut s.experiment.head_only, flag(t)),
+    },
+    Key {
         name: "fm",
         title: "Consistency training",
         write: |s| Some(flag_text(s.experiment.labeling.consistency)),
@@ -815,6 +821,7 @@ mod tests {
         e.labeling.consistency = true;
         e.labeling.consistency_weight = 2.5;
         e.labeling.unlabeled_ratio = 5;
+        e.head_only = true;
         cnn.compute = Compute::Cpu;
         cnn.tab = Tab::Explain;
         round_trip(&cnn);

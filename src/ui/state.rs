@@ -196,6 +196,17 @@ pub struct BudgetView {
     pub finished: Option<bool>,
 }
 
+/// Pretraining as reported so far.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PretrainView {
+    pub samples: usize,
+    pub steps: usize,
+    /// `(step, mean loss)` at each report.
+    pub losses: Vec<(u64, f64)>,
+    /// `None` while running; then whether it ran to the end.
+    pub finished: Option<bool>,
+}
+
 /// The sample the labeling panel asks about.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Asked {
@@ -229,6 +240,9 @@ pub struct LabelingState {
     pub picked: Option<String>,
     pub test: Option<TestReport>,
     pub budget: Option<BudgetView>,
+    pub pretrain: Option<PretrainView>,
+    /// What runs start from besides fresh weights, as the engine last said.
+    pub starting_point: Option<crate::protocol::StartingPoint>,
     /// Counts the person's changes to the labels (not their loading from storage): each one
     /// is written to the browser's storage.
     pub revision: u64,
@@ -1035,6 +1049,25 @@ impl AppState {
                     curve.push(point);
                 }
             }
+            FromWorker::PretrainStarted { samples, steps } => {
+                self.labeling.pretrain = Some(PretrainView {
+                    samples,
+                    steps,
+                    losses: Vec::new(),
+                    finished: None,
+                });
+            }
+            FromWorker::PretrainLoss { step, loss } => {
+                if let Some(pretrain) = &mut self.labeling.pretrain {
+                    pretrain.losses.push((step, loss));
+                }
+            }
+            FromWorker::PretrainDone { finished } => {
+                if let Some(pretrain) = &mut self.labeling.pretrain {
+                    pretrain.finished = Some(finished);
+                }
+            }
+            FromWorker::StartingPoint(start) => self.labeling.starting_point = start,
             FromWorker::BudgetDone { finished } => {
                 if let Some(budget) = &mut self.labeling.budget {
                     budget.finished = Some(finished);
@@ -1224,6 +1257,13 @@ impl AppState {
         self.run.state = RunState::Paused;
         self.engine.backend = None;
         self.run.info = None;
+        // A new engine starts runs from fresh weights; a pretraining in progress is gone.
+        self.labeling.starting_point = None;
+        if let Some(pretrain) = &mut self.labeling.pretrain
+            && pretrain.finished.is_none()
+        {
+            pretrain.finished = Some(false);
+        }
     }
 
     /// The engine build the chosen compute needs (`None` until the adapter question is

@@ -140,6 +140,18 @@ impl EngineLink {
         self.post(js_sys::Array::of2(&JsValue::from_str(&request.to_json()), file).into());
     }
 
+    /// Asks the engine to start runs from the encoder in `file` (its bytes copied beside the
+    /// request).
+    pub fn send_start_from(&self, name: &str, file: &js_sys::ArrayBuffer) {
+        let request = ToWorker::StartFromFile {
+            file: UploadFile {
+                name: name.to_string(),
+                bytes: Vec::new(),
+            },
+        };
+        self.post(js_sys::Array::of2(&JsValue::from_str(&request.to_json()), file).into());
+    }
+
     fn post(&self, message: JsValue) {
         if let Some(queue) = self.outbox.borrow_mut().as_mut() {
             queue.push(message);

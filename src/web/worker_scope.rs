@@ -96,7 +96,7 @@ fn decode(data: JsValue) -> Result<ToWorker, String> {
     let mut message = ToWorker::from_json(&text)?;
     let files = match &mut message {
         ToWorker::Import { files, .. } => files.iter_mut().collect(),
-        ToWorker::OpenExperiment { file, .. } => vec![file],
+        ToWorker::OpenExperiment { file, .. } | ToWorker::StartFromFile { file } => vec![file],
         _ => Vec::new(),
     };
     if files.len() + 1 != parts.length() as usize {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, openApp, value, until, chooseCompute, setNumber, accessibilityProblems } from './harness.mjs';
+import { serve, launch, openApp, value, percent, until, chooseCompute, setNumber, accessibilityProblems } from './harness.mjs';
 import { digitsZip } from './digits.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -323,6 +323,61 @@ test('labels on an upload survive a reload and an engine crash; an export presse
     assert.equal(lines.filter((l) => l.includes(',train,') && l.includes(',human,')).length, 5);
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     assert.deepEqual(await accessibilityProblems(page), []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('pretrain on an upload with an unlabeled/ folder, then train; start from an experiment file', async () => {
+  const zip = { name: 'digits.zip', mimeType: 'application/zip', buffer: digitsZip() };
+  const page = await openApp(browser, server.url, { debug: true });
+  try {
+    await chooseCompute(page, 'CPU');
+    await page.getByLabel('Upload dataset', { exact: true }).setInputFiles(zip);
+    const inspector = page.getByRole('region', { name: 'Dataset inspector' });
+    await inspector.getByRole('heading', { name: 'Uploaded: digits' }).waitFor({ timeout: 120_000 });
+    await openLabeling(page);
+    const starting = panel(page).getByLabel('Starting point');
+    assert.equal(await text(starting), 'Runs start from freshly initialised weights.');
+
+    // Pretrain on every sample (100 labeled, 1,697 in unlabeled/) without labels.
+    await setNumber(page, 'Pretraining steps', '120');
+    await panel(page).getByRole('button', { name: 'Pretrain', exact: true }).click();
+    const result = panel(page).getByLabel('Pretraining result');
+    await until('pretraining done', async () => /^Pretrained on \d+ samples for 120 steps; final loss \d+\.\d{3}\.$/
+      .test(await text(result)), { timeout: 240_000 });
+    // Every training and unlabeled sample; the held-out parts stay out.
+    const samples = parseInt((await text(result)).match(/on (\d+) samples/)[1], 10);
+    assert.ok(samples > 1697 && samples < 1797, `${samples} samples`);
+    assert.equal(await panel(page).getByRole('img', { name: /Contrastive loss/ }).count(), 1);
+    assert.match(await text(starting),
+      new RegExp(`^Runs start from the encoder pretrained without labels on ${samples} samples for 120 steps: \\d+ tensors taken; the head starts new\\.$`));
+
+    // Training starts from the pretrained encoder.
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await until('training from the pretrained encoder', async () => parseInt(await value(page, 'Steps'), 10) >= 60, { timeout: 120_000 });
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await until('validation accuracy after pretraining', async () => (await percent(page, 'Validation accuracy')) > 0.5, { timeout: 60_000 });
+    assert.deepEqual(await accessibilityProblems(page, '[aria-label="Labeling panel"]'), []);
+
+    // Its experiment file, saved, then chosen as the start of a fresh run.
+    const [saved] = await Promise.all([page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export experiment' }).click()]);
+    const experimentFile = path.join(os.tmpdir(), `petri-${Date.now()}-${saved.suggestedFilename()}`);
+    await saved.saveAs(experimentFile);
+    await panel(page).getByRole('button', { name: 'Start from fresh weights' }).click();
+    await until('fresh weights', async () => (await text(starting)) === 'Runs start from freshly initialised weights.');
+
+    // A file that is no model is refused by name, and nothing changes.
+    await panel(page).locator('#start-from-file').setInputFiles({ name: 'notes.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
+    await until('the refusal', async () => /notes\.safetensors.*Nothing was changed\./.test(await text(page.getByRole('alert'))));
+    assert.equal(await text(starting), 'Runs start from freshly initialised weights.');
+
+    await panel(page).locator('#start-from-file').setInputFiles(experimentFile);
+    const name = path.basename(experimentFile).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    await until('the start from the file', async () => new RegExp(`^Runs start from the encoder of ${name}: \\d+ tensors taken; the head starts new\\.$`)
+      .test(await text(starting)), { timeout: 60_000 });
+    assert.deepEqual(page.problems, []);
   } finally {
     await page.close();
   }

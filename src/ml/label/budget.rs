@@ -16,6 +16,10 @@ pub struct BudgetConfig {
     pub rounds: usize,
     /// Training steps before each evaluation.
     pub steps_per_round: usize,
+    /// Steps of pretraining on the pool without labels ([`crate::ml::pretrain`]) for curves
+    /// that start from the pretrained encoder, labeled-only; 0: no such curves.
+    #[serde(default)]
+    pub pretrain_steps: usize,
 }
 
 impl Default for BudgetConfig {
@@ -25,6 +29,7 @@ impl Default for BudgetConfig {
             per_round: 8,
             rounds: 5,
             steps_per_round: 60,
+            pretrain_steps: 0,
         }
     }
 }
@@ -42,7 +47,11 @@ impl BudgetConfig {
         check("Starting labels per class", self.start_per_class, 100)?;
         check("Labels per round", self.per_round, 200)?;
         check("Rounds", self.rounds, 20)?;
-        check("Steps per round", self.steps_per_round, 2000)
+        check("Steps per round", self.steps_per_round, 2000)?;
+        if self.pretrain_steps > 20_000 {
+            return Err("Pretraining steps must be from 0 to 20000.".into());
+        }
+        Ok(())
     }
 }
 
@@ -52,32 +61,44 @@ pub struct BudgetArm {
     pub strategy: QueryStrategy,
     /// Consistency training on the unlabeled pool besides the labeled loss.
     pub semi_supervised: bool,
+    /// Starts from an encoder pretrained on the pool without labels.
+    #[serde(default)]
+    pub pretrained: bool,
 }
 
 impl BudgetArm {
-    /// The four curves: random and `strategy`, each labeled-only and semi-supervised.
-    pub fn arms(strategy: QueryStrategy) -> Vec<BudgetArm> {
+    /// The four curves: random and `strategy`, each labeled-only and semi-supervised; with
+    /// `pretrained`, each also labeled-only from a pretrained encoder.
+    pub fn arms(strategy: QueryStrategy, pretrained: bool) -> Vec<BudgetArm> {
         let mut strategies = vec![QueryStrategy::Random];
         if strategy != QueryStrategy::Random {
             strategies.push(strategy);
         }
+        let trainings: &[(bool, bool)] = if pretrained {
+            &[(false, false), (true, false), (false, true)]
+        } else {
+            &[(false, false), (true, false)]
+        };
         strategies
             .into_iter()
             .flat_map(|strategy| {
-                [false, true].map(|semi_supervised| BudgetArm {
-                    strategy,
-                    semi_supervised,
-                })
+                trainings
+                    .iter()
+                    .map(move |&(semi_supervised, pretrained)| BudgetArm {
+                        strategy,
+                        semi_supervised,
+                        pretrained,
+                    })
             })
             .collect()
     }
 
     /// The curve's name, e.g. `entropy + consistency`.
     pub fn title(&self) -> String {
-        let training = if self.semi_supervised {
-            "consistency"
-        } else {
-            "labeled only"
+        let training = match (self.semi_supervised, self.pretrained) {
+            (true, _) => "consistency",
+            (false, true) => "pretrained",
+            (false, false) => "labeled only",
         };
         format!("{}, {training}", self.strategy.title().to_lowercase())
     }
@@ -152,8 +173,11 @@ mod tests {
 
     #[test]
     fn the_summary_states_the_labels_each_curve_needed() {
-        let arms = BudgetArm::arms(QueryStrategy::Entropy);
+        let arms = BudgetArm::arms(QueryStrategy::Entropy, false);
         assert_eq!(arms.len(), 4);
+        let with_pretrained = BudgetArm::arms(QueryStrategy::Entropy, true);
+        assert_eq!(with_pretrained.len(), 6);
+        assert_eq!(with_pretrained[5].title(), "entropy, pretrained");
         assert_eq!(arms[3].title(), "entropy, consistency");
         let curves = vec![
             curve(0, &[(8, 0.4), (16, 0.6), (24, 0.7)]),
@@ -168,7 +192,7 @@ mod tests {
              labels; random, consistency needed 24 labels; entropy, labeled only did not reach \
              it with 24 labels; entropy, consistency needed 16 labels."
         );
-        assert_eq!(BudgetArm::arms(QueryStrategy::Random).len(), 2);
+        assert_eq!(BudgetArm::arms(QueryStrategy::Random, false).len(), 2);
         assert!(BudgetConfig::default().validate().is_ok());
         assert!(
             BudgetConfig {

@@ -5,6 +5,7 @@ use super::{PanelProps, on_edit};
 use crate::ml::data::{DataKind, NO_LABEL};
 use crate::ml::label::budget::{BudgetConfig, summary};
 use crate::ml::label::{LabelSource, QueryStrategy};
+use crate::ml::pretrain::PretrainConfig;
 use crate::protocol::{
     Estimate, GalleryItem, Guesses, ProposedLabel, RunInfo, SampleView, ToWorker,
 };
@@ -49,6 +50,7 @@ pub struct LabelingPanelProps {
 pub fn LabelingPanel(props: &LabelingPanelProps) -> Html {
     let dispatch = props.edit.dispatch.clone();
     let budget_config = use_state(BudgetConfig::default);
+    let pretrain_config = use_state(PretrainConfig::default);
     {
         // Keys 1–9 label, S skips, Backspace undoes, whenever the tab is open and no text
         // field has focus.
@@ -135,6 +137,9 @@ pub fn LabelingPanel(props: &LabelingPanelProps) -> Html {
                         }
                     </div>
                 </div>
+            }
+            if matches!(props.kind, Some(DataKind::Image | DataKind::Sequence | DataKind::Graph)) {
+                { pretrain_section(props, pretrain_config) }
             }
             if !props.measured {
                 { budget_section(props, budget_config) }
@@ -614,6 +619,125 @@ fn consistency_section(props: &LabelingPanelProps) -> Html {
     }
 }
 
+/// Self-supervised pretraining on every sample, and what runs start from.
+fn pretrain_section(props: &LabelingPanelProps, config: UseStateHandle<PretrainConfig>) -> Html {
+    let pretrain = props.labeling.pretrain.as_ref();
+    let running = pretrain.is_some_and(|p| p.finished.is_none());
+    let setting = |what: &'static str,
+                   id: &'static str,
+                   value: String,
+                   step: &'static str,
+                   set: fn(&mut PretrainConfig, f64)| {
+        let config = config.clone();
+        let dispatch = props.edit.dispatch.clone();
+        let onchange = Callback::from(move |text: String| match text.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => {
+                let mut next = *config;
+                set(&mut next, v);
+                config.set(next);
+            }
+            _ => dispatch.dispatch(Action::Alert(format!(
+                "{what}: \"{text}\" is not a valid number; the previous value is kept."
+            ))),
+        });
+        html! { <NumberField id={id} label={what} value={value} step={step} min="0" {onchange} /> }
+    };
+    let run = {
+        let engine = props.engine.clone();
+        let config = *config;
+        Callback::from(move |_: MouseEvent| engine.send(ToWorker::Pretrain(config)))
+    };
+    let cancel = {
+        let engine = props.engine.clone();
+        Callback::from(move |_: MouseEvent| engine.send(ToWorker::Pause))
+    };
+    let scratch = {
+        let engine = props.engine.clone();
+        Callback::from(move |_: MouseEvent| engine.send(ToWorker::StartFromScratch))
+    };
+    let on_file = {
+        let (engine, dispatch) = (props.engine.clone(), props.edit.dispatch.clone());
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let files = input.files().map(|l| web::files_of(&l)).unwrap_or_default();
+            input.set_value("");
+            let (engine, dispatch) = (engine.clone(), dispatch.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match web::read_files(files).await {
+                    Ok(read) if !read.names.is_empty() => {
+                        engine.start_from_file(&read.names[0], &read.buffers[0])
+                    }
+                    Ok(_) => {}
+                    Err(message) => dispatch.dispatch(Action::Alert(message)),
+                }
+            });
+        })
+    };
+    let on_head_only = on_edit(&props.edit, |e, on: bool| e.head_only = on);
+    let start = match &props.labeling.starting_point {
+        Some(point) => format!("Runs start from {}: {}.", point.origin, point.taken),
+        None => "Runs start from freshly initialised weights.".into(),
+    };
+    html! {
+        <div class="pretrain">
+            <h3>{"Learn from every sample first: self-supervised pretraining"}</h3>
+            <p class="hint">
+                {"Without reading a label, the model's encoder learns to match two augmented views of \
+                  each sample (your augmentation, or the strong preset) against the other samples' views \
+                  (SimCLR's contrastive loss, NT-Xent), on every training and unlabeled sample. The run \
+                  then starts from that encoder with a new head: fine-tune every layer, or train the \
+                  head only (a linear probe). The embeddings view shows the pretrained space before \
+                  any label is learnt."}
+            </p>
+            <div class="row">
+                { setting("Pretraining steps", "pretrain-steps", config.steps.to_string(), "50", |c, v| c.steps = v.round().max(0.0) as usize) }
+                { setting("Pretraining learning rate", "pretrain-rate", config.learning_rate.to_string(), "0.001", |c, v| c.learning_rate = v) }
+                { setting("Temperature", "pretrain-temperature", config.temperature.to_string(), "0.05", |c, v| c.temperature = v as f32) }
+                if running {
+                    <button onclick={cancel}>{"Cancel"}</button>
+                } else {
+                    <button class="primary" onclick={run}>{"Pretrain"}</button>
+                }
+            </div>
+            if let Some(pretrain) = pretrain {
+                <LineChart title="Contrastive loss (NT-Xent) by step"
+                           series={vec![Series {
+                               name: "loss".into(),
+                               class: "train",
+                               points: pretrain.losses.iter().map(|&(s, l)| (s as f64, l)).collect(),
+                           }]} />
+                <p class="facts" role="status" aria-label="Pretraining result">
+                    { match pretrain.finished {
+                        Some(true) => format!("Pretrained on {} samples for {} steps; final loss {:.3}.",
+                                              pretrain.samples, pretrain.steps,
+                                              pretrain.losses.last().map_or(f64::NAN, |p| p.1)),
+                        Some(false) => "Pretraining was cancelled: runs start as before.".into(),
+                        None => format!("Pretraining on {} samples…", pretrain.samples),
+                    } }
+                </p>
+            }
+            <Checkbox id="head-only" label="Train the head only (linear probe)"
+                      checked={props.edit.experiment.head_only} onchange={on_head_only} />
+            <p class="facts" role="status" aria-label="Starting point">{ start }</p>
+            <div class="row">
+                if props.labeling.starting_point.is_some() {
+                    <button onclick={scratch}>{"Start from fresh weights"}</button>
+                }
+                <span class="upload-inline">
+                    <label for="start-from-file" class="button">{"Start from a model file"}</label>
+                    <input id="start-from-file" class="sr-only" type="file"
+                           accept=".petri,.safetensors" onchange={on_file} />
+                </span>
+            </div>
+            <p class="hint">
+                {"A model file (Export model) or an experiment file (.petri) trained on other data of \
+                  the same kind: its layers that match this model's by name and shape are taken, the \
+                  others named here and left new."}
+            </p>
+        </div>
+    }
+}
+
 /// The label-budget experiment: accuracy against labels, per strategy and training.
 fn budget_section(props: &LabelingPanelProps, config: UseStateHandle<BudgetConfig>) -> Html {
     let budget = props.labeling.budget.as_ref();
@@ -635,7 +759,7 @@ fn budget_section(props: &LabelingPanelProps, config: UseStateHandle<BudgetConfi
                 "{what}: \"{text}\" is not a valid number; the previous value is kept."
             ))),
         });
-        html! { <NumberField id={id} label={what} value={value.to_string()} step="1" min="1" {onchange} /> }
+        html! { <NumberField id={id} label={what} value={value.to_string()} step="1" min="0" {onchange} /> }
     };
     let run = {
         let engine = props.engine.clone();
@@ -654,7 +778,8 @@ fn budget_section(props: &LabelingPanelProps, config: UseStateHandle<BudgetConfi
                     { format!("Petri plays the person who labels, using the hidden labels: starting from a few \
                                labels per class, each round it labels the samples a strategy asks for and trains \
                                on. Four curves — random and {} picks, each with labeled-only and with \
-                               consistency training — from the same start.",
+                               consistency training — from the same start; with pretraining steps, also labeled-only curves \
+                               that start from an encoder pretrained on the pool without labels.",
                               props.edit.experiment.labeling.strategy.title().to_lowercase()) }
                 </p>
                 <div class="row">
@@ -662,6 +787,7 @@ fn budget_section(props: &LabelingPanelProps, config: UseStateHandle<BudgetConfi
                     { number("Labels per round", "budget-per-round", config.per_round, |c, v| c.per_round = v) }
                     { number("Rounds", "budget-rounds", config.rounds, |c, v| c.rounds = v) }
                     { number("Steps per round", "budget-steps", config.steps_per_round, |c, v| c.steps_per_round = v) }
+                    { number("Pretraining steps for pretrained curves (0: none)", "budget-pretrain", config.pretrain_steps, |c, v| c.pretrain_steps = v) }
                     if running {
                         <button onclick={cancel}>{"Cancel"}</button>
                     } else {
@@ -679,7 +805,7 @@ fn budget_section(props: &LabelingPanelProps, config: UseStateHandle<BudgetConfi
 }
 
 fn budget_view(budget: &crate::ui::state::BudgetView) -> Html {
-    const CLASSES: [&str; 4] = ["arm0", "arm1", "arm2", "arm3"];
+    const CLASSES: [&str; 6] = ["arm0", "arm1", "arm2", "arm3", "arm4", "arm5"];
     let series: Vec<Series> = budget
         .arms
         .iter()
