@@ -377,7 +377,10 @@ pub struct CheckRow {
     pub inside: f32,
     pub region_share: f32,
     pub pointing: f32,
+    /// The maps scored.
     pub samples: usize,
+    /// The maps with no positive attribution to place, left out of the means.
+    pub unscored: usize,
 }
 
 /// The randomised-model check for one method: the rank correlation of its maps with the

@@ -615,13 +615,18 @@ fn explain_requests_run_as_jobs_with_progress_and_cancel() {
     let Some(FromWorker::Check { check, .. }) = reports.last() else {
         panic!("no check");
     };
+    // One row per method over the 4 samples; a map with no positive attribution (Grad-CAM's
+    // ReLU, Occlusion early in training) is counted apart, and saliency always has one.
     assert_eq!(check.rows.len(), 6);
+    assert!(check.rows.iter().all(|r| r.samples + r.unscored == 4));
     assert!(
         check
             .rows
             .iter()
-            .all(|r| r.samples == 4 && r.region_share > 0.0)
+            .all(|r| r.samples == 0 || r.region_share > 0.0)
     );
+    let saliency = &check.rows[0];
+    assert!(saliency.method.starts_with("Saliency") && saliency.samples == 4);
     assert_eq!(check.steps, vec!["head", "block 2", "block 1"]);
     assert!(check.randomised.iter().all(|r| r.correlation.len() == 3));
 

@@ -89,6 +89,8 @@ pub(super) struct CheckRun {
     /// (step, method, randomised sample).
     next: usize,
     scores: Vec<Vec<RegionScore>>,
+    /// Per method, the maps with no positive attribution to place (left out of its scores).
+    unscored: Vec<usize>,
     /// The trained model's maps (signed, per input value) of the first samples, per method.
     trained_maps: Vec<Vec<Vec<f32>>>,
     /// Layers from the head down: depth and name.
@@ -131,16 +133,25 @@ impl CheckRun {
             self.check.rows = self
                 .methods
                 .iter()
-                .zip(&self.scores)
-                .filter_map(|(method, scores)| {
-                    let (mean, hits) = mean_score(scores)?;
-                    Some(CheckRow {
+                .zip(self.scores.iter().zip(&self.unscored))
+                .filter(|(_, (scores, unscored))| !scores.is_empty() || **unscored > 0)
+                .map(|(method, (scores, &unscored))| match mean_score(scores) {
+                    Some((mean, hits)) => CheckRow {
                         method: method.title().into(),
                         inside: mean.inside,
                         region_share: mean.region_share,
                         pointing: hits as f32 / scores.len() as f32,
                         samples: scores.len(),
-                    })
+                        unscored,
+                    },
+                    None => CheckRow {
+                        method: method.title().into(),
+                        inside: 0.0,
+                        region_share: 0.0,
+                        pointing: 0.0,
+                        samples: 0,
+                        unscored,
+                    },
                 })
                 .collect();
         }
@@ -690,6 +701,7 @@ impl<P: Platform> Engine<P> {
         let run = CheckRun {
             with_truth: regions.is_some(),
             scores: vec![Vec::new(); methods.len()],
+            unscored: vec![0; methods.len()],
             trained_maps: vec![Vec::new(); methods.len()],
             correlations: vec![vec![Vec::new(); steps.len()]; methods.len()],
             trained: Attributor::new(model, &device),
@@ -951,10 +963,11 @@ async fn check_unit(run: &mut CheckRun) -> Result<(), String> {
         let (m, s) = (run.next / per, run.next % per);
         let sample = &run.samples[s];
         let map = sample.explain(&run.trained, &run.methods[m]).await?;
-        if run.with_truth
-            && let Some(score) = region_score(&map.points, &sample.region)
-        {
-            run.scores[m].push(score);
+        if run.with_truth {
+            match region_score(&map.points, &sample.region) {
+                Some(score) => run.scores[m].push(score),
+                None => run.unscored[m] += 1,
+            }
         }
         if s < RANDOMISED_SAMPLES {
             run.trained_maps[m].push(map.values);

@@ -1296,12 +1296,24 @@ fn percent(v: f32) -> String {
 
 fn check_tables(check: &AttributionCheck) -> Html {
     let rows = check.rows.iter().map(|row| {
+        let measure = |v: f32| {
+            if row.samples == 0 {
+                "—".to_string()
+            } else {
+                percent(v)
+            }
+        };
+        let left_out = match row.unscored {
+            0 => String::new(),
+            1 => " (1 map placed no positive attribution: left out)".to_string(),
+            n => format!(" ({n} maps placed no positive attribution: left out)"),
+        };
         html! {
             <tr>
-                <th scope="row">{ row.method.clone() }</th>
-                <td>{ percent(row.inside) }</td>
-                <td>{ percent(row.region_share) }</td>
-                <td>{ percent(row.pointing) }</td>
+                <th scope="row">{ row.method.clone() }{ left_out }</th>
+                <td>{ measure(row.inside) }</td>
+                <td>{ measure(row.region_share) }</td>
+                <td>{ measure(row.pointing) }</td>
             </tr>
         }
     });
@@ -1330,8 +1342,8 @@ fn check_tables(check: &AttributionCheck) -> Html {
                     }
                 </tbody>
             </table>
-            if check.rows.first().is_some_and(|r| r.samples > 0) {
-                <p class="facts">{ format!("Over {} validation samples. A map spread at random scores the region's share; a method that finds the signal scores well above it.", check.rows[0].samples) }</p>
+            if let Some(row) = check.rows.first() {
+                <p class="facts">{ format!("Over {} validation samples. A map spread at random scores the region's share; a method that finds the signal scores well above it.", row.samples + row.unscored) }</p>
             }
             <table class="check-table">
                 <caption>{ format!("Randomised model: rank correlation with the trained model's maps ({} samples)", check.randomised_samples) }</caption>
