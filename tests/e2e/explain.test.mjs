@@ -205,9 +205,9 @@ test('attention: a Transformer on DNA draws every head and the rollout; a GAT we
     await chooseCompute(page, 'CPU');
     await chooseDataset(page, 'DNA motif (sequences)');
     await page.getByLabel('Model', { exact: true }).selectOption({ label: 'Transformer (self-attention)' });
-    await setNumber(page, 'Learning rate', 0.003);
-    await trainUntil(page, 'validation accuracy ≥ 75%', async () => (await percent(page, 'Validation accuracy')) >= 0.75,
-      300_000);
+    // That it learns the motif is asserted natively (tests/attention.rs); here a few steps give
+    // the maps a trained model to read.
+    await trainUntil(page, '20 steps', async () => parseInt(await value(page, 'Steps'), 10) >= 20);
     await openExplain(page);
     await setNumber(page, 'Validation sample', 1);
     await panel(page).getByLabel('Method', { exact: true }).selectOption({ label: 'Attention rollout' });
