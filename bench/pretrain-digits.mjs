@@ -4,6 +4,8 @@
 // engine). The truth of unlabeled image i is digit i % 10 (tests/e2e/digits.mjs).
 //
 //   STEPS=300 PRE=400 MODES=scratch,pretrained,probe node bench/pretrain-digits.mjs
+//   BLOCKS=16k3p_32k3p_64k3p ...: the CNN's conv blocks (channels, kernel, p: pooled), set in the
+//   Model panel after the upload (default: the upload's default CNN).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import { digitsZip } from '../tests/e2e/digits.mjs';
 
 const STEPS = parseInt(process.env.STEPS ?? '300', 10);
 const PRE = parseInt(process.env.PRE ?? '400', 10);
+const BLOCKS = process.env.BLOCKS ? process.env.BLOCKS.split('_').map((b) => b.match(/^(\d+)k(\d+)(p?)$/)) : null;
 const server = await serve();
 const browser = await launch({ webgpu: false });
 const panel = (page) => page.getByRole('region', { name: 'Labeling panel' });
@@ -20,6 +23,17 @@ for (const mode of (process.env.MODES ?? 'scratch,pretrained,probe').split(','))
   await chooseCompute(page, 'CPU');
   await page.getByLabel('Upload dataset', { exact: true }).setInputFiles({ name: 'digits.zip', mimeType: 'application/zip', buffer: digitsZip() });
   await page.getByRole('region', { name: 'Dataset inspector' }).getByRole('heading', { name: 'Uploaded: digits' }).waitFor({ timeout: 120_000 });
+  if (BLOCKS) {
+    for (const [i, [, channels, kernel, pool]] of BLOCKS.entries()) {
+      const n = i + 1;
+      if (!(await page.locator(`#block-${n}-channels`).count())) await page.getByRole('button', { name: 'Add block' }).click();
+      for (const [what, v] of [['channels', channels], ['kernel', kernel]]) {
+        await page.locator(`#block-${n}-${what}`).fill(v);
+        await page.locator(`#block-${n}-${what}`).press('Tab');
+      }
+      await page.locator(`#block-${n}-pool`).setChecked(pool === 'p');
+    }
+  }
   await page.getByRole('tab', { name: 'Labeling' }).click();
   const t0 = Date.now();
   if (mode !== 'scratch') {

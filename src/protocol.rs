@@ -12,7 +12,7 @@ use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::label::{AssignedLabel, Part};
 use crate::ml::metrics::ConfusionMatrix;
 use crate::ml::models::ModelSummary;
-use crate::ml::pretrain::PretrainConfig;
+use crate::ml::pretrain::{Objective, PretrainConfig};
 use crate::ml::regression::RegressionMetrics;
 use serde::{Deserialize, Serialize};
 
@@ -819,9 +819,13 @@ pub enum FromWorker {
     },
     /// An explain job was cancelled.
     ExplainCancelled,
-    /// Pretraining began on `samples` samples for `steps` steps.
-    PretrainStarted { samples: usize, steps: usize },
-    /// The mean contrastive loss of the pretraining steps up to `step`.
+    /// Pretraining by `objective` began on `samples` samples for `steps` steps.
+    PretrainStarted {
+        samples: usize,
+        steps: usize,
+        objective: Objective,
+    },
+    /// The mean loss (contrastive or masked prediction) of the pretraining steps up to `step`.
     PretrainLoss { step: u64, loss: f64 },
     /// Pretraining ended; `finished` is false when it was cancelled (the run is unchanged).
     PretrainDone { finished: bool },

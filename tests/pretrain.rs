@@ -279,6 +279,24 @@ fn the_engine_pretrains_starts_runs_from_the_encoder_and_goes_back_on_request() 
     let mut experiment = Experiment::default();
     experiment.labeling.labels_per_class = Some(2);
     send(&mut engine, ToWorker::Configure(experiment));
+    // The embeddings view reads the run's model: before any pretraining, the fresh weights.
+    let embeddings = |engine: &mut petri::engine::Engine<platform::TestPlatform>| {
+        send(
+            engine,
+            ToWorker::Project {
+                method: petri::protocol::Projection::Pca,
+                every_sample: false,
+            },
+        );
+        take(engine)
+            .into_iter()
+            .find_map(|m| match m {
+                FromWorker::Projection { view, .. } => Some(view.xy),
+                _ => None,
+            })
+            .expect("a PCA view")
+    };
+    let fresh = embeddings(&mut engine);
     let config = PretrainConfig {
         steps: 6,
         batch_size: 16,
@@ -344,6 +362,10 @@ fn the_engine_pretrains_starts_runs_from_the_encoder_and_goes_back_on_request() 
         "{start:?}"
     );
     assert_eq!(start.loaded, 4, "two conv layers' weights and biases");
+    // Before any label is used, the embeddings view shows the pretrained space.
+    let pretrained = embeddings(&mut engine);
+    assert_eq!(pretrained.len(), fresh.len());
+    assert_ne!(pretrained, fresh, "the view reads the pretrained encoder");
 
     // A file that is no model is refused by name; the start stays.
     send(
@@ -366,6 +388,11 @@ fn the_engine_pretrains_starts_runs_from_the_encoder_and_goes_back_on_request() 
 
     send(&mut engine, ToWorker::StartFromScratch);
     assert!(take(&engine).contains(&FromWorker::StartingPoint(None)));
+    assert_eq!(
+        embeddings(&mut engine),
+        fresh,
+        "fresh weights again, the same seed"
+    );
 }
 
 #[test]
@@ -416,4 +443,109 @@ fn sequences_and_graphs_pretrain_too_and_node_data_is_refused() {
         .err()
         .unwrap();
     assert!(refused.contains("images, sequences or graphs"), "{refused}");
+}
+
+/// Masked pretraining on `dataset` with `model`: the loss after each of `steps` steps.
+fn masked_losses(
+    dataset: BuiltinDataset,
+    model: ModelConfig,
+    steps: usize,
+) -> (
+    Vec<f64>,
+    Experiment,
+    petri::ml::data::Dataset,
+    Vec<petri::ml::export::NamedTensor>,
+) {
+    use petri::ml::pretrain::Objective;
+    let device = Device::flex();
+    let experiment = Experiment {
+        dataset: dataset.into(),
+        model,
+        ..Experiment::default()
+    };
+    let collection = Collection::builtin(dataset, 1, Some(3));
+    let data = collection.dataset(&vec![None; collection.pool.len()]);
+    let config = PretrainConfig {
+        objective: Objective::Masked,
+        steps,
+        batch_size: 32,
+        ..PretrainConfig::default()
+    };
+    let mut run = Pretraining::new(&experiment, &data, config, &device).unwrap();
+    let mut losses = Vec::new();
+    while !run.is_done() {
+        run.train_step();
+        let (_, loss) = pollster::block_on(run.read_loss()).unwrap().unwrap();
+        losses.push(loss);
+    }
+    let encoder = pollster::block_on(run.encoder_weights()).unwrap();
+    (losses, experiment, data, encoder)
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+#[test]
+fn masked_prediction_fills_in_what_the_context_tells_and_nothing_hidden_leaks() {
+    use petri::ml::models::TransformerConfig;
+    let _lock = one_model_at_a_time();
+    // Waveforms (numbers, squared error): a hidden step of a smooth curve is near its
+    // neighbours'.
+    let waveforms = BuiltinDataset::Waveforms;
+    let (losses, ..) = masked_losses(waveforms, ModelConfig::default_for_dataset(waveforms), 60);
+    let (first, last) = (mean(&losses[..5]), mean(&losses[losses.len() - 5..]));
+    println!("waveforms (GRU): squared error {first:.3} → {last:.3}");
+    assert!(
+        last < 0.6 * first,
+        "the GRU learns to interpolate: {first} → {last}"
+    );
+    // The noise on each step cannot be told from its neighbours (0.01 when the step leaks).
+    assert!(last > 0.1, "a hidden step leaked: {last}");
+
+    // DNA (letters, cross-entropy over ACGT): bases outside the motif are random, so the loss
+    // can fall only a little below ln 4; a hidden base that leaked would drive it to 0.
+    let dna = BuiltinDataset::DnaMotif;
+    for model in [
+        ModelConfig::default_for_dataset(dna),
+        ModelConfig::Transformer(TransformerConfig::default()),
+    ] {
+        let family = model.family();
+        let (losses, experiment, data, encoder) = masked_losses(dna, model, 30);
+        let last = mean(&losses[losses.len() - 5..]);
+        println!(
+            "DNA ({family:?}): cross-entropy {:.3} → {last:.3}",
+            losses[0]
+        );
+        assert!(
+            last > 1.2 && last < 4f64.ln() + 0.05,
+            "{family:?}: {losses:?}"
+        );
+        // The run starts from the encoder; only the head is new.
+        let mut session = Session::new(&experiment, Arc::new(data), &Device::flex()).unwrap();
+        let transfer = session.start_from(&encoder);
+        assert_eq!(
+            transfer.loaded + 2,
+            encoder.len(),
+            "{family:?}: {transfer:?}"
+        );
+    }
+
+    // Images are pretrained by contrast; masked prediction says so.
+    let (experiment, dataset) = five_per_class();
+    let refused = Pretraining::new(
+        &experiment,
+        &dataset,
+        PretrainConfig {
+            objective: petri::ml::pretrain::Objective::Masked,
+            ..PretrainConfig::default()
+        },
+        &Device::flex(),
+    )
+    .err()
+    .unwrap();
+    assert!(
+        refused.contains("sequences") && refused.contains("contrast"),
+        "{refused}"
+    );
 }

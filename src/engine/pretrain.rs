@@ -4,7 +4,7 @@
 use super::{Activity, Engine, Platform, SLICE_MS};
 use crate::ml::export::{NamedTensor, read_model};
 use crate::ml::import::UploadFile;
-use crate::ml::pretrain::{PretrainConfig, Pretraining};
+use crate::ml::pretrain::{Objective, PretrainConfig, Pretraining};
 use crate::ml::session::Session;
 use crate::protocol::{FromWorker, StartingPoint};
 use crate::reader::{ReadAnswer, ReadRequest};
@@ -41,6 +41,7 @@ impl<P: Platform> Engine<P> {
         self.platform.post(FromWorker::PretrainStarted {
             samples: run.samples(),
             steps: config.steps,
+            objective: config.objective,
         });
         self.platform.post(FromWorker::Progress {
             what: TITLE.into(),
@@ -87,7 +88,11 @@ impl<P: Platform> Engine<P> {
             return;
         }
         let origin = format!(
-            "the encoder pretrained without labels on {} samples for {} steps",
+            "the encoder pretrained without labels{} on {} samples for {} steps",
+            match job.run.objective() {
+                Objective::Contrastive => "",
+                Objective::Masked => " by masked prediction",
+            },
             job.run.samples(),
             job.run.step()
         );

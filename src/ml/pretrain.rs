@@ -1,13 +1,46 @@
 //! Self-supervised pretraining: the model's encoder learns from every sample, labeled or not,
 //! without reading a label (SimCLR: two augmented views of each sample are pulled together and
-//! pushed away from the other samples' views), and a run then starts from that encoder with a
-//! new head. The same path carries an encoder from a model file of other data ([`Transfer`]).
+//! pushed away from the other samples' views; or, for sequences, hidden positions are filled in
+//! from the rest), and a run then starts from that encoder with a new head. The same path
+//! carries an encoder from a model file of other data ([`Transfer`]).
 
 use serde::{Deserialize, Serialize};
 
-/// How contrastive pretraining runs (with the experiment's optimizer).
+/// What the encoder learns to do without labels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Objective {
+    /// Two augmented views of a sample agree, against the other samples' views (SimCLR's
+    /// NT-Xent): images, sequences and graphs.
+    #[default]
+    Contrastive,
+    /// Hidden positions of a sequence are filled in from the rest (BERT's masked prediction):
+    /// a letter as one of the alphabet's, a number as its value.
+    Masked,
+}
+
+impl Objective {
+    pub const ALL: [Objective; 2] = [Objective::Contrastive, Objective::Masked];
+
+    /// A short stable identifier (the UI's select values).
+    pub fn id(self) -> &'static str {
+        match self {
+            Objective::Contrastive => "contrastive",
+            Objective::Masked => "masked",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.id() == id)
+    }
+}
+
+/// How pretraining runs (with the experiment's optimizer).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PretrainConfig {
+    /// What the encoder learns.
+    #[serde(default)]
+    pub objective: Objective,
     /// Optimisation steps.
     pub steps: usize,
     /// Samples per step (each seen as two views).
@@ -18,16 +51,25 @@ pub struct PretrainConfig {
     pub projection: usize,
     /// The optimizer's step size while pretraining.
     pub learning_rate: f64,
+    /// Masked prediction: the share of each sequence's positions hidden at each step.
+    #[serde(default = "default_mask_share")]
+    pub mask_share: f32,
+}
+
+fn default_mask_share() -> f32 {
+    0.15
 }
 
 impl Default for PretrainConfig {
     fn default() -> Self {
         Self {
+            objective: Objective::Contrastive,
             steps: 400,
             batch_size: 128,
             temperature: 0.5,
             projection: 64,
             learning_rate: 0.002,
+            mask_share: default_mask_share(),
         }
     }
 }
@@ -49,6 +91,9 @@ impl PretrainConfig {
         }
         if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
             return Err("The pretraining learning rate must be above 0 and at most 1.".into());
+        }
+        if !(self.mask_share.is_finite() && (0.01..=0.5).contains(&self.mask_share)) {
+            return Err("The share of positions hidden must be from 0.01 to 0.5.".into());
         }
         Ok(())
     }
@@ -104,13 +149,15 @@ impl Transfer {
 }
 
 #[cfg(feature = "engine")]
-pub use contrastive::{Pretraining, Projection, nt_xent};
+pub use pretext::{Pretraining, Projection, nt_xent};
 
 #[cfg(feature = "engine")]
-mod contrastive {
-    use super::PretrainConfig;
-    use crate::ml::augment::{AugmentConfig, AugmentContext, Augmentation, Preset, augment_batch};
-    use crate::ml::data::{Batch, DataKind, Dataset, Samples, Standardizer};
+mod pretext {
+    use super::{Objective, PretrainConfig};
+    use crate::ml::augment::{
+        AugmentConfig, AugmentContext, Augmentation, Preset, augment_batch, augment_rng,
+    };
+    use crate::ml::data::{Batch, BatchInput, DataKind, Dataset, Samples, Standardizer};
     use crate::ml::experiment::Experiment;
     use crate::ml::export::NamedTensor;
     use crate::ml::models::{Model, ModelInput};
@@ -122,6 +169,7 @@ mod contrastive {
     use burn::optim::{GradientsParams, ModuleOptimizer};
     use burn::prelude::*;
     use burn::tensor::activation::relu;
+    use rand::RngExt;
     use rand::seq::SliceRandom;
 
     /// NT-Xent, SimCLR's loss: the `2n` projections of two views are compared by cosine
@@ -154,8 +202,9 @@ mod contrastive {
         soft_cross_entropy(similarity + matrix(self_pairs), matrix(positives))
     }
 
-    /// SimCLR's projection head: the loss is computed on its output, and it is dropped after
-    /// pretraining (the representation before it transfers better).
+    /// The head a pretext task reads the encoder through (Linear–ReLU–Linear), dropped after
+    /// pretraining: SimCLR's projection (the representation before it transfers better), or
+    /// masked prediction's guess at each hidden position.
     #[derive(Module, Debug)]
     pub struct Projection {
         hidden: Linear,
@@ -179,11 +228,21 @@ mod contrastive {
         }
     }
 
-    /// What pretraining optimises: the model (its head unused) and the projection.
+    /// What pretraining optimises: the model (its head unused) and the pretext task's head.
     #[derive(Module, Debug)]
-    struct Contrastive {
+    struct Pretext {
         encoder: Model,
         projection: Projection,
+    }
+
+    /// A batch with some positions of each sequence hidden (zeros: no letter, or the mean).
+    struct Masked {
+        batch: Batch,
+        /// `(sequence, position)` of each hidden position.
+        hidden: Vec<(usize, usize)>,
+        /// What each hidden position held: `[hidden, channels]`, standardised.
+        truth: Vec<f32>,
+        channels: usize,
     }
 
     /// A pretraining run: the experiment's model, initialised as a run of it would be, learning
@@ -196,7 +255,7 @@ mod contrastive {
         views: AugmentConfig,
         seed: u64,
         learning_rate: f64,
-        model: Option<Contrastive>,
+        model: Option<Pretext>,
         optimizer: ModuleOptimizer,
         device: Device,
         order_rng: Rng,
@@ -217,6 +276,13 @@ mod contrastive {
         ) -> Result<Self, String> {
             config.validate()?;
             let kind = dataset.kind();
+            if config.objective == Objective::Masked && kind != DataKind::Sequence {
+                return Err(format!(
+                    "Masked prediction fills in hidden positions of sequences, not {}: \
+                     pretrain these by contrast.",
+                    kind.title()
+                ));
+            }
             if !matches!(kind, DataKind::Image | DataKind::Sequence | DataKind::Graph) {
                 return Err(format!(
                     "Pretraining learns from augmented views of whole samples: images, \
@@ -243,9 +309,23 @@ mod contrastive {
             let standardizer = Standardizer::fit(&dataset.train);
             let mut probe = samples.batch(&[0]);
             standardizer.apply(&mut probe);
-            let [_, width] = encoder
-                .embed(&ModelInput::from_batch(&probe.input, &device))
-                .dims();
+            let probe_input = ModelInput::from_batch(&probe.input, &device);
+            let (width, output) = match config.objective {
+                Objective::Contrastive => {
+                    let [_, width] = encoder.embed(&probe_input).dims();
+                    (width, config.projection)
+                }
+                Objective::Masked => {
+                    let Some((positions, _)) = encoder.positions(&probe_input) else {
+                        return Err("Masked prediction needs a sequence model.".into());
+                    };
+                    let [_, _, width] = positions.dims();
+                    let BatchInput::Sequences { shape, .. } = &probe.input else {
+                        unreachable!("sequence data gives sequence batches")
+                    };
+                    (width, shape[2])
+                }
+            };
             let context = AugmentContext::of(dataset);
             let alphabet = context.alphabet.as_deref();
             let mut views = if experiment.augment.is_identity() {
@@ -258,9 +338,9 @@ mod contrastive {
                 .steps
                 .retain(|s| s.augmentation != Augmentation::Mixup);
             Ok(Self {
-                model: Some(Contrastive {
+                model: Some(Pretext {
                     encoder,
-                    projection: Projection::new(width, config.projection, &device),
+                    projection: Projection::new(width, output, &device),
                 }),
                 config,
                 order: (0..samples.len()).collect(),
@@ -284,6 +364,11 @@ mod contrastive {
             self.samples.len()
         }
 
+        /// What the encoder learns.
+        pub fn objective(&self) -> Objective {
+            self.config.objective
+        }
+
         /// Steps taken.
         pub fn step(&self) -> u64 {
             self.step
@@ -294,8 +379,8 @@ mod contrastive {
             self.step >= self.config.steps as u64
         }
 
-        /// The next batch's two views, augmented independently and standardised.
-        fn views(&mut self) -> (Batch, Batch) {
+        /// The next batch, every sample once per pass in a shuffled order.
+        fn next_batch(&mut self) -> Batch {
             let size = self.config.batch_size.min(self.samples.len());
             if self.cursor.saturating_add(size) > self.order.len() {
                 self.order.shuffle(&mut self.order_rng);
@@ -303,9 +388,14 @@ mod contrastive {
             }
             let indices = &self.order[self.cursor..self.cursor + size];
             self.cursor += size;
-            let mut first = self.samples.batch(indices);
+            self.samples.batch(indices)
+        }
+
+        /// The next batch's two views, augmented independently and standardised.
+        fn views(&mut self) -> (Batch, Batch) {
+            let mut first = self.next_batch();
             let mut second = first.clone();
-            let mut draws = crate::ml::augment::augment_rng(self.seed ^ 0x51_3c1a, self.step);
+            let mut draws = augment_rng(self.seed ^ 0x51_3c1a, self.step);
             augment_batch(&self.views, &mut first, &self.context, &mut draws);
             augment_batch(&self.views, &mut second, &self.context, &mut draws);
             self.standardizer.apply(&mut first);
@@ -313,16 +403,95 @@ mod contrastive {
             (first, second)
         }
 
-        /// One optimisation step on two fresh views of the next batch; the loss stays on the
-        /// device until [`Self::read_loss`].
-        pub fn train_step(&mut self) {
-            let (first, second) = self.views();
-            let model = self.model.take().expect("model present between steps");
-            let project = |batch: &Batch| {
-                let input = ModelInput::from_batch(&batch.input, &self.device);
-                model.projection.forward(model.encoder.embed(&input))
+        /// The next batch, standardised, with `mask_share` of each sequence's real positions
+        /// (at least one) hidden.
+        fn masked(&mut self) -> Masked {
+            let mut batch = self.next_batch();
+            self.standardizer.apply(&mut batch);
+            let BatchInput::Sequences {
+                values,
+                shape: [_, time, channels],
+                lengths,
+            } = &mut batch.input
+            else {
+                unreachable!("masked prediction is for sequences (checked in new)")
             };
-            let loss = nt_xent(project(&first), project(&second), self.config.temperature);
+            let (time, channels) = (*time, *channels);
+            let mut draws = augment_rng(self.seed ^ 0x6d_a5c3, self.step);
+            let (mut hidden, mut truth) = (Vec::new(), Vec::new());
+            for (b, &length) in lengths.iter().enumerate() {
+                let length = length.clamp(1, time);
+                let mut chosen: Vec<usize> = (0..length)
+                    .filter(|_| draws.random::<f32>() < self.config.mask_share)
+                    .collect();
+                if chosen.is_empty() {
+                    chosen.push(draws.random_range(0..length));
+                }
+                for t in chosen {
+                    let at = (b * time + t) * channels;
+                    truth.extend_from_slice(&values[at..at + channels]);
+                    values[at..at + channels].fill(0.0);
+                    hidden.push((b, t));
+                }
+            }
+            Masked {
+                batch,
+                hidden,
+                truth,
+                channels,
+            }
+        }
+
+        /// Masked prediction's loss on the next batch: cross-entropy over the alphabet for
+        /// letters, the squared error for numbers, at the hidden positions.
+        fn masked_loss(&mut self, model: &Pretext) -> Tensor<1> {
+            let Masked {
+                batch,
+                hidden,
+                truth,
+                channels,
+            } = self.masked();
+            let input = ModelInput::from_batch(&batch.input, &self.device);
+            let (positions, reads) = model
+                .encoder
+                .positions(&input)
+                .expect("a sequence model (checked in new)");
+            let [sequences, outputs, width] = positions.dims();
+            let rows: Vec<i64> = hidden
+                .iter()
+                .map(|&(b, t)| (b * outputs + reads[t]) as i64)
+                .collect();
+            let count = rows.len();
+            let rows = Tensor::<1, Int>::from_data(TensorData::new(rows, [count]), &self.device);
+            let guess = model.projection.forward(
+                positions
+                    .reshape([sequences * outputs, width])
+                    .select(0, rows),
+            );
+            let truth =
+                Tensor::<2>::from_data(TensorData::new(truth, [count, channels]), &self.device);
+            if self.context.alphabet.is_some() {
+                soft_cross_entropy(guess, truth)
+            } else {
+                (guess - truth).powi_scalar(2).mean()
+            }
+        }
+
+        /// One optimisation step on the next batch (two fresh views, or hidden positions); the
+        /// loss stays on the device until [`Self::read_loss`].
+        pub fn train_step(&mut self) {
+            let model = self.model.take().expect("model present between steps");
+            let loss = match self.config.objective {
+                Objective::Contrastive => {
+                    let (first, second) = self.views();
+                    let project = |batch: &Batch| {
+                        let input = ModelInput::from_batch(&batch.input, &self.device);
+                        model.projection.forward(model.encoder.embed(&input))
+                    };
+                    nt_xent(project(&first), project(&second), self.config.temperature)
+                }
+                Objective::Masked => self.masked_loss(&model),
+            };
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             self.model = Some(self.optimizer.step(self.learning_rate, model, grads));
             let loss = loss.detach();

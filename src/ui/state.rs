@@ -9,6 +9,7 @@ use crate::ml::import::{ImportError, Progress};
 use crate::ml::label::budget::{BudgetArm, BudgetConfig, BudgetPoint};
 use crate::ml::label::{AssignedLabel, LabelSource, Part};
 use crate::ml::models::{ModelConfig, ModelSummary};
+use crate::ml::pretrain::Objective;
 use crate::protocol::{
     AdapterInfo, AttentionView, AttributionCheck, AttributionView, AugmentPreview, Backend,
     CellSamples, ComparePoint, EngineBuild, Estimate, EvalReport, FilterKernels, FromWorker,
@@ -201,6 +202,8 @@ pub struct BudgetView {
 pub struct PretrainView {
     pub samples: usize,
     pub steps: usize,
+    /// Masked prediction (else contrastive).
+    pub masked: bool,
     /// `(step, mean loss)` at each report.
     pub losses: Vec<(u64, f64)>,
     /// `None` while running; then whether it ran to the end.
@@ -1049,10 +1052,15 @@ impl AppState {
                     curve.push(point);
                 }
             }
-            FromWorker::PretrainStarted { samples, steps } => {
+            FromWorker::PretrainStarted {
+                samples,
+                steps,
+                objective,
+            } => {
                 self.labeling.pretrain = Some(PretrainView {
                     samples,
                     steps,
+                    masked: objective == Objective::Masked,
                     losses: Vec::new(),
                     finished: None,
                 });

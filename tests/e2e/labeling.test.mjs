@@ -328,7 +328,7 @@ test('labels on an upload survive a reload and an engine crash; an export presse
   }
 });
 
-test('pretrain on an upload with an unlabeled/ folder, then train; start from an experiment file', async () => {
+test('pretrain on an upload with an unlabeled/ folder, then train; start from an experiment file; masked prediction on DNA', async () => {
   const zip = { name: 'digits.zip', mimeType: 'application/zip', buffer: digitsZip() };
   const page = await openApp(browser, server.url, { debug: true });
   try {
@@ -377,6 +377,20 @@ test('pretrain on an upload with an unlabeled/ folder, then train; start from an
     const name = path.basename(experimentFile).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     await until('the start from the file', async () => new RegExp(`^Runs start from the encoder of ${name}: \\d+ tensors taken; the head starts new\\.$`)
       .test(await text(starting)), { timeout: 60_000 });
+
+    // Sequences can learn by filling in hidden positions instead (the task select is theirs).
+    assert.equal(await panel(page).getByLabel('Pretraining task').count(), 0, 'images pretrain by contrast');
+    await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'DNA motif (sequences)' });
+    await panel(page).getByLabel('Pretraining task').selectOption({ label: 'Masked prediction: fill in hidden positions' });
+    assert.equal(await panel(page).getByLabel('Temperature').count(), 0);
+    await setNumber(page, 'Share of positions hidden', '0.2');
+    await setNumber(page, 'Pretraining steps', '10');
+    await panel(page).getByRole('button', { name: 'Pretrain', exact: true }).click();
+    await until('masked pretraining done', async () => /^Pretrained on \d+ samples for 10 steps/.test(await text(result)),
+      { timeout: 120_000 });
+    assert.equal(await panel(page).getByRole('img', { name: /Masked-prediction loss/ }).count(), 1);
+    assert.match(await text(starting), /^Runs start from the encoder pretrained without labels by masked prediction on \d+ samples for 10 steps: \d+ tensors taken/);
+    assert.deepEqual(await accessibilityProblems(page, '[aria-label="Labeling panel"]'), []);
     assert.deepEqual(page.problems, []);
   } finally {
     await page.close();

@@ -5,7 +5,7 @@ use super::{PanelProps, on_edit};
 use crate::ml::data::{DataKind, NO_LABEL};
 use crate::ml::label::budget::{BudgetConfig, summary};
 use crate::ml::label::{LabelSource, QueryStrategy};
-use crate::ml::pretrain::PretrainConfig;
+use crate::ml::pretrain::{Objective, PretrainConfig};
 use crate::protocol::{
     Estimate, GalleryItem, Guesses, ProposedLabel, RunInfo, SampleView, ToWorker,
 };
@@ -642,11 +642,42 @@ fn pretrain_section(props: &LabelingPanelProps, config: UseStateHandle<PretrainC
         });
         html! { <NumberField id={id} label={what} value={value} step={step} min="0" {onchange} /> }
     };
+    // Masked prediction is for sequences; other data is pretrained by contrast.
+    let sequences = props.kind == Some(DataKind::Sequence);
+    let objective = if sequences {
+        config.objective
+    } else {
+        Objective::Contrastive
+    };
     let run = {
         let engine = props.engine.clone();
-        let config = *config;
+        let config = PretrainConfig {
+            objective,
+            ..*config
+        };
         Callback::from(move |_: MouseEvent| engine.send(ToWorker::Pretrain(config)))
     };
+    let on_objective = {
+        let config = config.clone();
+        Callback::from(move |id: String| {
+            if let Some(objective) = Objective::from_id(&id) {
+                config.set(PretrainConfig {
+                    objective,
+                    ..*config
+                });
+            }
+        })
+    };
+    let objectives: Vec<(AttrValue, AttrValue)> = vec![
+        (
+            Objective::Contrastive.id().into(),
+            "Contrastive: two augmented views agree (SimCLR)".into(),
+        ),
+        (
+            Objective::Masked.id().into(),
+            "Masked prediction: fill in hidden positions".into(),
+        ),
+    ];
     let cancel = {
         let engine = props.engine.clone();
         Callback::from(move |_: MouseEvent| engine.send(ToWorker::Pause))
@@ -684,15 +715,24 @@ fn pretrain_section(props: &LabelingPanelProps, config: UseStateHandle<PretrainC
             <p class="hint">
                 {"Without reading a label, the model's encoder learns to match two augmented views of \
                   each sample (your augmentation, or the strong preset) against the other samples' views \
-                  (SimCLR's contrastive loss, NT-Xent), on every training and unlabeled sample. The run \
-                  then starts from that encoder with a new head: fine-tune every layer, or train the \
-                  head only (a linear probe). The embeddings view shows the pretrained space before \
-                  any label is learnt."}
+                  (SimCLR's contrastive loss, NT-Xent), on every training and unlabeled sample. Sequences \
+                  can instead learn to fill in positions hidden from them (masked prediction, as BERT). \
+                  The run then starts from that encoder with a new head: fine-tune every layer, or \
+                  train the head only (a linear probe). The embeddings view shows the pretrained space \
+                  before any label is learnt."}
             </p>
+            if sequences {
+                <SelectField id="pretrain-objective" label="Pretraining task" options={objectives}
+                             selected={AttrValue::from(objective.id())} onchange={on_objective} />
+            }
             <div class="row">
                 { setting("Pretraining steps", "pretrain-steps", config.steps.to_string(), "50", |c, v| c.steps = v.round().max(0.0) as usize) }
                 { setting("Pretraining learning rate", "pretrain-rate", config.learning_rate.to_string(), "0.001", |c, v| c.learning_rate = v) }
-                { setting("Temperature", "pretrain-temperature", config.temperature.to_string(), "0.05", |c, v| c.temperature = v as f32) }
+                if objective == Objective::Contrastive {
+                    { setting("Temperature", "pretrain-temperature", config.temperature.to_string(), "0.05", |c, v| c.temperature = v as f32) }
+                } else {
+                    { setting("Share of positions hidden", "pretrain-mask-share", config.mask_share.to_string(), "0.05", |c, v| c.mask_share = v as f32) }
+                }
                 if running {
                     <button onclick={cancel}>{"Cancel"}</button>
                 } else {
@@ -700,7 +740,7 @@ fn pretrain_section(props: &LabelingPanelProps, config: UseStateHandle<PretrainC
                 }
             </div>
             if let Some(pretrain) = pretrain {
-                <LineChart title="Contrastive loss (NT-Xent) by step"
+                <LineChart title={ if pretrain.masked { "Masked-prediction loss by step" } else { "Contrastive loss (NT-Xent) by step" } }
                            series={vec![Series {
                                name: "loss".into(),
                                class: "train",

@@ -301,6 +301,48 @@ impl Model {
         }
     }
 
+    /// A sequence model's vectors along the sequence at its last layer, and for each input
+    /// position the one that covers it (the same step of a recurrent net, the block output a
+    /// 1-D CNN's pooling brought it to, a Transformer's token); `None` for other models.
+    ///
+    /// # Shapes
+    /// - output: `[batch, positions, width]`, and `time` indices into `positions`
+    pub fn positions(&self, input: &ModelInput) -> Option<(Tensor<3>, Vec<usize>)> {
+        let ModelInput::Sequences { values, lengths } = input else {
+            return None;
+        };
+        let [_, time, _] = values.dims();
+        match self {
+            Model::Rnn(rnn) => Some((
+                rnn.sequence_outputs(values.clone(), lengths),
+                (0..time).collect(),
+            )),
+            Model::Cnn1d(cnn) => {
+                let x = values.clone().swap_dims(1, 2);
+                let (x, _) = cnn
+                    .block_outputs(x.clone(), lengths, 0)
+                    .pop()
+                    .unwrap_or((x, lengths.to_vec()));
+                let [_, _, steps] = x.dims();
+                let reads = (0..time)
+                    .map(|t| (t * steps / time.max(1)).min(steps.saturating_sub(1)))
+                    .collect();
+                Some((x.swap_dims(1, 2), reads))
+            }
+            Model::Transformer(t) => {
+                let x = t.layer_outputs(values.clone(), lengths).pop()?;
+                let [_, tokens, _] = x.dims();
+                let lead = usize::from(t.has_class_token());
+                let (_, stride) = t.kmer_and_stride();
+                let reads = (0..time)
+                    .map(|p| (lead + p / stride.max(1)).min(tokens - 1))
+                    .collect();
+                Some((x, reads))
+            }
+            _ => None,
+        }
+    }
+
     /// Class scores from [`Model::embed`]'s output.
     ///
     /// # Shapes
