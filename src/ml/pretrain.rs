@@ -161,7 +161,7 @@ mod pretext {
     use crate::ml::experiment::Experiment;
     use crate::ml::export::NamedTensor;
     use crate::ml::models::{Model, ModelInput};
-    use crate::ml::rng::{Rng, Stream, device_seed, rng};
+    use crate::ml::rng::{Rng, Stream, rng};
     use crate::ml::session::read_floats;
     use crate::ml::train::{Trainer, optimizer_of, soft_cross_entropy};
     use burn::module::Module;
@@ -295,15 +295,7 @@ mod pretext {
             if samples.len() < 4 {
                 return Err("Pretraining needs at least 4 samples.".into());
             }
-            let trainer = Trainer::new(
-                &experiment.model,
-                &dataset.shape(),
-                dataset.num_classes(),
-                experiment.optimizer,
-                experiment.learning_rate,
-                device_seed(experiment.seed),
-                device,
-            )?;
+            let trainer = Trainer::for_run(experiment, dataset, device)?;
             let device = trainer.device().clone();
             let encoder = trainer.into_model();
             let standardizer = Standardizer::fit(&dataset.train);

@@ -12,7 +12,7 @@ use super::experiment::Experiment;
 use super::export::{FORMAT_VERSION, MODEL_FORMAT, ModelDescription, read_model, write_model};
 use super::metrics::argmax_rows;
 use super::regression::{RegressionLoss, RegressionMetrics, TargetScale};
-use super::rng::{Rng, Stream, device_seed, rng};
+use super::rng::{Rng, Stream, rng};
 use super::train::{Consistency, Prediction, SpreadConfig, Trainer};
 use burn::prelude::*;
 use rand::RngExt;
@@ -157,15 +157,7 @@ impl Session {
                 );
             }
         }
-        let mut trainer = Trainer::new(
-            &experiment.model,
-            &dataset.shape(),
-            dataset.num_classes(),
-            experiment.optimizer,
-            experiment.learning_rate,
-            device_seed(experiment.seed),
-            device,
-        )?;
+        let mut trainer = Trainer::for_run(experiment, &dataset, device)?;
         trainer.set_head_only(experiment.head_only);
         let mut session = Self {
             source: BatchSource {

@@ -274,6 +274,24 @@ pub struct Trainer {
 }
 
 impl Trainer {
+    /// The trainer a run of `experiment` on `dataset` starts from: its model, optimizer and
+    /// learning rate, initialised from the experiment's seed.
+    pub fn for_run(
+        experiment: &crate::ml::experiment::Experiment,
+        dataset: &crate::ml::data::Dataset,
+        device: &Device,
+    ) -> Result<Self, String> {
+        Self::new(
+            &experiment.model,
+            &dataset.shape(),
+            dataset.num_classes(),
+            experiment.optimizer,
+            experiment.learning_rate,
+            crate::ml::rng::device_seed(experiment.seed),
+            device,
+        )
+    }
+
     /// A freshly initialised model on `device` (autodiff is enabled here), seeded by `seed`.
     pub fn new(
         config: &ModelConfig,

@@ -269,14 +269,20 @@ async function humanRows(page) {
   return labels.text.trim().split(/\r?\n/).filter((r) => r.endsWith(',human'));
 }
 
+/** Uploads the digits (100 labeled, 1,697 in unlabeled/) on the CPU; the dataset inspector. */
+async function uploadDigits(page) {
+  await chooseCompute(page, 'CPU');
+  await page.getByLabel('Upload dataset', { exact: true })
+    .setInputFiles({ name: 'digits.zip', mimeType: 'application/zip', buffer: digitsZip() });
+  const inspector = page.getByRole('region', { name: 'Dataset inspector' });
+  await inspector.getByRole('heading', { name: 'Uploaded: digits' }).waitFor({ timeout: 120_000 });
+  return inspector;
+}
+
 test('labels on an upload survive a reload and an engine crash; an export pressed while the pool is scored arrives', async () => {
-  const zip = { name: 'digits.zip', mimeType: 'application/zip', buffer: digitsZip() };
   const page = await openApp(browser, server.url, { debug: true });
   try {
-    await chooseCompute(page, 'CPU');
-    await page.getByLabel('Upload dataset', { exact: true }).setInputFiles(zip);
-    const inspector = page.getByRole('region', { name: 'Dataset inspector' });
-    await inspector.getByRole('heading', { name: 'Uploaded: digits' }).waitFor({ timeout: 120_000 });
+    const inspector = await uploadDigits(page);
     await inspector.getByLabel('Storage').waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await until('some training', async () => parseInt(await value(page, 'Steps'), 10) >= 20, { timeout: 60_000 });
@@ -329,13 +335,9 @@ test('labels on an upload survive a reload and an engine crash; an export presse
 });
 
 test('pretrain on an upload with an unlabeled/ folder, then train; start from an experiment file; masked prediction on DNA', async () => {
-  const zip = { name: 'digits.zip', mimeType: 'application/zip', buffer: digitsZip() };
   const page = await openApp(browser, server.url, { debug: true });
   try {
-    await chooseCompute(page, 'CPU');
-    await page.getByLabel('Upload dataset', { exact: true }).setInputFiles(zip);
-    const inspector = page.getByRole('region', { name: 'Dataset inspector' });
-    await inspector.getByRole('heading', { name: 'Uploaded: digits' }).waitFor({ timeout: 120_000 });
+    await uploadDigits(page);
     await openLabeling(page);
     const starting = panel(page).getByLabel('Starting point');
     assert.equal(await text(starting), 'Runs start from freshly initialised weights.');
