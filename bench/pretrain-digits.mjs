@@ -6,6 +6,11 @@
 //   STEPS=300 PRE=400 MODES=scratch,pretrained,probe node bench/pretrain-digits.mjs
 //   BLOCKS=16k3p_32k3p_64k3p ...: the CNN's conv blocks (channels, kernel, p: pooled), set in the
 //   Model panel after the upload (default: the upload's default CNN).
+//   STYLE=handwritten: the harder 28×28 digits of tests/e2e/digits.mjs (default: segments).
+//   SEED=2: another drawing of the digits and another training seed (default 1).
+//   TEMPERATURE=0.2: NT-Xent's temperature (default: the page's, 0.5).
+//   AUG=strong: the Strong augmentation preset without its horizontal flip (a mirrored 2 is a 5),
+//   for training and as pretraining's views (default: none, so pretraining takes Strong whole).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +19,7 @@ import { digitsZip } from '../tests/e2e/digits.mjs';
 
 const STEPS = parseInt(process.env.STEPS ?? '300', 10);
 const PRE = parseInt(process.env.PRE ?? '400', 10);
+const SEED = parseInt(process.env.SEED ?? '1', 10);
 const BLOCKS = process.env.BLOCKS ? process.env.BLOCKS.split('_').map((b) => b.match(/^(\d+)k(\d+)(p?)$/)) : null;
 const server = await serve();
 const browser = await launch({ webgpu: false });
@@ -21,7 +27,7 @@ const panel = (page) => page.getByRole('region', { name: 'Labeling panel' });
 for (const mode of (process.env.MODES ?? 'scratch,pretrained,probe').split(',')) {
   const page = await openApp(browser, server.url);
   await chooseCompute(page, 'CPU');
-  await page.getByLabel('Upload dataset', { exact: true }).setInputFiles({ name: 'digits.zip', mimeType: 'application/zip', buffer: digitsZip() });
+  await page.getByLabel('Upload dataset', { exact: true }).setInputFiles({ name: 'digits.zip', mimeType: 'application/zip', buffer: digitsZip({ style: process.env.STYLE ?? 'segments', seed: SEED }) });
   await page.getByRole('region', { name: 'Dataset inspector' }).getByRole('heading', { name: 'Uploaded: digits' }).waitFor({ timeout: 120_000 });
   if (BLOCKS) {
     for (const [i, [, channels, kernel, pool]] of BLOCKS.entries()) {
@@ -34,10 +40,17 @@ for (const mode of (process.env.MODES ?? 'scratch,pretrained,probe').split(','))
       await page.locator(`#block-${n}-pool`).setChecked(pool === 'p');
     }
   }
+  if (process.env.AUG === 'strong') {
+    await page.getByRole('tab', { name: 'Augmentation' }).click();
+    await page.locator('#augment-preset').selectOption('strong');
+    await page.locator('#augment-flip-horizontal').setChecked(false);
+  }
+  if (SEED !== 1) await setNumber(page, 'Seed', String(SEED));
   await page.getByRole('tab', { name: 'Labeling' }).click();
   const t0 = Date.now();
   if (mode !== 'scratch') {
     await setNumber(page, 'Pretraining steps', String(PRE));
+    if (process.env.TEMPERATURE) await setNumber(page, 'Temperature', process.env.TEMPERATURE);
     await panel(page).getByRole('button', { name: 'Pretrain', exact: true }).click();
     await until('pretrained', async () => /^Pretrained/.test((await panel(page).getByLabel('Pretraining result').textContent()).trim()), { timeout: 1_200_000, every: 1000 });
     if (mode === 'probe') await panel(page).getByLabel('Train the head only (linear probe)').check();
