@@ -75,11 +75,15 @@ impl WorkerScope {
     }
 
     /// Reports panics to the UI as [`FromWorker::Crashed`] (and to the console).
+    /// The hook looks the scope up when a panic comes rather than holding it: a hook must be
+    /// `Send` and `Sync`, which JavaScript values are not in a build with wasm threads.
     pub fn report_panics(&self) {
-        let scope = self.clone();
-        std::panic::set_hook(Box::new(move |info| {
+        std::panic::set_hook(Box::new(|info| {
             let text = info.to_string();
             web_sys::console::error_1(&JsValue::from_str(&text));
+            let scope = WorkerScope {
+                scope: js_sys::global().unchecked_into(),
+            };
             scope.post(&FromWorker::Crashed(text));
         }));
     }
