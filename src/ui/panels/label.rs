@@ -718,8 +718,9 @@ fn pretrain_section(props: &LabelingPanelProps, config: UseStateHandle<PretrainC
                   (SimCLR's contrastive loss, NT-Xent), on every training and unlabeled sample. Sequences \
                   can instead learn to fill in positions hidden from them (masked prediction, as BERT). \
                   The run then starts from that encoder with a new head: fine-tune every layer, or \
-                  train the head only (a linear probe). The embeddings view shows the pretrained space \
-                  before any label is learnt."}
+                  train the head only (a linear probe). With a few labels per class the probe often \
+                  keeps more of what was learnt, and more pretraining steps learn more. The embeddings \
+                  view shows the pretrained space before any label is learnt."}
             </p>
             if sequences {
                 <SelectField id="pretrain-objective" label="Pretraining task" options={objectives}
