@@ -136,6 +136,7 @@ function zip(files) {
  */
 export function digitsZip({ labeled = 10, unlabeled = 1697, seed = 1, style = 'segments' } = {}) {
   const draw = { segments: digit, handwritten }[style];
+  if (!draw) throw new Error(`digitsZip: no style '${style}' (use 'segments' or 'handwritten')`);
   let state = seed;
   const random = () => {
     state = (state * 1103515245 + 12345) % 2147483648;
