@@ -24,6 +24,9 @@ pub enum ToWorker {
     Configure(Experiment),
     /// Choose where tensors live; a change of backend starts a new run.
     SetCompute(Compute),
+    /// On the CPU, learn on at most this many threads (0: every thread the engine has), from
+    /// the next step on.
+    SetCpuThreads(usize),
     /// Train until paused.
     Start,
     /// Stop after the current step and evaluate.

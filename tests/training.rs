@@ -5,9 +5,11 @@ mod common;
 use burn::module::Module;
 use burn::prelude::*;
 use petri::ml::data::{BuiltinDataset, DataShape};
-use petri::ml::experiment::Experiment;
+use petri::ml::experiment::{Experiment, OptimizerKind};
 use petri::ml::models::{Activation, CnnConfig, ConvBlock, ModelConfig, Padding};
 use petri::ml::session::Session;
+use petri::ml::train::Trainer;
+use petri::ml::weights::read_weights;
 use std::sync::Arc;
 
 fn run_steps(session: &mut Session, steps: usize, read_every: usize) -> Vec<f64> {
@@ -173,4 +175,86 @@ fn impossible_models_are_explained_not_built() {
     let error = config.summary(&shape, 4).unwrap_err();
     assert!(error.contains("does not fit"), "{error}");
     assert!(config.init(&shape, 4, &Device::flex()).is_err());
+}
+
+#[test]
+fn a_part_of_a_batch_is_the_batch_of_its_samples() {
+    for dataset in [
+        BuiltinDataset::Shapes,
+        BuiltinDataset::DnaMotif,
+        BuiltinDataset::Molecules,
+    ] {
+        let data = dataset.generate(4);
+        let indices: Vec<usize> = (0..12).map(|i| (i * 7) % data.train.len()).collect();
+        let whole = data.train.batch(&indices);
+        for range in [0..5, 5..12, 3..4] {
+            let part = whole.part(range.clone());
+            assert!(
+                part == Some(data.train.batch(&indices[range.clone()])),
+                "{dataset:?}, samples {range:?}"
+            );
+        }
+    }
+    let nodes = BuiltinDataset::Communities.generate(4);
+    assert_eq!(nodes.train.batch(&[0, 1, 2]).part(0..2), None);
+}
+
+#[test]
+fn a_step_split_over_two_threads_learns_what_the_whole_batch_teaches() {
+    let data = BuiltinDataset::Shapes.generate(5);
+    let indices: Vec<usize> = (0..32).collect();
+    let batch = data.train.batch(&indices);
+    let shape = data.shape();
+    let step = |threads: usize| {
+        let mut trainer = Trainer::new(
+            &ModelConfig::default_for_dataset(BuiltinDataset::Shapes),
+            &shape,
+            data.num_classes(),
+            OptimizerKind::SgdMomentum,
+            0.1,
+            7,
+            &Device::flex(),
+        )
+        .unwrap();
+        trainer.set_threads(threads);
+        let output = trainer.step(&batch);
+        let loss: f32 = output.loss.into_scalar();
+        let correct: i64 = output.correct.into_scalar();
+        let weights = pollster::block_on(read_weights(trainer.model())).unwrap();
+        (loss, correct, weights)
+    };
+    let (whole_loss, whole_correct, whole) = step(1);
+    let (split_loss, split_correct, split) = step(2);
+    assert!(
+        (whole_loss - split_loss).abs() < 1e-5,
+        "{whole_loss} against {split_loss}"
+    );
+    assert_eq!(whole_correct, split_correct);
+    assert_eq!(whole.len(), split.len());
+    let mut largest_change = 0f32;
+    for (a, b) in whole.iter().zip(&split) {
+        assert_eq!(a.name, b.name);
+        for (x, y) in a.values.iter().zip(&b.values) {
+            assert!((x - y).abs() < 1e-5, "{}: {x} against {y}", a.name);
+            largest_change = largest_change.max(x.abs());
+        }
+    }
+    assert!(largest_change > 0.0);
+}
+
+#[test]
+fn a_run_split_over_two_threads_is_repeatable_and_learns() {
+    let curve = || {
+        let experiment = Experiment {
+            seed: 11,
+            ..Experiment::default()
+        };
+        let dataset = Arc::new(BuiltinDataset::Shapes.generate(11));
+        let mut session = Session::new(&experiment, dataset, &Device::flex()).unwrap();
+        session.set_threads(2);
+        run_steps(&mut session, 60, 20)
+    };
+    let first = curve();
+    assert_eq!(first, curve());
+    assert!(first[2] < first[0] * 0.8, "{first:?}");
 }

@@ -19,8 +19,9 @@
 //! <workload> <samples/s> <threads>` is the same training on every core, as the `petri`
 //! command line trains by default.
 //!
-//! `cargo run --release --bin bench -- [seconds per workload] [--training]`: with `--training`
-//! only the `native-flex` lines (`scripts/bench --against` compares them with an older build).
+//! `cargo run --release --bin bench -- [seconds per workload] [--training | --threads]`: with
+//! `--training` only the `native-flex` lines (`scripts/bench --against` compares them with an
+//! older build); with `--threads` the `native-flex` and `native-threads` lines alone.
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 fn main() {
@@ -118,9 +119,14 @@ mod native {
             one_thread_pool.install(|| training(seconds));
             return;
         }
-        one_thread_pool.install(|| one_thread(seconds));
+        if std::env::args().any(|a| a == "--threads") {
+            one_thread_pool.install(|| training(seconds));
+        } else {
+            one_thread_pool.install(|| one_thread(seconds));
+        }
         let threads = rayon::current_num_threads();
         for (name, dataset, model, batch_size) in workloads() {
+            // Its steps split over the pool's threads, as the command line's do.
             let (_, mut session) = workload_session(dataset, model, batch_size);
             let (steps, elapsed) = timed_steps(&mut session, seconds);
             println!(

@@ -32,6 +32,11 @@ impl<P: Platform> Engine<P> {
             },
             Compute::Auto => self.choose_automatically().await,
         };
+        let reason = match (backend, crate::ml::train::cpu_threads(&device)) {
+            (Backend::Cpu, 1) => format!("{reason}; one thread"),
+            (Backend::Cpu, threads) => format!("{reason}; {threads} threads"),
+            _ => reason,
+        };
         self.platform.post(FromWorker::Backend { backend, reason });
         self.backend = Some((backend, device.clone()));
         device

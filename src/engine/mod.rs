@@ -224,6 +224,8 @@ pub struct Engine<P: Platform> {
     platform: P,
     experiment: Experiment,
     compute: Compute,
+    /// The most threads a CPU run learns on (0: every thread the engine has).
+    cpu_threads: usize,
     backend: Option<(Backend, Device)>,
     webgpu: Option<Result<WebGpu, String>>,
     /// Every sample of the current data, with ids and parts.
@@ -268,6 +270,7 @@ impl<P: Platform> Engine<P> {
             platform,
             experiment: Experiment::default(),
             compute: Compute::Auto,
+            cpu_threads: 0,
             backend: None,
             webgpu: None,
             collection: None,
@@ -385,6 +388,13 @@ impl<P: Platform> Engine<P> {
                     self.restart().await;
                 } else {
                     self.ensure_backend().await;
+                }
+            }
+            ToWorker::SetCpuThreads(threads) => {
+                self.cpu_threads = threads;
+                let threads = self.run_threads();
+                if let Some(session) = &mut self.session {
+                    session.set_threads(threads);
                 }
             }
             ToWorker::Start => {
@@ -629,6 +639,19 @@ impl<P: Platform> Engine<P> {
         }
     }
 
+    /// How many threads a run's steps learn on: those asked for in `SetCpuThreads`, at most
+    /// as many as the engine has on its device (one on a GPU).
+    fn run_threads(&self) -> usize {
+        let available = self
+            .backend
+            .as_ref()
+            .map_or(1, |(_, device)| crate::ml::train::cpu_threads(device));
+        match self.cpu_threads {
+            0 => available,
+            asked => asked.min(available),
+        }
+    }
+
     /// Builds a fresh run of the current experiment; on failure keeps the old one.
     async fn restart(&mut self) {
         let device = self.ensure_backend().await;
@@ -637,6 +660,7 @@ impl<P: Platform> Engine<P> {
             .and_then(|dataset| Session::new(&self.experiment, dataset, &device));
         match made {
             Ok(mut session) => {
+                session.set_threads(self.run_threads());
                 self.apply_start(&mut session);
                 self.platform.post(FromWorker::RunStarted(run_info(
                     &session,

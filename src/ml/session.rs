@@ -159,6 +159,7 @@ impl Session {
         }
         let mut trainer = Trainer::for_run(experiment, &dataset, device)?;
         trainer.set_head_only(experiment.head_only);
+        trainer.set_threads(super::train::cpu_threads(device));
         let mut session = Self {
             source: BatchSource {
                 experiment: experiment.clone(),
@@ -193,6 +194,11 @@ impl Session {
     /// What the augmentation of training batches knows about the data.
     pub fn augment_context(&self) -> &AugmentContext {
         &self.source.augment_context
+    }
+
+    /// How many threads a training step learns on (see [`Trainer::set_threads`]).
+    pub fn set_threads(&mut self, threads: usize) {
+        self.trainer.set_threads(threads);
     }
 
     /// The trainer (model, optimizer, device).

@@ -19,11 +19,16 @@ use std::str::FromStr;
 /// The version of [`KEYS`] that [`encode`] writes. Version 0: a bare tab name (`#labeling`).
 pub const VERSION: u32 = 1;
 
+/// The most CPU threads a link or the Training panel asks for.
+pub const MAX_CPU_THREADS: usize = 256;
+
 /// What a link restores.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct LinkState {
     pub experiment: Experiment,
     pub compute: Compute,
+    /// The most threads a CPU run learns on (0: every core).
+    pub cpu_threads: usize,
     pub tab: Tab,
 }
 
@@ -535,6 +540,19 @@ const KEYS: &[Key] = &[
         },
     },
     Key {
+        name: "ct",
+        title: "CPU threads",
+        write: |s| (s.cpu_threads != 0).then(|| s.cpu_threads.to_string()),
+        read: |s, t| {
+            s.cpu_threads = t
+                .parse()
+                .ok()
+                .filter(|n| (1..=MAX_CPU_THREADS).contains(n))
+                .ok_or(format!("use a whole number from 1 to {MAX_CPU_THREADS}"))?;
+            Ok(())
+        },
+    },
+    Key {
         name: "t",
         title: "Tab",
         write: |s| Some(s.tab.id().into()),
@@ -823,6 +841,7 @@ mod tests {
         e.labeling.unlabeled_ratio = 5;
         e.head_only = true;
         cnn.compute = Compute::Cpu;
+        cnn.cpu_threads = 3;
         cnn.tab = Tab::Explain;
         round_trip(&cnn);
 
@@ -960,6 +979,8 @@ mod tests {
             ("fmw=99", "unlabeled loss weight"),
             ("ur=0", "unlabeled per labeled"),
             ("c=tpu", "compute"),
+            ("ct=0", "cpu threads"),
+            ("ct=two", "cpu threads"),
             ("t=settings", "tab"),
         ];
         for (fragment, title) in cases {

@@ -72,6 +72,9 @@ fn new_engine_catches_up(after: &AppState, build: EngineBuild, out: &mut Vec<Req
         out.extend(upload.pending.map(Request::Import));
     }
     out.push(Request::Send(ToWorker::SetCompute(after.compute)));
+    if after.cpu_threads != 0 {
+        out.push(Request::Send(ToWorker::SetCpuThreads(after.cpu_threads)));
+    }
     if after.model_check().is_ok() {
         out.push(Request::Send(ToWorker::Configure(after.experiment.clone())));
     }
@@ -91,6 +94,9 @@ fn engine_follows(before: &AppState, after: &AppState, out: &mut Vec<Request>) {
     }
     if after.compute != before.compute {
         out.push(Request::Send(ToWorker::SetCompute(after.compute)));
+    }
+    if after.cpu_threads != before.cpu_threads {
+        out.push(Request::Send(ToWorker::SetCpuThreads(after.cpu_threads)));
     }
     // The engine drops its run when it reads a new upload in use: the same experiment is
     // sent again then, and the labels after it. While an experiment file opens, the file
@@ -421,6 +427,21 @@ mod tests {
             !requests.iter().any(|r| matches!(r, Request::LoadLabels(_))),
             "the old book is not read back"
         );
+    }
+
+    #[test]
+    fn cpu_threads_reach_the_engine_and_the_link_and_a_new_engine_gets_them() {
+        let mut state = AppState {
+            compute: Compute::Cpu,
+            ..AppState::default()
+        };
+        requests(None, &state);
+        act(&mut state, Action::Engine(FromWorker::Ready));
+        let requests = act(&mut state, Action::SetCpuThreads(1));
+        assert!(requests.contains(&Request::Send(ToWorker::SetCpuThreads(1))));
+        assert!(matches!(requests.last(), Some(Request::SetFragment(f)) if f.contains("ct=1")));
+        let to_gpu = act(&mut state, Action::SetCompute(Compute::WebGpu));
+        assert!(to_gpu.contains(&Request::Send(ToWorker::SetCpuThreads(1))));
     }
 
     #[test]

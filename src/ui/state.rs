@@ -431,6 +431,8 @@ pub struct AppState {
     /// The experiment as edited (may be invalid; see [`AppState::model_check`]).
     pub experiment: Experiment,
     pub compute: Compute,
+    /// The most threads a CPU run learns on (0: every core).
+    pub cpu_threads: usize,
     pub engine: EngineState,
     pub run: RunView,
     /// The error shown in the alert region.
@@ -489,6 +491,8 @@ pub enum Action {
     Change(Change),
     /// The user chose a compute backend.
     SetCompute(Compute),
+    /// The user chose how many threads a CPU run learns on (0: every core).
+    SetCpuThreads(usize),
     /// The browser answered the WebGPU adapter request.
     AdapterProbed(Result<AdapterInfo, String>),
     /// Show an error (e.g. a value that is not a number).
@@ -579,6 +583,7 @@ impl Default for AppState {
         Self {
             experiment: Experiment::default(),
             compute: Compute::Auto,
+            cpu_threads: 0,
             engine: EngineState::default(),
             run: RunView::default(),
             alert: None,
@@ -635,6 +640,7 @@ impl AppState {
                     self.engine_replaced();
                 }
             }
+            Action::SetCpuThreads(threads) => self.cpu_threads = threads,
             Action::AdapterProbed(answer) => {
                 self.engine.adapter = match answer {
                     Ok(info) => AdapterProbe::Found(info),
@@ -858,6 +864,7 @@ impl AppState {
         LinkState {
             experiment: self.experiment.clone(),
             compute: self.compute,
+            cpu_threads: self.cpu_threads,
             tab: self.tab,
         }
     }
@@ -881,6 +888,7 @@ impl AppState {
         }
         self.experiment = state.experiment;
         self.apply_action(Action::SetCompute(state.compute));
+        self.cpu_threads = state.cpu_threads;
         self.tab = state.tab;
         if !problems.is_empty() {
             self.alert = Some(problems.join(" "));
@@ -898,6 +906,7 @@ impl AppState {
         if let Some(current) = lesson.steps.get(step) {
             if set_up && let Some(mut decoded) = lesson.setup_at(step) {
                 decoded.state.compute = self.compute;
+                decoded.state.cpu_threads = self.cpu_threads;
                 self.load_link(decoded);
             }
             if let Some(tab) = current.tab.as_deref().and_then(Tab::from_id) {

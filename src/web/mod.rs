@@ -17,8 +17,8 @@ pub use engine_link::EngineLink;
 pub use gpu::init_webgpu;
 pub use gpu::probe_adapter;
 pub use page::{
-    Listener, copy_text, embedded, fetch_text, fragment, load_item, on_parent_message, page_url,
-    post_to_parent, read_text, save_file, save_item, set_fragment, typing,
+    Listener, copy_text, cpu_cores, embedded, fetch_text, fragment, load_item, on_parent_message,
+    page_url, post_to_parent, read_text, save_file, save_item, set_fragment, typing,
 };
 #[cfg(feature = "engine")]
 pub use reader::ReaderLink;

@@ -169,6 +169,14 @@ pub fn page_url() -> String {
         .unwrap_or_default()
 }
 
+/// How many cores the browser says the machine has (at least 1).
+pub fn cpu_cores() -> usize {
+    web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency() as usize)
+        .unwrap_or(1)
+        .max(1)
+}
+
 /// Puts `text` on the clipboard.
 pub async fn copy_text(text: &str) -> Result<(), String> {
     let window = web_sys::window().ok_or("There is no window.")?;

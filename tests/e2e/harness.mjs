@@ -17,8 +17,13 @@ const TYPES = {
   '.png': 'image/png', '.csv': 'text/csv', '.txt': 'text/plain', '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves `dir` (DIST) at http://127.0.0.1:<port>/petri/. Resolves to { url, close, bytesServed }. */
-export async function serve({ dir = DIST } = {}) {
+/** Serves `dir` (DIST) at http://127.0.0.1:<port>/petri/. Resolves to { url, close, bytesServed }.
+ * With `isolated`, every response carries the headers of a cross-origin isolated page (the CPU
+ * engine then runs on every core). */
+export async function serve({ dir = DIST, isolated = false } = {}) {
+  const headers = isolated
+    ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
+    : {};
   let bytes = 0;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -29,7 +34,7 @@ export async function serve({ dir = DIST } = {}) {
     fs.readFile(file, (err, data) => {
       if (err) { res.writeHead(404).end(); return; }
       bytes += data.length;
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', ...headers });
       res.end(data);
     });
   });

@@ -43,7 +43,10 @@ async function settings(page) {
     preset: await page.locator('#augment-preset option:checked').textContent(),
     labelsPerClass: await page.getByLabel('Labels per class', { exact: true }).inputValue(),
     tab: await page.getByRole('tab', { selected: true }).textContent(),
-    compute: await value(page, 'Compute status'),
+    cpuThreads: await page.getByLabel('CPU threads', { exact: true }).inputValue(),
+    // The opened page may run on more threads (the service worker isolates it): the link sets
+    // how many a run uses, not how many the page has.
+    compute: (await value(page, 'Compute status')).replace(/; (one thread|\d+ threads)$/, ''),
   };
 }
 
@@ -52,6 +55,7 @@ test('Share copies a link that restores every setting; on the CPU the run repeat
   const page = await openApp(context, server.url);
   try {
     await chooseCompute(page, 'CPU');
+    await setNumber(page, 'CPU threads', 1);
     await setNumber(page, 'Seed', 7);
     await setNumber(page, 'Learning rate', 0.01);
     await setNumber(page, 'Batch size', 16);

@@ -85,7 +85,9 @@ test('CPU training passes 95% validation accuracy; Pause, Step and Reset work; t
   try {
     const page = await openApp(browser, server.url);
     await chooseCompute(page, 'CPU');
-    assert.match(await value(page, 'Compute status'), /Compute: CPU/);
+    // A page that is not cross-origin isolated has no shared memory: one thread.
+    await until('the CPU on one thread', async () =>
+      /Compute: CPU — chosen in Compute; one thread/.test(await value(page, 'Compute status')));
     await page.getByRole('button', { name: 'Train' }).click();
     await page.getByRole('button', { name: 'Pause' }).waitFor();
     await until('training to be under way', async () => (await steps(page)) > 0);
@@ -152,12 +154,16 @@ test('WebGPU training (software adapter) passes 90% validation accuracy', async 
   }
 });
 
-test('without WebGPU the page falls back to the CPU and still trains', async () => {
+test('without WebGPU the page falls back to the CPU, on every core where it is cross-origin isolated, and still trains', async () => {
   const browser = await launch({ webgpu: false });
+  const isolated = await serve({ isolated: true });
   try {
-    const page = await openApp(browser, server.url);
+    const page = await openApp(browser, isolated.url);
     await until('a backend', async () => /Compute: CPU/.test(await value(page, 'Compute status')));
     assert.match(await value(page, 'Compute status'), /Auto: (no WebGPU adapter|the WebGPU adapter .* software)/);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const threads = cores > 1 ? `${cores} threads` : 'one thread';
+    assert.ok((await value(page, 'Compute status')).endsWith(`; ${threads}`), await value(page, 'Compute status'));
     await page.getByRole('button', { name: 'Train' }).click();
     await until('validation accuracy ≥ 80%', async () => (await percent(page, 'Validation accuracy')) >= 0.8,
       { timeout: 180_000 });
@@ -169,6 +175,7 @@ test('without WebGPU the page falls back to the CPU and still trains', async () 
     assert.deepEqual(page.problems, [], 'no console or page errors');
   } finally {
     await browser.close();
+    await isolated.close();
   }
 });
 

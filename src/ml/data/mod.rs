@@ -582,3 +582,94 @@ impl Batch {
         self.targets.is_empty()
     }
 }
+
+impl Batch {
+    /// The samples `range` of this batch as a batch of their own, in order; `None` for a
+    /// batch of nodes of one graph, whose samples share every node (it does not split).
+    pub fn part(&self, range: std::ops::Range<usize>) -> Option<Batch> {
+        let rows =
+            |values: &[f32], width: usize| values[range.start * width..range.end * width].to_vec();
+        let n = range.len();
+        let input = match &self.input {
+            BatchInput::Images { pixels, shape } => {
+                let [_, c, h, w] = *shape;
+                BatchInput::Images {
+                    pixels: rows(pixels, c * h * w),
+                    shape: [n, c, h, w],
+                }
+            }
+            BatchInput::Sequences {
+                values,
+                shape,
+                lengths,
+            } => {
+                // Padded to the part's longest sequence, as a batch of its samples is.
+                let [_, t, c] = *shape;
+                let lengths = lengths[range.clone()].to_vec();
+                let longest = lengths.iter().copied().max().unwrap_or(0);
+                let values = range
+                    .clone()
+                    .flat_map(|i| &values[i * t * c..(i * t + longest) * c])
+                    .copied()
+                    .collect();
+                BatchInput::Sequences {
+                    values,
+                    shape: [n, longest, c],
+                    lengths,
+                }
+            }
+            BatchInput::Table { values, shape } => BatchInput::Table {
+                values: rows(values, shape[1]),
+                shape: [n, shape[1]],
+            },
+            BatchInput::Graphs {
+                features,
+                feature_dim,
+                edges,
+                bonds,
+                node_graph,
+                ..
+            } => {
+                let mut renumbered = vec![u32::MAX; node_graph.len()];
+                let mut kept_graph = Vec::new();
+                let mut kept_features = Vec::new();
+                for (node, &graph) in node_graph.iter().enumerate() {
+                    if range.contains(&(graph as usize)) {
+                        renumbered[node] = kept_graph.len() as u32;
+                        kept_graph.push(graph - range.start as u32);
+                        kept_features.extend_from_slice(
+                            &features[node * feature_dim..(node + 1) * feature_dim],
+                        );
+                    }
+                }
+                let (kept_edges, kept_bonds) = edges
+                    .iter()
+                    .zip(bonds)
+                    .filter(|([a, _], _)| renumbered[*a as usize] != u32::MAX)
+                    .map(|([a, b], bond)| {
+                        ([renumbered[*a as usize], renumbered[*b as usize]], *bond)
+                    })
+                    .unzip();
+                BatchInput::Graphs {
+                    features: kept_features,
+                    feature_dim: *feature_dim,
+                    edges: kept_edges,
+                    bonds: kept_bonds,
+                    node_graph: kept_graph,
+                    graphs: n,
+                }
+            }
+            BatchInput::Nodes { .. } => return None,
+        };
+        Some(Batch {
+            input,
+            targets: self.targets[range.clone()].to_vec(),
+            measured: self.measured.as_ref().map(|m| m[range.clone()].to_vec()),
+            mix: self.mix.as_ref().map(|mix| Mix {
+                partner: mix.partner[range.clone()].to_vec(),
+                weight: mix.weight[range.clone()].to_vec(),
+            }),
+            weights: self.weights.as_ref().map(|w| w[range].to_vec()),
+        })
+    }
+}

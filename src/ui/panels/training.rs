@@ -89,6 +89,24 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
             ))
         })
     };
+    // Every core is 0, so that a link made on one machine means every core on another.
+    let cores = web::cpu_cores();
+    let on_cpu_threads = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |text: String| match text.trim().parse::<usize>() {
+            Ok(threads) if (1..=cores).contains(&threads) => {
+                dispatch.dispatch(Action::SetCpuThreads(if threads == cores {
+                    0
+                } else {
+                    threads
+                }))
+            }
+            _ => dispatch.dispatch(Action::Alert(format!(
+                "CPU threads: `{text}` is not a whole number from 1 to {cores} (this machine's \
+                 cores). The previous value is kept."
+            ))),
+        })
+    };
     let on_optimizer = on_edit(&edit, |e, id: String| {
         e.optimizer = OptimizerKind::from_id(&id).unwrap_or(OptimizerKind::Adam);
     });
@@ -201,6 +219,9 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
                 <button onclick={send(ToWorker::Reset)} disabled={!can_train}>{"Reset"}</button>
                 <SelectField id="compute" label="Compute" options={computes}
                              selected={state.compute.id()} onchange={on_compute} />
+                <NumberField id="cpu-threads" label="CPU threads"
+                             value={(if state.cpu_threads == 0 { cores } else { state.cpu_threads.min(cores) }).to_string()}
+                             step="1" min="1" max={cores.to_string()} onchange={on_cpu_threads} />
             </div>
             <div class="controls files">
                 <button onclick={send(ToWorker::ExportModel)} disabled={!can_train}>{"Export model"}</button>
